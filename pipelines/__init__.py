@@ -1,0 +1,1 @@
+"""The processing side of newsarchive: extraction, records, WARC writing, storage."""

@@ -1,0 +1,89 @@
+"""Public extraction API: one HTML page in, the record's content fields out.
+
+The same function serves live crawls, re-extraction from WARCs, imports and `newsarchive extract`.
+It never raises: whatever the input (empty, binary, broken markup, wrong charset) it returns a dict
+with every content key, empty where nothing could be found.
+"""
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from pipelines.extraction.body import extract_body
+from pipelines.extraction.document import parse_html
+from pipelines.extraction.language import resolve_language
+from pipelines.extraction.metadata import extract_metadata
+from pipelines.extraction.paywall import detect_paywall
+from pipelines.textnorm import word_count
+
+log = logging.getLogger(__name__)
+
+CONTENT_FIELDS: dict[str, Any] = {
+    "title": "",
+    "authors": [],
+    "published_at": None,
+    "modified_at": None,
+    "date_source": None,
+    "language": None,
+    "section": None,
+    "tags": [],
+    "description": None,
+    "image": None,
+    "site_name": None,
+    "canonical_url": "",
+    "text": "",
+    "word_count": 0,
+    "paywall": {"detected": False, "signals": []},
+}
+
+
+def empty_result(url: str) -> dict[str, Any]:
+    """Every content key with its empty value (fresh lists, never shared)."""
+    result = {key: (value.copy() if isinstance(value, list | dict) else value) for key, value in CONTENT_FIELDS.items()}
+    result["paywall"] = {"detected": False, "signals": []}
+    result["canonical_url"] = url
+    return result
+
+
+def extract_article(
+    html: bytes | str,
+    url: str,
+    *,
+    fetched_at: datetime | None = None,
+    hints: dict[str, Any] | None = None,
+    content_type: str | None = None,
+) -> dict[str, Any]:
+    """Extract the record's content fields from one page.
+
+    `fetched_at` caps dates (nothing published after the fetch); `hints` carries what discovery
+    knew (sitemap/feed title, date, language); `content_type` may carry the HTTP charset.
+    """
+    try:
+        return _extract(html, url, fetched_at=fetched_at, hints=hints or {}, content_type=content_type)
+    except Exception:  # the contract is "never raises": one bad page must not stop a crawl
+        log.exception("extraction failed for %s; returning an empty record", url)
+        return empty_result(url)
+
+
+def _extract(
+    html: bytes | str,
+    url: str,
+    *,
+    fetched_at: datetime | None,
+    hints: dict[str, Any],
+    content_type: str | None,
+) -> dict[str, Any]:
+    result = empty_result(url)
+    document = parse_html(html, content_type=content_type)
+    if document is None:
+        return result
+    metadata = extract_metadata(document, url, fetched_at=fetched_at, hints=hints)
+    text = extract_body(document, url, metadata=metadata)
+    for key in CONTENT_FIELDS:
+        if key in metadata and metadata[key] not in (None, "", []):
+            result[key] = metadata[key]
+    result["text"] = text
+    result["word_count"] = word_count(text)
+    result["language"] = resolve_language(metadata.get("language"), text)
+    result["paywall"] = detect_paywall(document, text, metadata)
+    return result

@@ -1,0 +1,61 @@
+"""Base Scrapy settings. Politeness first: robots.txt, AutoThrottle, a descriptive User-Agent."""
+
+from crawler import __version__
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Where everything goes: a local directory (default) or s3://bucket/prefix.
+ARCHIVE_URI = "./archive"
+# Unset: single-process mode. Set: distributed crawl (later issue).
+REDIS_URL = ""
+# Local spool for files awaiting a verified upload; default is per-user state dir (see pipelines.spool).
+SPOOL_DIR = ""
+# WARC files rotate at this size (bytes) and at the end of a run.
+WARC_MAX_SIZE = 1_000_000_000
+WARC_OPERATOR = ""
+# Responses larger than this are cut and recorded with WARC-Truncated: length.
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+
+CONTACT_URL = "https://github.com/newsarchive/newsarchive"
+USER_AGENT = f"newsarchive/{__version__} (+{CONTACT_URL})"
+
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# Generic spider: how far from the homepage/sections it follows links, and how many pages at most.
+DEPTH_LIMIT = 2
+DEPTH_PRIORITY = 1
+NEWSARCHIVE_MAX_PAGES_PER_SITE = 2000
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.netguard.PrivateNetworkGuardMiddleware": 50,
+    "crawler.warc_capture.CaptureTimeMiddleware": 1000,
+}
+EXTENSIONS = {
+    "crawler.warc_capture.WarcCaptureExtension": 100,
+    "crawler.progress.ProgressExtension": 500,
+}
+ITEM_PIPELINES = {
+    "pipelines.scrapy_pipelines.ExtractPipeline": 100,
+    "pipelines.scrapy_pipelines.DedupPipeline": 200,
+    "pipelines.scrapy_pipelines.RecordWriterPipeline": 900,
+}
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
