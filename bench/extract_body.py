@@ -1,0 +1,149 @@
+"""Benchmark article-body extraction on the AEB corpus: newsarchive vs trafilatura vs readability-lxml.
+
+    python bench/extract_body.py --corpus /work/shared/corpora/aeb
+
+Prints F1 / precision / recall / accuracy / pages per second for every extractor, on all pages and on
+the two halves (ids sorted; even positions = "tune", odd = "check": tune rules on one, confirm on the
+other). Per-page scores go to bench/results/<extractor>.jsonl for diagnosis.
+"""
+
+import argparse
+import gzip
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.aeb_metric import PageScore, score_page, summarize  # noqa: E402
+
+Extractor = Callable[[str, str], str]
+
+
+def newsarchive_extractor() -> Extractor:
+    """Our path: parse once, then body extraction (metadata, when its module exists, outside the timer)."""
+    from pipelines.extraction.body import extract_body
+    from pipelines.extraction.document import parse_html
+
+    try:
+        from pipelines.extraction.metadata import extract_metadata
+    except ImportError:
+        extract_metadata = None
+
+    def run(html: str, url: str) -> str:
+        document = parse_html(html)
+        if document is None:
+            return ""
+        metadata = extract_metadata(document, url) if extract_metadata else {}
+        return extract_body(document, url, metadata=metadata)
+
+    return run
+
+
+def trafilatura_extractor() -> Extractor:
+    import trafilatura
+
+    def run(html: str, url: str) -> str:
+        return trafilatura.extract(html, url=url, favor_precision=True, include_comments=False) or ""
+
+    return run
+
+
+def readability_extractor() -> Extractor:
+    import lxml.html
+    from readability import Document
+
+    def run(html: str, url: str) -> str:
+        summary = Document(html).summary(html_partial=True)
+        return lxml.html.fromstring(summary).text_content() if summary.strip() else ""
+
+    return run
+
+
+EXTRACTORS: dict[str, Callable[[], Extractor]] = {
+    "newsarchive": newsarchive_extractor,
+    "trafilatura": trafilatura_extractor,
+    "readability-lxml": readability_extractor,
+}
+
+
+def load_corpus(corpus: Path) -> list[dict[str, str]]:
+    """Pages sorted by id, each with its html, url and ground-truth body."""
+    truth = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for page_id in sorted(truth):
+        path = corpus / "html" / f"{page_id}.html.gz"
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
+        entry = truth[page_id]
+        pages.append({"id": page_id, "html": html, "url": entry["url"], "truth": entry["articleBody"]})
+    return pages
+
+
+def run_extractor(extract: Extractor, pages: list[dict[str, str]]) -> tuple[list[dict[str, Any]], float]:
+    """Per-page rows plus the total wall time spent inside the extractor."""
+    rows, total = [], 0.0
+    for index, page in enumerate(pages):
+        start = time.perf_counter()
+        try:
+            text = extract(page["html"], page["url"])
+        except Exception as error:  # a crash is a benchmark result, not a reason to stop
+            text = ""
+            logging.warning("%s crashed: %r", page["id"], error)
+        elapsed = time.perf_counter() - start
+        total += elapsed
+        score = score_page(page["truth"], text)
+        rows.append({
+            "id": page["id"], "half": "tune" if index % 2 == 0 else "check", "url": page["url"],
+            "precision": round(score.precision, 4), "recall": round(score.recall, 4),
+            "tp": score.tp, "fp": score.fp, "fn": score.fn, "exact": score.exact,
+            "seconds": round(elapsed, 4), "text": text,
+        })
+    return rows, total
+
+
+def _score(row: dict[str, Any]) -> PageScore:
+    return PageScore(tp=row["tp"], fp=row["fp"], fn=row["fn"], exact=row["exact"])
+
+
+def table_lines(results: dict[str, tuple[list[dict[str, Any]], float]]) -> list[str]:
+    """One line per (subset, extractor); speed is measured over the whole corpus."""
+    header = ("subset", "extractor", "F1", "P", "R", "acc", "pages/s", "n")
+    lines = ["{:<6} {:<17} {:>6} {:>6} {:>6} {:>6} {:>8} {:>4}".format(*header)]
+    for subset in ("all", "tune", "check"):
+        for name, (rows, seconds) in results.items():
+            chosen = [r for r in rows if subset == "all" or r["half"] == subset]
+            s = summarize(_score(r) for r in chosen)
+            speed = len(rows) / seconds if seconds else float("inf")
+            lines.append(
+                f"{subset:<6} {name:<17} {s.f1:6.4f} {s.precision:6.4f} {s.recall:6.4f} "
+                f"{s.accuracy:6.4f} {speed:8.1f} {s.pages:>4}"
+            )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, required=True, help="AEB folder (html/ + ground-truth.json)")
+    parser.add_argument("--only", choices=sorted(EXTRACTORS), action="append", help="run only these")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    pages = load_corpus(args.corpus)
+    args.results.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for name in args.only or EXTRACTORS:
+        rows, seconds = run_extractor(EXTRACTORS[name](), pages)
+        results[name] = (rows, seconds)
+        with (args.results / f"{name}.jsonl").open("w", encoding="utf-8") as out:
+            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    print("\n".join(table_lines(results)))
+
+
+if __name__ == "__main__":
+    main()
