@@ -27,7 +27,7 @@ def extract_body(document: Document, url: str, *, metadata: dict[str, Any]) -> s
 
 
 def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> list[Paragraph]:
-    article = readability_article(document, url)
+    article = readability_article(document)
     if article is None:
         return []
     return dedupe(p for p in html_paragraphs(article) if not is_boilerplate(p))

@@ -8,21 +8,29 @@ from lxml import etree
 from readability import Document as ReadabilityDocument
 from readability.readability import Unparseable
 
+from pipelines.extraction.boilerplate_nodes import prune_boilerplate
 from pipelines.extraction.document import Document
 
 # readability logs every page it finds hard at INFO/exception level; that is noise for a crawl log.
 logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
 
 
-def readability_article(document: Document, url: str) -> etree._Element | None:
-    """The article subtree readability selects, or None when it gives up.
+class _PrunedReadability(ReadabilityDocument):
+    """readability fed a pruned copy of our parsed tree instead of re-parsing and re-cleaning the HTML.
 
-    readability mutates the tree it is given, so it works on a copy of the shared one (cheaper than
-    re-parsing the HTML string).
+    readability's own `_parse` re-parses, runs lxml's Cleaner and absolutizes every link: two thirds of
+    its run time, none of which the body text needs. It calls `_parse` again on each retry, and the copy
+    keeps every attempt independent of the shared tree.
     """
+
+    def _parse(self, input: etree._Element) -> etree._Element:
+        return prune_boilerplate(copy.deepcopy(input))
+
+
+def readability_article(document: Document) -> etree._Element | None:
+    """The article subtree readability selects from the pruned page, or None when it gives up."""
     try:
-        reader = ReadabilityDocument(copy.deepcopy(document.tree), url=url or None)
-        summary = reader.summary(html_partial=True)
+        summary = _PrunedReadability(document.tree).summary(html_partial=True)
     except (Unparseable, ValueError, TypeError):
         return None
     if not summary or not summary.strip():

@@ -1,0 +1,80 @@
+"""DOM-level boilerplate: page furniture removed before the article container is chosen.
+
+Navigation, asides, figures/captions, share bars, comment threads, newsletter and paywall boxes,
+related-story rails and the like are cut from a private copy of the tree, so readability scores only
+prose and the paragraph filter sees fewer traps. Class and id names are matched as whole
+hyphen/underscore-separated words so "shareholder" or "commentary" survive, and a node holding most of
+the page's prose is never cut whatever its class says (a wrapper named "has-sidebar").
+"""
+
+import re
+
+from lxml import etree
+
+from pipelines.extraction.paragraphs import SKIP_TAGS
+
+# Tags that are page furniture wherever they appear.
+FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "figure", "figcaption", "picture", "video", "audio", "dialog"})
+FURNITURE_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner", "dialog", "alert", "menu"})
+
+_WORDS = (
+    r"share|sharing|social|sociallinks|share-?bar|sharetools|"
+    r"related|relatedposts|related-?articles?|related-?stories|recommended|recirc|recirculation|more-?stories|"
+    r"most-?popular|most-?read|trending|popular|read-?more|readmore|read-?next|also-?read|"
+    r"comments?|comment-?(?:list|form|section|count)|disqus|respond|reply|"
+    r"newsletter|subscribe|subscription|signup|sign-?up|paywall|piano|regwall|meter|"
+    r"promo|advert|advertisement|ads?|ad-?(?:slot|unit|container|wrapper)|dfp|gpt|sponsored|outbrain|taboola|"
+    r"breadcrumbs?|byline|author-?(?:bio|info|box|card)|about-?(?:the-?)?author|bio|"
+    r"tags?|tag-?list|keywords|categories|topics|"
+    r"caption|credit|image-?credit|photo-?credit|wp-caption-text|"
+    r"cookie|cookies|consent|gdpr|modal|popup|overlay|toolbar|"
+    r"ticker|breaking-?news-?ticker|sidebar|widget|rail"
+)
+_BOILERPLATE_NAME = re.compile(rf"(?:^|[\s_-])(?:{_WORDS})(?:$|[\s_-])", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+# A flagged node that holds at least this share of the page's prose is the article, not furniture.
+PROTECT_SHARE = 0.4
+
+
+# Text runs long enough to be prose (menus and link lists are made of short ones), outside scripts.
+_PROSE_RUNS = etree.XPath(".//text()[string-length(normalize-space()) > 40][not(ancestor::script or ancestor::style)]")
+# Containers publishers use for the article itself: never furniture, whatever else their class says.
+ARTICLE_TAGS = frozenset({"article", "main"})
+
+
+def _prose_chars(element: etree._Element) -> int:
+    return sum(len(run) for run in _PROSE_RUNS(element))
+
+
+def _flagged(element: etree._Element) -> bool:
+    tag = element.tag
+    if tag in FURNITURE_TAGS or tag in SKIP_TAGS:
+        return True
+    attrib = element.attrib
+    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return True
+    if attrib.get("role", "").lower() in FURNITURE_ROLES:
+        return True
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    if tag in ARTICLE_TAGS or attrib.get("itemprop") == "articleBody":
+        return False
+    names = f"{attrib.get('class', '')} {attrib.get('id', '')}"
+    return len(names) > 1 and bool(_BOILERPLATE_NAME.search(names))
+
+
+def prune_boilerplate(tree: etree._Element) -> etree._Element:
+    """Remove furniture from `tree` in place and return it (call it on a copy of a shared tree)."""
+    total = _prose_chars(tree) or 1
+    doomed = []
+    walker = etree.iterwalk(tree, events=("start",))
+    for _, element in walker:
+        if not isinstance(element.tag, str) or element.tag in ("html", "body") or not _flagged(element):
+            continue
+        walker.skip_subtree()
+        if element.tag in SKIP_TAGS or _prose_chars(element) < PROTECT_SHARE * total:
+            doomed.append(element)
+    for element in doomed:
+        element.drop_tree()
+    return tree
