@@ -1,0 +1,12 @@
+"""Process exit codes (documented in the README; operators' scripts rely on them)."""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILURE = 1          # the run could not do its job (crash, nothing fetched)
+    USAGE = 2            # bad command line, sites file or ARCHIVE_URI; nothing was fetched
+    UPLOAD_PENDING = 3   # crawl done, but some files could not be uploaded: they are safe in the spool,
+                         # and the next run (any command that crawls) uploads them first
+    INTERRUPTED = 130    # stopped by Ctrl-C / SIGTERM after a clean shutdown
