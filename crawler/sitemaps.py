@@ -87,6 +87,8 @@ def _entry(element: etree._Element) -> SitemapEntry | None:
 def parse_sitemap(body: bytes, *, max_urls: int = MAX_URLS) -> Sitemap:
     """Parse a urlset or sitemapindex; raise SitemapError for anything that is not one."""
     data = decompress(body)
+    if not data.strip():
+        raise SitemapError("empty document")
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data[:65536]:
         raise SitemapError("DTDs and entities are not allowed in sitemaps (possible entity attack)")
     result = Sitemap()
@@ -114,6 +116,4 @@ def parse_sitemap(body: bytes, *, max_urls: int = MAX_URLS) -> Sitemap:
         if not (result.urls or result.sitemaps):
             raise SitemapError(f"not well-formed XML: {error}") from error
         result.truncated = True  # keep what parsed before the break
-    if not root_seen:
-        raise SitemapError("empty document")
     return result

@@ -1,0 +1,5 @@
+"""`python -m crawler` is the same as the `newsarchive` command."""
+
+from crawler.cli import main
+
+main()

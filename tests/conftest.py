@@ -1,0 +1,39 @@
+"""Shared fixtures: the demo site, an S3 server over HTTP, and real CLI runs in subprocesses.
+
+Crawls run as `newsarchive` subprocesses: that is how users run them, and Twisted's reactor cannot be
+restarted inside one pytest process.
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.server import serve_demo_site
+
+STRICT = os.environ.get("NEWSARCHIVE_STRICT_TESTS") == "1" or os.environ.get("CI") == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a real part can't run here, but fail in CI (NEWSARCHIVE_STRICT_TESTS=1)."""
+    if not condition:
+        if STRICT:
+            pytest.fail(f"required for CI: {reason}")
+        pytest.skip(reason)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run `newsarchive ARGS` as a user would, with a clean spool per test unless env says otherwise."""
+    full_env = {**os.environ, "NEWSARCHIVE_PROGRESS": "plain", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[str]:
+    with serve_demo_site() as base_url:
+        yield base_url

@@ -1,0 +1,50 @@
+"""SimHash and the duplicate index: syndicated copies point at the first record; distinct texts don't."""
+
+import random
+
+from pipelines.dedup import DuplicateIndex
+from pipelines.simhash import hamming, simhash, simhash_hex
+
+SENTENCE = ("the minister said on tuesday that talks with the union would resume next week after a pause of "
+            "several months during which both sides traded accusations over pay and conditions in the sector")
+WORDS = SENTENCE.split()
+
+
+def article(seed: int, length: int = 600) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(length))
+
+
+def record(record_id: str, text: str) -> dict:
+    from pipelines.records import sha1_hex
+
+    return {"id": record_id, "text_sha1": sha1_hex(text), "simhash": simhash_hex(text),
+            "word_count": len(text.split()), "duplicate_of": None}
+
+
+def test_near_identical_texts_are_close_and_different_texts_far() -> None:
+    text = article(1)
+    edited = text.replace("minister", "ministers", 1) + " Additional reporting by Reuters."
+    assert hamming(simhash(text), simhash(edited)) <= 3
+    assert hamming(simhash(text), simhash(article(2))) > 10
+    assert simhash("") == 0
+
+
+def test_index_links_exact_and_near_copies_to_the_first_record() -> None:
+    index = DuplicateIndex()
+    original = index.link(record("a" * 40, article(1)))
+    exact = index.link(record("b" * 40, article(1)))
+    near = index.link(record("c" * 40, article(1) + " Copyright AFP."))
+    other = index.link(record("d" * 40, article(7)))
+    assert original["duplicate_of"] is None
+    assert exact["duplicate_of"] == "a" * 40
+    assert near["duplicate_of"] == "a" * 40
+    assert other["duplicate_of"] is None
+
+
+def test_recapture_of_same_article_is_not_its_own_duplicate_and_short_texts_are_ignored() -> None:
+    index = DuplicateIndex()
+    index.link(record("a" * 40, article(1)))
+    assert index.link(record("a" * 40, article(1)))["duplicate_of"] is None
+    index.link(record("e" * 40, "Subscribe now"))
+    assert index.link(record("f" * 40, "Subscribe now"))["duplicate_of"] is None
