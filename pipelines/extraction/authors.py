@@ -1,0 +1,293 @@
+"""Bylines to person names: "By JANE DOE and John Roe, Staff Writers | Reuters" -> ["Jane Doe", "John Roe"].
+
+Records promise person names only, so everything else a byline carries — the "By", roles, e-mail
+addresses, dates, agencies and the publisher's own name — is stripped, and a fragment that still does
+not look like a name is dropped rather than guessed at.
+"""
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from pipelines.extraction.jsonld import JsonLd, node_types, text_values
+from pipelines.extraction.metatags import MetaTags
+
+AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl")
+
+_PREFIX = re.compile(
+    r"^\s*(?:(?:written|reported|reporting|text|story|words|photos?|video|interview|analysis)\s+)?"
+    r"(?:by|von|par|por|di|da|door|av|af|przez|автор|от|author|autor|auteur|autore|text|texte|reporter)"
+    r"\s*[:\-–—]?\s+",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"^\s*[\w ]{0,20}(?:作者|记者|编辑|責任編集|来源|撰文|文|By)\s*[:：/]\s*", re.IGNORECASE)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_PARENS = re.compile(r"[(\[（]([^)\]）]*)[)\]）]")
+_DATE_TAIL = re.compile(
+    r"(?:\s|\d|^)(?:(?:updated|published|posted|le|am|on)\s+)?"
+    r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{4}"
+    r"|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}).*$",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(
+    r"\s*(?:,|;|\||/|\n|&|\+|·|•|、|，|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bi\b|\ben\b|\bog\b|\boch\b|\bwith\b"
+    r"|\bavec\b|\bmit\b|\bcon\b|\bcom\b)\s*",
+    re.IGNORECASE,
+)
+_ROLE_WORDS = frozenset(
+    [
+        "staff",
+        "writer",
+        "writers",
+        "reporter",
+        "reporters",
+        "correspondent",
+        "correspondents",
+        "editor",
+        "editors",
+        "senior",
+        "chief",
+        "contributor",
+        "contributing",
+        "columnist",
+        "columnists",
+        "producer",
+        "photographer",
+        "photographers",
+        "journalist",
+        "journalists",
+        "analyst",
+        "special",
+        "desk",
+        "team",
+        "staff",
+        "newsroom",
+        "redaktion",
+        "rédaction",
+        "redacción",
+        "redazione",
+        "agency",
+        "agencies",
+        "agencia",
+        "agence",
+        "wire",
+        "wires",
+        "news",
+        "health",
+        "media",
+        "press",
+        "online",
+        "digital",
+        "international",
+        "national",
+        "political",
+        "politics",
+        "business",
+        "science",
+        "technology",
+        "tech",
+        "sports",
+        "culture",
+        "opinion",
+        "contributors",
+        "correspondant",
+        "correspondante",
+        "envoyé",
+        "envoyée",
+        "spécial",
+        "spéciale",
+        "redakteur",
+        "redakteurin",
+        "autor",
+        "autorin",
+        "associated",
+        "reuters",
+        "afp",
+        "ap",
+        "dpa",
+        "ansa",
+        "efe",
+        "upi",
+        "bloomberg",
+        "cnn",
+        "bbc",
+        "nbc",
+        "abc",
+        "cbs",
+        "guardian",
+        "times",
+        "post",
+        "inc",
+        "ltd",
+        "llc",
+        "gmbh",
+        "group",
+        "magazine",
+        "daily",
+        "weekly",
+        "newspaper",
+        "network",
+        "partner",
+        "partners",
+        "sponsored",
+        "content",
+        "updated",
+        "published",
+        "min",
+        "read",
+        "minutes",
+        "share",
+        "comments",
+        "follow",
+        "twitter",
+        "facebook",
+        "instagram",
+        "linkedin",
+        "email",
+    ]
+)
+_CREDENTIALS = frozenset(
+    [
+        "ma",
+        "ms",
+        "md",
+        "phd",
+        "mph",
+        "rn",
+        "mba",
+        "bsc",
+        "msc",
+        "jr",
+        "sr",
+        "ii",
+        "iii",
+        "iv",
+        "dr",
+        "prof",
+        "mr",
+        "mrs",
+    ]
+)
+_NAME_CHARS = re.compile(r"^[^\W\d_][\w'’.\- ]*$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _is_cjk_name(text: str) -> bool:
+    return bool(_CJK.search(text)) and 2 <= len(text) <= 4 and " " not in text
+
+
+def _strip_roles(name: str) -> str:
+    """Drop trailing credentials ("MA") and leading titles; roles make the whole fragment a non-name."""
+    words = name.split()
+    while words and words[-1].lower().strip(".") in _CREDENTIALS:
+        words.pop()
+    while words and words[0].lower().strip(".") in {"dr", "prof", "mr", "mrs", "ms"}:
+        words.pop(0)
+    return " ".join(words)
+
+
+def looks_like_person(name: str, *, organisations: Iterable[str] = ()) -> bool:
+    """Two to five name-like words (or a short CJK name), no role words, not the publisher."""
+    if _is_cjk_name(name):
+        return True
+    if not _NAME_CHARS.match(name):
+        return False
+    words = name.split()
+    if not 2 <= len(words) <= 5 or len(name) > 60:
+        return False
+    lowered = {w.lower().strip(".’'") for w in words}
+    if lowered & _ROLE_WORDS:
+        return False
+    key = _key(name)
+    if any(key == _key(org) or (len(_key(org)) > 3 and _key(org) in key) for org in organisations if org):
+        return False
+    return all(
+        w[0].isupper() or w.lower() in {"de", "da", "van", "von", "der", "den", "le", "la", "di", "del"} or "'" in w
+        for w in words
+    )
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W", "", text).casefold()
+
+
+def _tidy_case(name: str) -> str:
+    """SHOUTED bylines ("JOE HILDEBRAND") become "Joe Hildebrand"; mixed case is left as written."""
+    if name.isupper() and not _CJK.search(name):
+        return " ".join(w.capitalize() if len(w) > 1 else w for w in name.split())
+    return name
+
+
+def split_byline(byline: str, *, organisations: Iterable[str] = ()) -> list[str]:
+    """One byline string to the person names in it."""
+    organisations = list(organisations)
+    text = _URL.sub(" ", _EMAIL.sub(" ", byline))
+    text = _HANDLE.sub(" ", text).replace("\xa0", " ")
+    text = _PARENS.sub(lambda m: f", {m.group(1)},", text)
+    text = _LABEL.sub("", text)
+    names = []
+    for fragment in _SEPARATORS.split(text):
+        fragment = _DATE_TAIL.sub("", _PREFIX.sub("", fragment.strip(" -–—:|.,\t"))).strip(" -–—:|.,\t")
+        fragment = _strip_roles(re.sub(r"\s+", " ", fragment))
+        fragment = _tidy_case(fragment)
+        if fragment and looks_like_person(fragment, organisations=organisations):
+            names.append(fragment)
+    return names
+
+
+def dedupe(names: Iterable[str]) -> list[str]:
+    """Case- and punctuation-insensitive de-duplication, first spelling kept."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(_key(name), name)
+    return list(seen.values())
+
+
+def _jsonld_authors(jsonld: JsonLd) -> list[str]:
+    """Person authors of the article node; Organization authors are publishers, not people."""
+    article = jsonld.article or {}
+    raw = article.get("author") or article.get("creator")
+    items: list[Any] = raw if isinstance(raw, list) else [raw]
+    names = []
+    for item in items:
+        item = jsonld.resolve(item)
+        if isinstance(item, dict) and "Organization" in " ".join(node_types(item)):
+            continue
+        names.extend(text_values(item))
+    return names
+
+
+def _markup_bylines(tree: HtmlElement) -> list[str]:
+    """Bylines in the page body: microdata authors, rel=author links, then byline-classed elements."""
+    for xpath in (
+        "//*[@itemprop='author']//*[@itemprop='name']",
+        "//*[@itemprop='author'][not(.//*[@itemprop='name'])]",
+        "//a[@rel='author']",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
+        " or contains(@class, 'byline__') or contains(@class, 'author-name') or contains(@class, 'byline-name')"
+        " or contains(@class, 'author__name') or contains(@class, 'article-author') or @rel='author']",
+        "//*[contains(@class, 'byline') or contains(@class, 'Byline')][not(ancestor::*[contains(@class, 'byline')])]",
+    ):
+        texts = [" ".join(e.text_content().split()) for e in tree.xpath(xpath)[:4]]
+        texts = [t for t in texts if 0 < len(t) < 200]
+        if texts:
+            return texts
+    return []
+
+
+def find_authors(tree: HtmlElement, jsonld: JsonLd, meta: MetaTags, *, organisations: Iterable[str]) -> list[str]:
+    """Person names from the first source that yields any: JSON-LD, meta tags, then byline markup."""
+    organisations = [o for o in organisations if o]
+    for source in (
+        lambda: _jsonld_authors(jsonld),
+        lambda: meta.all(*AUTHOR_META),
+        lambda: _markup_bylines(tree),
+    ):
+        names = dedupe(n for byline in source() for n in split_byline(byline, organisations=organisations))
+        if names:
+            return names
+    return []
