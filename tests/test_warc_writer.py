@@ -108,7 +108,7 @@ def test_rotation_by_size(tmp_path: Path) -> None:
     keys = sorted({ref.key for ref in refs})
     assert len(keys) >= 3
     assert sorted(closed) == keys
-    serials = [int(key.rsplit("-", 2)[1]) for key in closed]
+    serials = [int(key.rsplit("/", 1)[1].split("-")[2]) for key in closed]
     assert serials == sorted(serials) and len(set(serials)) == len(serials)
     for key in keys:
         path = tmp_path / key
