@@ -41,12 +41,12 @@ def progress_line(stats: dict[str, Any], elapsed: float) -> str:
 
 
 class ProgressExtension:
-    """Scrapy extension; setting NEWSARCHIVE_PROGRESS = auto | rich | plain | off."""
+    """Scrapy extension; setting PROGRESS (env NEWSARCHIVE_PROGRESS) = auto | rich | plain | off."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.mode = progress_mode(crawler.settings.get("NEWSARCHIVE_PROGRESS", "auto"))
-        self.interval = 0.5 if self.mode == "rich" else crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_INTERVAL", 10)
+        self.mode = progress_mode(crawler.settings.get("PROGRESS", "auto"))
+        self.interval = 0.5 if self.mode == "rich" else crawler.settings.getfloat("PROGRESS_INTERVAL", 10)
         self.started = time.monotonic()
         self.live: Live | None = None
         self.loop: task.LoopingCall | None = None

@@ -69,9 +69,9 @@ class ArchiveSession:
         session = getattr(crawler, SESSION_ATTRIBUTE, None)
         if session is None:
             settings = crawler.settings
-            spool = settings.get("SPOOL_DIR") or None
+            spool = settings.get("SPOOL") or None
             session = cls(settings.get("ARCHIVE_URI"), spool_root=Path(spool) if spool else None,
-                          crawl_id=settings.get("NEWSARCHIVE_CRAWL_ID") or None)
+                          crawl_id=settings.get("CRAWL_ID") or None)
             session.recover()
             setattr(crawler, SESSION_ATTRIBUTE, session)
             crawler.signals.connect(session._spider_closed, signal=signals.spider_closed)

@@ -10,8 +10,9 @@ NEWSPIDER_MODULE = "crawler.spiders"
 ARCHIVE_URI = "./archive"
 # Unset: single-process mode. Set: distributed crawl (later issue).
 REDIS_URL = ""
-# Local spool for files awaiting a verified upload; default is per-user state dir (see pipelines.spool).
-SPOOL_DIR = ""
+# Local spool (env NEWSARCHIVE_SPOOL) for files awaiting a verified upload; default: a per-archive folder
+# under ~/.local/state/newsarchive/spool (see pipelines.spool).
+SPOOL = ""
 # WARC files rotate at this size (bytes) and at the end of a run.
 WARC_MAX_SIZE = 1_000_000_000
 WARC_OPERATOR = ""
@@ -39,7 +40,12 @@ TELNETCONSOLE_ENABLED = False
 # Generic spider: how far from the homepage/sections it follows links, and how many pages at most.
 DEPTH_LIMIT = 2
 DEPTH_PRIORITY = 1
-NEWSARCHIVE_MAX_PAGES_PER_SITE = 2000
+MAX_PAGES_PER_SITE = 2000
+# Live progress: auto (rich on a terminal, log lines elsewhere) | rich | plain | off; plain lines every N s.
+PROGRESS = "auto"
+PROGRESS_INTERVAL = 10.0
+# Crawl id of the run (default: generated, e.g. 20261121T050600Z-1a2b3c4d).
+CRAWL_ID = ""
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.netguard.PrivateNetworkGuardMiddleware": 50,

@@ -79,7 +79,7 @@ class NewsSpider(Spider):
     def request(self, url: str, site: Site, found: dict[str, Any], *, callback: Any = None,
                 priority: int = 0, dont_filter: bool = False) -> Request | None:
         """A request carrying its site and discovery, or None when the site's page budget is spent."""
-        limit = self.settings.getint("NEWSARCHIVE_MAX_PAGES_PER_SITE")
+        limit = self.settings.getint("MAX_PAGES_PER_SITE")
         if limit and self.scheduled[site.name] >= limit:
             self.crawler.stats.inc_value("newsarchive/budget_exhausted")
             return None
