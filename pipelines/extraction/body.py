@@ -6,15 +6,21 @@ prompts that container-level heuristics keep.
 """
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from pipelines.extraction.body_readability import readability_article
 from pipelines.extraction.boilerplate import is_boilerplate
 from pipelines.extraction.document import Document
 from pipelines.extraction.paragraphs import Paragraph, html_paragraphs
-from pipelines.textnorm import normalize_text
+from pipelines.textnorm import normalize_text, word_count
 
 log = logging.getLogger(__name__)
+
+# A repeated paragraph this long is a duplicated teaser, not a recurring list label.
+REPEAT_MIN_WORDS = 20
+# Shorter lines may match the start of a <title> by chance ("News", "Video").
+MIN_HEADLINE_CHARS = 15
 
 
 def extract_body(document: Document, url: str, *, metadata: dict[str, Any]) -> str:
@@ -30,16 +36,39 @@ def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> 
     article = readability_article(document)
     if article is None:
         return []
-    return dedupe(p for p in html_paragraphs(article) if not is_boilerplate(p))
+    titles = headline_texts(document, metadata)
+    return dedupe(p for p in html_paragraphs(article) if not is_boilerplate(p) and not is_headline(p, titles))
 
 
-def dedupe(paragraphs) -> list[Paragraph]:
-    """Keep the first occurrence of each paragraph text (repeated teasers, duplicated captions)."""
+def headline_texts(document: Document, metadata: dict[str, Any]) -> list[str]:
+    """The page's headline as it may reappear above the text: metadata title, <title>, og:title, <h1>s."""
+    tree = document.tree
+    candidates = [metadata.get("title"), tree.findtext(".//title")]
+    candidates += tree.xpath("//meta[@property='og:title' or @name='twitter:title']/@content")
+    candidates += [h1.text_content() for h1 in tree.iter("h1")]
+    return [" ".join(c.split()).casefold() for c in candidates if isinstance(c, str) and c.strip()]
+
+
+def is_headline(paragraph: Paragraph, titles: list[str]) -> bool:
+    """The title repeated as the body's first line (also "Headline | Site" in <title>)."""
+    text = paragraph.text.casefold()
+    return len(text) >= MIN_HEADLINE_CHARS and any(t == text or t.startswith(text) for t in titles)
+
+
+def dedupe(paragraphs: Iterable[Paragraph]) -> list[Paragraph]:
+    """Drop repeats: a paragraph equal to the one before it, or a prose-length one seen earlier.
+
+    Publishers repeat the teaser or the whole opening in full after a paywall notice; short lines
+    ("Meal 2", "Portion: 1 cup") legitimately recur in recipes and lists and are kept.
+    """
     seen: set[str] = set()
-    kept = []
+    kept: list[Paragraph] = []
+    previous = ""
     for paragraph in paragraphs:
         key = paragraph.text.casefold()
-        if key not in seen:
-            seen.add(key)
+        repeated = key == previous or (key in seen and word_count(key) >= REPEAT_MIN_WORDS)
+        if not repeated:
             kept.append(paragraph)
+        seen.add(key)
+        previous = key
     return kept

@@ -11,22 +11,31 @@ from pipelines.extraction.paragraphs import Paragraph
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 
-# Whole-line prompts and notices: short lines that start (or consist of) one of these.
+# Lines that start with one of these are prompts, credits or cross-links, not article text.
 _PROMPT = re.compile(
     r"^\W*(?:"
+    # cross-links
     r"read (?:also|more|next|the full)|see also|related(?: (?:articles?|stories|coverage|content|posts?))?\b|"
-    r"more from|more on this|recommended|you may (?:also )?like|most (?:read|popular)|trending|"
+    r"more from|more on this|recommended|you may (?:also )?like|most (?:read|popular)|don'?t miss|"
     r"lire aussi|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|auch interessant|"
     r"lee también|leer más|ver también|leia também|veja também|leggi anche|potrebbe interessarti|lees ook|"
-    r"share (?:this|on)|share\b|tweet\b|email\b|print\b|"
+    # share, comment, newsletter and account prompts
+    r"share (?:this|on)|sharing is caring|share\b|tweet\b|email\b|print\b|"
     r"leave a (?:comment|reply)|post (?:a|your) comments?|comments?\s*(?:\(\d+\))?$|add a comment|"
-    r"sign up|subscribe|newsletter|already a subscriber|log ?in\b|sign in|register\b|"
-    r"follow us|click here|advertisement\b|advertising\b|anzeige\b|publicité\b|publicidad\b|"
-    r"photo:|image:|picture:|foto:|credit:|source:|copyright|©|\(c\) \d{4}|all rights reserved"
+    r"tell us what you think|have a tip|sign up|subscribe|newsletter|already a subscriber|log ?in\b|sign in|"
+    r"follow (?:us|him|her|them|\w+ \w+ on)|click here|if you enjoyed this|"
+    r"advert(?:isement)?\b|advertising\b|anzeige\b|publicité\b|publicidad\b|pubblicità\b|"
+    # credits, filing and citation lines
+    r"photo:|photos?:|image:|picture:|foto:|bild:|credit:|\(?image credit|source:|quelle:|fuente:|fonte:|"
+    r"filed under|additional reporting|citation:|this document is subject to copyright|"
+    r"copyright|©|\(c\) \d{4}|all rights reserved|"
+    # publication stamps
+    r"(?:updated|published|posted|last modified|aktualisiert|veröffentlicht|mis à jour|publié|publicado|"
+    r"actualizado|atualizado|aggiornato|pubblicato)(?: on| at| le| am| el| em| il)?\s*[:\d]"
     r")",
     _FLAGS,
 )
-# Phrases that mark a whole line as a paywall/subscription/cookie notice wherever they appear.
+# Phrases that mark a whole short line as a paywall, subscription, cookie or reading-time notice.
 _NOTICE = re.compile(
     r"(?:free article limit|reached your (?:daily |monthly )?(?:free )?(?:article )?limit|"
     r"subscribe (?:now|today|to continue|and support)|to continue reading|become a subscriber|"
@@ -34,17 +43,33 @@ _NOTICE = re.compile(
     r"we use cookies|uses cookies|cookie policy|accept (?:all )?cookies|"
     r"jetzt abonnieren|weiterlesen mit|réservé aux abonnés|abonnez-vous|suscríbete|assine já|abbonati|"
     r"sign up for (?:our|the) newsletter|get our newsletter|must (?:be|become) a subscriber|"
-    r"\bmin(?:ute)?s? read\b)",
+    r"this slideshow requires javascript|enable javascript|"
+    r"\bmin(?:ute)?s? read\b|reading time|lesezeit|temps de lecture|tiempo de lectura|tempo de leitura|"
+    r"tempo di lettura|leestijd)",
     _FLAGS,
 )
+# Agency/photographer credit lines under pictures.
+_CREDIT = re.compile(r"getty images|\bap photo\b|shutterstock|reuters/|/reuters|\bafp/|/afp\b|\bepa\b", _FLAGS)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
 PROMPT_MAX_CHARS = 120
+CREDIT_MAX_WORDS = 12
+DATELINE_MAX_CHARS = 60
+DATELINE_MAX_WORDS = 6
+
+
+def is_dateline(text: str) -> bool:
+    """A short line that is a date/time stamp ("Nov. 20, 2019 6:02 AM EST"), in any language."""
+    return len(text) <= DATELINE_MAX_CHARS and bool(_YEAR.search(text)) and (
+        len(_LETTERS.findall(text)) <= DATELINE_MAX_WORDS
+    ) and not text.rstrip().endswith((".", "!", "?", ":"))
 
 
 def is_boilerplate(paragraph: Paragraph) -> bool:
-    """True for share/comment/newsletter prompts, paywall and cookie notices, link lists."""
+    """True for share/comment/newsletter prompts, paywall and cookie notices, credits, date stamps."""
     text = paragraph.text
-    if paragraph.link_density > 0.6 and len(text) < 200:
+    if len(text) <= PROMPT_MAX_CHARS and (_PROMPT.search(text) or is_dateline(text)):
         return True
-    if len(text) <= PROMPT_MAX_CHARS and _PROMPT.search(text):
+    if len(text.split()) <= CREDIT_MAX_WORDS and _CREDIT.search(text):
         return True
     return len(text) <= 2 * PROMPT_MAX_CHARS and bool(_NOTICE.search(text))

@@ -3,7 +3,7 @@
 Navigation, asides, figures/captions, share bars, comment threads, newsletter and paywall boxes,
 related-story rails and the like are cut from a private copy of the tree, so readability scores only
 prose and the paragraph filter sees fewer traps. Class and id names are matched as whole
-hyphen/underscore-separated words so "shareholder" or "commentary" survive, and a node holding most of
+hyphen/underscore/camelCase-separated words so "shareholder" or "commentary" survive, and a node holding most of
 the page's prose is never cut whatever its class says (a wrapper named "has-sidebar").
 """
 
@@ -18,7 +18,7 @@ FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "figure", "figcaption", "p
 FURNITURE_ROLES = frozenset({"navigation", "complementary", "contentinfo", "banner", "dialog", "alert", "menu"})
 
 _WORDS = (
-    r"share|sharing|social|sociallinks|share-?bar|sharetools|"
+    r"share|sharing|share-?bar|sharetools|social-?(?:share|links?|icons?|buttons?|bar|follow|media-links)|"
     r"related|relatedposts|related-?articles?|related-?stories|recommended|recirc|recirculation|more-?stories|"
     r"most-?popular|most-?read|trending|popular|read-?more|readmore|read-?next|also-?read|"
     r"comments?|comment-?(?:list|form|section|count)|disqus|respond|reply|"
@@ -27,10 +27,12 @@ _WORDS = (
     r"breadcrumbs?|byline|author-?(?:bio|info|box|card)|about-?(?:the-?)?author|bio|"
     r"tags?|tag-?list|keywords|categories|topics|"
     r"caption|credit|image-?credit|photo-?credit|wp-caption-text|"
+    r"standfirst|dek|subtitle|sub-?headline|article-?excerpt|teaser|"
     r"cookie|cookies|consent|gdpr|modal|popup|overlay|toolbar|"
     r"ticker|breaking-?news-?ticker|sidebar|widget|rail"
 )
 _BOILERPLATE_NAME = re.compile(rf"(?:^|[\s_-])(?:{_WORDS})(?:$|[\s_-])", re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 # A flagged node that holds at least this share of the page's prose is the article, not furniture.
 PROTECT_SHARE = 0.4
@@ -61,7 +63,7 @@ def _flagged(element: etree._Element) -> bool:
     if tag in ARTICLE_TAGS or attrib.get("itemprop") == "articleBody":
         return False
     names = f"{attrib.get('class', '')} {attrib.get('id', '')}"
-    return len(names) > 1 and bool(_BOILERPLATE_NAME.search(names))
+    return len(names) > 1 and bool(_BOILERPLATE_NAME.search(_CAMEL.sub("-", names)))
 
 
 def prune_boilerplate(tree: etree._Element) -> etree._Element:
