@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Protocol, Self
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -24,6 +25,7 @@ from pipelines.warc import Exchange, HeaderList
 from pipelines.warc_writer import RotatingWarcWriter
 
 log = logging.getLogger(__name__)
+ARCHIVED_SCHEMES = ("http", "https")
 
 
 class CaptureSession(Protocol):
@@ -126,13 +128,16 @@ class WarcCaptureExtension:
     def response_downloaded(self, response: Response, request: Request) -> None:
         """Archive one hop; `request.meta["warc"]` (also `response.meta`) points at its record."""
         stats = self.crawler.stats
+        if urlsplit(response.url).scheme not in ARCHIVED_SCHEMES:
+            return  # data:, file:, ftp: ... are not HTTP exchanges
         try:
             ref = self.writer.write_exchange(exchange_from(response, request))
         except Exception:
+            # One failed capture must not stop the crawl; the run report shows the count.
             log.exception("WARC capture failed for %s %s", request.method, response.url)
             if stats:
                 stats.inc_value("warc/write_errors")
-            raise
+            return
         request.meta["warc"] = ref.as_dict()
         if stats:
             stats.inc_value("warc/exchanges")
