@@ -6,38 +6,60 @@ headline links. Each piece of evidence becomes a short signal so a wrong call ca
 """
 
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
 from pipelines.extraction.document import Document
-from pipelines.extraction.jsonld import ARTICLE_TYPES, JsonLd
+from pipelines.extraction.jsonld import JsonLd, is_article_type
 
 LISTING_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage", "WebSite", "ProfilePage"})
-MIN_PARAGRAPH_CHARS = 80
-DENSE_TEXT_CHARS = 1200
-LISTING_MIN_HEADLINE_LINKS = 12
+MIN_PARAGRAPH_CHARS = 40
+MAIN_BLOCK_CHARS = 500
+LITTLE_TEXT_CHARS = 300
+LISTING_MIN_HEADLINE_LINKS = 15
+LISTING_CHARS_PER_LINK = 60
+HEADLINE_MIN_CHARS = 15
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+){3,}|\d{5,}|/(?:19|20)\d{2}/\d{1,2}/")
 
 
-def _paragraph_text_chars(tree: HtmlElement) -> int:
-    """Characters of running text: long <p> blocks that are not themselves link lists or page furniture."""
-    total = 0
+def _main_block_chars(tree: HtmlElement) -> int:
+    """Characters of running text in the richest single container.
+
+    An article keeps its paragraphs together under one parent; a front page scatters short teasers
+    over many, so the total would mislead where the best container does not.
+    """
+    per_parent: dict[HtmlElement, int] = defaultdict(int)
     for paragraph in tree.iter("p"):
         text = " ".join(paragraph.text_content().split())
         if len(text) < MIN_PARAGRAPH_CHARS:
             continue
         link_chars = sum(len(a.text_content()) for a in paragraph.iter("a"))
         if link_chars < len(text) / 2:
-            total += len(text)
-    return total
+            per_parent[paragraph.getparent()] += len(text)
+    return max(per_parent.values(), default=0)
 
 
 def _headline_links(tree: HtmlElement) -> int:
-    """Links that are headlines of other stories: the fabric of homepages and section fronts."""
-    return len(tree.xpath("//h2[.//a] | //h3[.//a] | //h4[.//a] | //article[.//a][not(.//p[string-length() > 400])]"))
+    """Headings that link elsewhere: the teasers that homepages and section fronts are made of."""
+    return len(tree.xpath("//h2[.//a] | //h3[.//a] | //h4[.//a]"))
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W", "", text).casefold()
+
+
+def _has_headline_h1(tree: HtmlElement) -> bool:
+    """The first h1 reads like a headline and is what the <title> announces (not a logo or section name)."""
+    h1 = tree.find(".//h1")
+    title = tree.findtext(".//title") or ""
+    if h1 is None or not title:
+        return False
+    heading = _key(h1.text_content())[:40]
+    return len(heading) >= HEADLINE_MIN_CHARS and _key(title).startswith(heading)
 
 
 def _declared_signals(document: Document) -> tuple[int, list[str]]:
@@ -48,11 +70,11 @@ def _declared_signals(document: Document) -> tuple[int, list[str]]:
         og_type = og_types[0]
         signals.append(f"og:type={og_type}")
         if og_type == "article" or og_type.startswith("article:") or og_type == "news":
-            score += 1
-        elif og_type in ("website", "section", "profile", "video.other", "product"):
-            score -= 1
+            score += 2
+        elif og_type in ("website", "section", "profile", "product"):
+            score -= 2
     jsonld_types = JsonLd.from_tree(document.tree).types()
-    article_types = [t for t in jsonld_types if t in ARTICLE_TYPES]
+    article_types = [t for t in jsonld_types if is_article_type(t)]
     listing_types = [t for t in jsonld_types if t in LISTING_TYPES - {"WebSite"}]
     if article_types:
         signals.append(f"jsonld:{article_types[0]}")
@@ -75,24 +97,27 @@ def classify_page(
         return False, ["deny-pattern"]
     score, signals = _declared_signals(document)
     if any(pattern.search(url) for pattern in article_patterns):
-        score += 2
+        score += 3
         signals.append("url-pattern")
     path = urlsplit(url).path
     if path.strip("/") == "":
-        score -= 2
+        score -= 3
         signals.append("homepage")
     elif _SLUG.search(path.lower()):
         score += 1
         signals.append("url-slug")
-    text_chars = _paragraph_text_chars(document.tree)
+    main_block = _main_block_chars(document.tree)
     headline_links = _headline_links(document.tree)
-    if text_chars >= DENSE_TEXT_CHARS:
+    if main_block >= MAIN_BLOCK_CHARS:
         score += 2
         signals.append("text-density")
-    elif text_chars < DENSE_TEXT_CHARS / 3:
+    elif main_block < LITTLE_TEXT_CHARS:
         score -= 2
         signals.append("little-text")
-    if headline_links >= LISTING_MIN_HEADLINE_LINKS and text_chars < headline_links * 150:
+    if _has_headline_h1(document.tree):
+        score += 1
+        signals.append("headline-h1")
+    if headline_links >= LISTING_MIN_HEADLINE_LINKS and headline_links * LISTING_CHARS_PER_LINK > main_block:
         score -= 3
         signals.append("listing-page")
     return score > 0, signals

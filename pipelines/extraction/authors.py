@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 from pipelines.extraction.jsonld import JsonLd, node_types, text_values
 from pipelines.extraction.metatags import MetaTags
 
+MAX_MARKUP_AUTHORS = 6
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl")
 
 _PREFIX = re.compile(
@@ -26,9 +27,11 @@ _LABEL = re.compile(r"^\s*[\w ]{0,20}(?:作者|记者|编辑|責任編集|来源
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
-_PARENS = re.compile(r"[(\[（]([^)\]）]*)[)\]）]")
+_TRAILING_PARENS = re.compile(r"\s*[(\[（]([^)\]）]*)[)\]）]\s*$")
+_INNER_PARENS = re.compile(r"[(\[（]([^)\]）]*)[)\]）]")
 _DATE_TAIL = re.compile(
     r"(?:\s|\d|^)(?:(?:updated|published|posted|le|am|on)\s+)?"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
     r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{4}"
     r"|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}).*$",
     re.IGNORECASE,
@@ -38,140 +41,30 @@ _SEPARATORS = re.compile(
     r"|\bavec\b|\bmit\b|\bcon\b|\bcom\b)\s*",
     re.IGNORECASE,
 )
-_ROLE_WORDS = frozenset(
-    [
-        "staff",
-        "writer",
-        "writers",
-        "reporter",
-        "reporters",
-        "correspondent",
-        "correspondents",
-        "editor",
-        "editors",
-        "senior",
-        "chief",
-        "contributor",
-        "contributing",
-        "columnist",
-        "columnists",
-        "producer",
-        "photographer",
-        "photographers",
-        "journalist",
-        "journalists",
-        "analyst",
-        "special",
-        "desk",
-        "team",
-        "staff",
-        "newsroom",
-        "redaktion",
-        "rédaction",
-        "redacción",
-        "redazione",
-        "agency",
-        "agencies",
-        "agencia",
-        "agence",
-        "wire",
-        "wires",
-        "news",
-        "health",
-        "media",
-        "press",
-        "online",
-        "digital",
-        "international",
-        "national",
-        "political",
-        "politics",
-        "business",
-        "science",
-        "technology",
-        "tech",
-        "sports",
-        "culture",
-        "opinion",
-        "contributors",
-        "correspondant",
-        "correspondante",
-        "envoyé",
-        "envoyée",
-        "spécial",
-        "spéciale",
-        "redakteur",
-        "redakteurin",
-        "autor",
-        "autorin",
-        "associated",
-        "reuters",
-        "afp",
-        "ap",
-        "dpa",
-        "ansa",
-        "efe",
-        "upi",
-        "bloomberg",
-        "cnn",
-        "bbc",
-        "nbc",
-        "abc",
-        "cbs",
-        "guardian",
-        "times",
-        "post",
-        "inc",
-        "ltd",
-        "llc",
-        "gmbh",
-        "group",
-        "magazine",
-        "daily",
-        "weekly",
-        "newspaper",
-        "network",
-        "partner",
-        "partners",
-        "sponsored",
-        "content",
-        "updated",
-        "published",
-        "min",
-        "read",
-        "minutes",
-        "share",
-        "comments",
-        "follow",
-        "twitter",
-        "facebook",
-        "instagram",
-        "linkedin",
-        "email",
-    ]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that never appear in a person's name but do in bylines: roles, beats, desks, agencies, furniture.
+_ROLE_WORDS = _words(
+    "staff writer writers reporter reporters correspondent correspondents editor editors senior "
+    "chief contributor contributing columnist columnists producer photographer photographers "
+    "journalist journalists analyst special desk team newsroom redaktion rédaction redacción "
+    "redazione agency agencies agencia agence wire wires news health media press online digital "
+    "international national political politics business science technology tech sports culture "
+    "opinion contributors correspondant correspondante envoyé envoyée spécial spéciale "
+    "redakteur redakteurin autor autorin associated reuters afp ap dpa ansa efe upi bloomberg "
+    "cnn bbc nbc abc cbs guardian times post inc ltd llc gmbh group magazine daily weekly "
+    "newspaper network partner partners sponsored content updated published min read minutes "
+    "share comments follow twitter facebook instagram linkedin email games entertainment travel "
+    "food fashion music film books arts money finance economics world foreign metro city local "
+    "education environment climate energy legal crime security defense features investigations "
+    "investigative managing executive deputy associate assistant developers team staff"
 )
-_CREDENTIALS = frozenset(
-    [
-        "ma",
-        "ms",
-        "md",
-        "phd",
-        "mph",
-        "rn",
-        "mba",
-        "bsc",
-        "msc",
-        "jr",
-        "sr",
-        "ii",
-        "iii",
-        "iv",
-        "dr",
-        "prof",
-        "mr",
-        "mrs",
-    ]
-)
+_CREDENTIALS = frozenset(("ma", "ms", "md", "phd", "mph", "rn", "mba", "bsc", "msc", "jr", "sr", "ii", "iii", "iv"))
+_HONORIFICS = frozenset(("dr", "prof", "mr", "mrs", "ms"))
 _NAME_CHARS = re.compile(r"^[^\W\d_][\w'’.\- ]*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
@@ -181,11 +74,18 @@ def _is_cjk_name(text: str) -> bool:
 
 
 def _strip_roles(name: str) -> str:
-    """Drop trailing credentials ("MA") and leading titles; roles make the whole fragment a non-name."""
+    """Drop a trailing job title ("Games Editor"), credentials ("MA") and honorifics.
+
+    A role word after at least two name words ends the name; one earlier means the fragment is a
+    role or an organisation, which `looks_like_person` then rejects.
+    """
     words = name.split()
+    role_at = next((i for i, w in enumerate(words) if w.lower().strip(".,") in _ROLE_WORDS), None)
+    if role_at is not None and role_at >= 2:
+        words = words[:role_at]
     while words and words[-1].lower().strip(".") in _CREDENTIALS:
         words.pop()
-    while words and words[0].lower().strip(".") in {"dr", "prof", "mr", "mrs", "ms"}:
+    while words and words[0].lower().strip(".") in _HONORIFICS:
         words.pop(0)
     return " ".join(words)
 
@@ -227,11 +127,13 @@ def split_byline(byline: str, *, organisations: Iterable[str] = ()) -> list[str]
     organisations = list(organisations)
     text = _URL.sub(" ", _EMAIL.sub(" ", byline))
     text = _HANDLE.sub(" ", text).replace("\xa0", " ")
-    text = _PARENS.sub(lambda m: f", {m.group(1)},", text)
-    text = _LABEL.sub("", text)
+    # "Jane Doe (with John Roe)" adds people; "Bruno (Henrique) Rodrigues" is one person's full name.
+    text = _TRAILING_PARENS.sub(lambda m: f", {m.group(1)}", text.strip())
+    text = _INNER_PARENS.sub(lambda m: f" {m.group(1)} ", text)
+    text = _DATE_TAIL.sub("", _LABEL.sub("", text))
     names = []
     for fragment in _SEPARATORS.split(text):
-        fragment = _DATE_TAIL.sub("", _PREFIX.sub("", fragment.strip(" -–—:|.,\t"))).strip(" -–—:|.,\t")
+        fragment = _PREFIX.sub("", fragment.strip(" -–—:|.,\t")).strip(" -–—:|.,\t")
         fragment = _strip_roles(re.sub(r"\s+", " ", fragment))
         fragment = _tidy_case(fragment)
         if fragment and looks_like_person(fragment, organisations=organisations):
@@ -261,32 +163,35 @@ def _jsonld_authors(jsonld: JsonLd) -> list[str]:
     return names
 
 
-def _markup_bylines(tree: HtmlElement) -> list[str]:
-    """Bylines in the page body: microdata authors, rel=author links, then byline-classed elements."""
-    for xpath in (
-        "//*[@itemprop='author']//*[@itemprop='name']",
-        "//*[@itemprop='author'][not(.//*[@itemprop='name'])]",
-        "//a[@rel='author']",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')"
-        " or contains(@class, 'byline__') or contains(@class, 'author-name') or contains(@class, 'byline-name')"
-        " or contains(@class, 'author__name') or contains(@class, 'article-author') or @rel='author']",
-        "//*[contains(@class, 'byline') or contains(@class, 'Byline')][not(ancestor::*[contains(@class, 'byline')])]",
-    ):
-        texts = [" ".join(e.text_content().split()) for e in tree.xpath(xpath)[:4]]
-        texts = [t for t in texts if 0 < len(t) < 200]
-        if texts:
-            return texts
-    return []
+_BYLINE_XPATHS = (
+    "//*[@itemprop='author']//*[@itemprop='name']",
+    "//*[@itemprop='author'][not(.//*[@itemprop='name'])]",
+    "//*[contains(@class, 'byline') or contains(@class, 'Byline') or contains(@class, 'authorname')"
+    " or contains(@class, 'author-name') or contains(@class, 'author__name')]",
+    "//a[@rel='author']",
+    "//*[contains(@class, 'author')][not(self::body or self::article)][string-length(normalize-space()) < 100]",
+)
+
+
+def _markup_bylines(tree: HtmlElement, xpath: str) -> list[str]:
+    """Texts of the first matching element and its siblings that match too (one byline, several authors).
+
+    Later matches elsewhere in the page are usually teasers for other stories and are ignored.
+    """
+    matches = tree.xpath(xpath)
+    if not matches:
+        return []
+    parent = matches[0].getparent()
+    same_byline = [m for m in matches if m is matches[0] or m.getparent() is parent]
+    return [" ".join(m.text_content().split()) for m in same_byline[:MAX_MARKUP_AUTHORS]]
 
 
 def find_authors(tree: HtmlElement, jsonld: JsonLd, meta: MetaTags, *, organisations: Iterable[str]) -> list[str]:
     """Person names from the first source that yields any: JSON-LD, meta tags, then byline markup."""
     organisations = [o for o in organisations if o]
-    for source in (
-        lambda: _jsonld_authors(jsonld),
-        lambda: meta.all(*AUTHOR_META),
-        lambda: _markup_bylines(tree),
-    ):
+    sources = [lambda: _jsonld_authors(jsonld), lambda: meta.all(*AUTHOR_META)]
+    sources += [lambda xpath=xpath: _markup_bylines(tree, xpath) for xpath in _BYLINE_XPATHS]
+    for source in sources:
         names = dedupe(n for byline in source() for n in split_byline(byline, organisations=organisations))
         if names:
             return names

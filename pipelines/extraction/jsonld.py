@@ -31,6 +31,13 @@ ARTICLE_TYPES = frozenset(
     }
 )
 
+
+
+def is_article_type(schema_type: str) -> bool:
+    """schema.org article types, and the invented ones publishers use (`ReportageNewsArticle`)."""
+    return schema_type in ARTICLE_TYPES or schema_type.endswith(("Article", "BlogPosting"))
+
+
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _WRAPPER = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
 _TYPE_PREFIX = re.compile(r"^(?:https?://schema\.org/|schema:)", re.IGNORECASE)
@@ -130,7 +137,7 @@ class JsonLd:
 
     def _main_article(self) -> dict[str, Any] | None:
         """The article node: the one with a headline wins over bare references and teasers."""
-        articles = [n for n in self.nodes if ARTICLE_TYPES.intersection(node_types(n))]
+        articles = [n for n in self.nodes if any(is_article_type(t) for t in node_types(n))]
         if not articles:
             return None
         return max(articles, key=lambda n: ("headline" in n, "datePublished" in n, "articleBody" in n))
