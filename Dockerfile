@@ -42,11 +42,10 @@ RUN pip install --no-deps . \
 
 USER newsarchive
 WORKDIR /data
-# SCRAPY_SETTINGS_MODULE: scrapy.cfg is not in /data, so Scrapy is told where the settings live.
-# NEWSARCHIVE_SPOOL_DIR is what settings/ reads today (NEWSARCHIVE_<NAME> for SPOOL_DIR).
+# The spool lives on /data too, so files awaiting upload survive the container and the next run finishes them.
+# SCRAPY_SETTINGS_MODULE: for `--entrypoint scrapy` debugging (e.g. scrapy shell URL); scrapy.cfg is not in /data.
 ENV ARCHIVE_URI=/data/archive \
     NEWSARCHIVE_SPOOL=/data/spool \
-    NEWSARCHIVE_SPOOL_DIR=/data/spool \
     SCRAPY_SETTINGS_MODULE=settings
 ENTRYPOINT ["newsarchive"]
 CMD ["--help"]

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crawler.sites import (
     Site,
@@ -86,8 +87,6 @@ def test_site_is_immutable() -> None:
 def test_example_file_is_valid_and_shows_every_key() -> None:
     herald, courier = load_sites(EXAMPLE)
     assert herald.name == "herald" and courier.allowed_domains == ("www.courier.example",)
-    import yaml
-
     shown = set(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["sites"][0])
     assert shown == {field.name for field in dataclasses.fields(Site)}
 
