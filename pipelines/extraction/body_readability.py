@@ -24,7 +24,13 @@ class _PrunedReadability(ReadabilityDocument):
     """
 
     def _parse(self, input: etree._Element) -> etree._Element:
-        return prune_boilerplate(copy.deepcopy(input))
+        tree = prune_boilerplate(copy.deepcopy(input))
+        # Quotes are article content; embedded posts ("twitter-tweet") would otherwise hit
+        # readability's unlikely-candidate names and vanish.
+        for quote in tree.iter("blockquote"):
+            quote.attrib.pop("class", None)
+            quote.attrib.pop("id", None)
+        return tree
 
 
 def readability_article(document: Document) -> etree._Element | None:
