@@ -67,9 +67,9 @@ class Spool:
         self._in_use: dict[Path, int] = {}  # dirs holding paths handed out by path(): never pruned
         try:
             root.mkdir(parents=True, exist_ok=True)
+            _lock_root(root)
         except OSError as exc:
-            raise StoreError(f"spool {root}: cannot create it: {exc}; set NEWSARCHIVE_SPOOL to a writable dir") from exc
-        _lock_root(root)
+            raise StoreError(f"spool {root}: cannot use it: {exc}; set NEWSARCHIVE_SPOOL to a writable dir") from exc
         self._closed = False
         self._check_archive()
 

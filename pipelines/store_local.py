@@ -33,8 +33,8 @@ class LocalStore:
     def __init__(self, root: Path) -> None:
         if root.exists() and not root.is_dir():
             raise StoreConfigError(f"ARCHIVE_URI {root}: exists but is not a directory; point it at a directory")
-        self.root = root
-        self.uri = root.as_uri()
+        self.root = root.absolute()
+        self.uri = self.root.as_uri()
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)

@@ -7,8 +7,8 @@ test never special-cases it. moto keeps its state per process, not per server: u
 
 from __future__ import annotations
 
+import logging
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +42,9 @@ def moto_s3_server() -> Iterator[str]:
     endpoint = f"http://{host}:{port}"
     saved = {name: os.environ.get(name) for name in [*DUMMY_AWS_ENV, "AWS_ENDPOINT_URL"]}
     os.environ.update(DUMMY_AWS_ENV, AWS_ENDPOINT_URL=endpoint)
+    access_log = logging.getLogger("werkzeug")  # one line per request drowns test output
+    saved_level = access_log.level
+    access_log.setLevel(logging.WARNING)
     try:
         yield endpoint
     finally:
@@ -50,7 +53,8 @@ def moto_s3_server() -> Iterator[str]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        server.stop()
+        access_log.setLevel(saved_level)
+        server.stop()  # closes the socket: clients now get "connection refused"
 
 
 def create_bucket(endpoint: str, name: str | None = None) -> str:
@@ -65,11 +69,3 @@ def create_bucket(endpoint: str, name: str | None = None) -> str:
     )
     client.create_bucket(Bucket=bucket)
     return bucket
-
-
-def unused_endpoint() -> str:
-    """An http endpoint on 127.0.0.1 where nothing listens: what a stopped S3 server looks like."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"

@@ -18,7 +18,7 @@ from warcio.warcwriter import WARCWriter
 
 from pipelines.spool import Spool, default_spool_root
 from pipelines.storage import ObjectExistsError, ObjectStore, StoreError, open_store
-from tests.s3_server import create_bucket, moto_s3_server, unused_endpoint
+from tests.s3_server import create_bucket, moto_s3_server
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -108,15 +108,19 @@ def test_upload_of_missing_file_is_an_error(spool: Spool) -> None:
 
 @pytest.mark.s3
 @pytest.mark.usefixtures("s3_endpoint")
-def test_unreachable_server_keeps_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", unused_endpoint())
+def test_stopped_server_keeps_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    with Spool(tmp_path / "spool", open_store("s3://some-bucket/x"), attempts=2, backoff=0) as spool:
+    with moto_s3_server() as endpoint:
+        store = open_store(f"s3://{create_bucket(endpoint)}/x")
+    # the server is gone now, as if S3 went down in the middle of a crawl
+    with Spool(tmp_path / "spool", store, attempts=2, backoff=0) as spool:
         path = write_complete(spool, "records/dt=2024-05-01/a.jsonl.gz", gzip.compress(b"{}\n"))
         with pytest.raises(StoreError, match=r"failed after 2 attempts.*stays at"):
             spool.upload("records/dt=2024-05-01/a.jsonl.gz")
         assert path.exists()
         assert spool.pending() == ["records/dt=2024-05-01/a.jsonl.gz"]
+        assert spool.recover() == []  # recovery logs the failure and keeps the file too
+        assert path.exists()
 
 
 @pytest.mark.s3

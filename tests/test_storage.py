@@ -257,3 +257,17 @@ def test_s3_missing_bucket_says_so(s3_endpoint: str, tmp_path: Path) -> None:
     store = open_store("s3://no-such-bucket-here/x")
     with pytest.raises(StoreError, match="does not exist"):
         store.put_bytes("k", b"1")
+
+
+@pytest.mark.s3
+def test_s3_object_without_our_checksums_is_compared_by_content(s3_endpoint: str, tmp_path: Path) -> None:
+    """An object another tool wrote (no SHA-256 anywhere) is read back and hashed, not trusted blindly."""
+    bucket = create_bucket(s3_endpoint)
+    boto3.client("s3", endpoint_url=s3_endpoint).put_object(Bucket=bucket, Key="warc/x", Body=b"same")
+    store = open_store(f"s3://{bucket}")
+    assert store.head("warc/x") == StoredObject("warc/x", 4, None)
+    path, sha = write(tmp_path / "x", b"same")
+    assert store.put_file("warc/x", path, sha256=sha) == StoredObject("warc/x", 4, sha)
+    other, other_sha = write(tmp_path / "y", b"diff")
+    with pytest.raises(ObjectExistsError):
+        store.put_file("warc/x", other, sha256=other_sha)
