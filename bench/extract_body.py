@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from bench.aeb_metric import PageScore, score_page, summarize  # noqa: E402
 
 Extractor = Callable[[str, str], str]
+WARMUP_PAGES = 5
 
 
 def newsarchive_extractor() -> Extractor:
@@ -84,26 +85,43 @@ def load_corpus(corpus: Path) -> list[dict[str, str]]:
     return pages
 
 
-def run_extractor(extract: Extractor, pages: list[dict[str, str]]) -> tuple[list[dict[str, Any]], float]:
-    """Per-page rows plus the total wall time spent inside the extractor."""
-    rows, total = [], 0.0
+def _row(page: dict[str, str], index: int, text: str, elapsed: float) -> dict[str, Any]:
+    score = score_page(page["truth"], text)
+    return {
+        "id": page["id"], "half": "tune" if index % 2 == 0 else "check", "url": page["url"],
+        "precision": round(score.precision, 4), "recall": round(score.recall, 4),
+        "tp": score.tp, "fp": score.fp, "fn": score.fn, "exact": score.exact,
+        "seconds": round(elapsed, 4), "text": text,
+    }
+
+
+def _timed(extract: Extractor, page: dict[str, str]) -> tuple[str, float]:
+    start = time.perf_counter()
+    try:
+        text = extract(page["html"], page["url"])
+    except Exception as error:  # a crash is a benchmark result, not a reason to stop
+        text = ""
+        logging.warning("%s crashed: %r", page["id"], error)
+    return text, time.perf_counter() - start
+
+
+def run_all(extractors: dict[str, Extractor], pages: list[dict[str, str]]) -> dict[str, tuple[list, float]]:
+    """Per-extractor rows and total seconds.
+
+    Extractors take turns page by page (after a short warm-up), so a busy machine slows them all
+    alike and pages/s stay comparable within one run.
+    """
+    for page in pages[:WARMUP_PAGES]:
+        for extract in extractors.values():
+            _timed(extract, page)
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in extractors}
+    seconds = dict.fromkeys(extractors, 0.0)
     for index, page in enumerate(pages):
-        start = time.perf_counter()
-        try:
-            text = extract(page["html"], page["url"])
-        except Exception as error:  # a crash is a benchmark result, not a reason to stop
-            text = ""
-            logging.warning("%s crashed: %r", page["id"], error)
-        elapsed = time.perf_counter() - start
-        total += elapsed
-        score = score_page(page["truth"], text)
-        rows.append({
-            "id": page["id"], "half": "tune" if index % 2 == 0 else "check", "url": page["url"],
-            "precision": round(score.precision, 4), "recall": round(score.recall, 4),
-            "tp": score.tp, "fp": score.fp, "fn": score.fn, "exact": score.exact,
-            "seconds": round(elapsed, 4), "text": text,
-        })
-    return rows, total
+        for name, extract in extractors.items():
+            text, elapsed = _timed(extract, page)
+            seconds[name] += elapsed
+            rows[name].append(_row(page, index, text, elapsed))
+    return {name: (rows[name], seconds[name]) for name in extractors}
 
 
 def _score(row: dict[str, Any]) -> PageScore:
@@ -136,10 +154,8 @@ def main() -> None:
 
     pages = load_corpus(args.corpus)
     args.results.mkdir(parents=True, exist_ok=True)
-    results = {}
-    for name in args.only or EXTRACTORS:
-        rows, seconds = run_extractor(EXTRACTORS[name](), pages)
-        results[name] = (rows, seconds)
+    results = run_all({name: EXTRACTORS[name]() for name in args.only or EXTRACTORS}, pages)
+    for name, (rows, _) in results.items():
         with (args.results / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     print("\n".join(table_lines(results)))
