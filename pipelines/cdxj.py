@@ -1,0 +1,36 @@
+"""CDXJ index of a finished WARC (`<basename>.cdxj` beside it), the lookup table replay tools use.
+
+Built with `cdxj_indexer` (the indexer pywb itself uses), sorted, with POST bodies appended to the
+URL key so POST captures replay. Written as `.open` and renamed, like the WARC, so a file with the
+final name is always complete.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cdxj_indexer.main import write_cdx_index
+
+WARC_SUFFIX = ".warc.gz"
+
+
+def cdxj_path(warc_path: Path) -> Path:
+    """`.../NAME.warc.gz` → `.../NAME.cdxj` (RECORDS.md layout)."""
+    if not warc_path.name.endswith(WARC_SUFFIX):
+        raise ValueError(f"not a {WARC_SUFFIX} file: {warc_path}")
+    return warc_path.with_name(warc_path.name.removesuffix(WARC_SUFFIX) + ".cdxj")
+
+
+def write_cdxj(warc_path: Path) -> Path:
+    """Index one finished WARC; its lines name the WARC by basename. Refuses to overwrite (write-once)."""
+    out = cdxj_path(Path(warc_path))
+    if out.exists():
+        raise FileExistsError(out)
+    partial = out.with_name(out.name + ".open")
+    partial.unlink(missing_ok=True)  # left by a killed run: the index is rebuilt from the WARC
+    write_cdx_index(str(partial), [str(warc_path)], {"sort": True, "post_append": True})
+    with open(partial, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.rename(partial, out)
+    return out
