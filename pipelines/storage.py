@@ -76,6 +76,13 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
+def _shown(uri: str) -> str:
+    """The URI for messages, without any user:password@ someone may have put in it."""
+    scheme, sep, rest = uri.partition("://")
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{path}" if sep else uri
+
+
 def check_key(key: str) -> str:
     """Reject keys that could escape the archive root or collide with temp files."""
     segments = key.split("/")
@@ -130,13 +137,18 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     """`s3://bucket/some/prefix` → (bucket, 'some/prefix/'); the prefix is '' at the bucket root."""
     parts = urlsplit(uri)
     if parts.query or parts.fragment:
-        raise StoreConfigError(f"ARCHIVE_URI {uri!r}: remove the '?…'/'#…' part; use s3://bucket/prefix")
+        raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r}: remove the '?…'/'#…' part; use s3://bucket/prefix")
     bucket = parts.netloc
     if not bucket:
-        raise StoreConfigError(f"ARCHIVE_URI {uri!r} names no bucket: use s3://bucket or s3://bucket/prefix")
+        raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r} names no bucket: use s3://bucket or s3://bucket/prefix")
+    if "@" in bucket:
+        raise StoreConfigError(
+            f"ARCHIVE_URI {_shown(uri)!r}: credentials do not belong in the URI; "
+            "use the standard AWS credential chain (environment, profile, instance role)"
+        )
     if not _BUCKET.fullmatch(bucket):
         raise StoreConfigError(
-            f"ARCHIVE_URI {uri!r}: {bucket!r} is not a valid S3 bucket name "
+            f"ARCHIVE_URI {_shown(uri)!r}: {bucket!r} is not a valid S3 bucket name "
             "(3-63 characters: lowercase letters, digits, '.', '-')"
         )
     prefix = parts.path.strip("/")
@@ -144,7 +156,7 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
         try:
             check_key(prefix)
         except StoreError as exc:
-            raise StoreConfigError(f"ARCHIVE_URI {uri!r}: bad prefix: {exc}") from None
+            raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r}: bad prefix: {exc}") from None
         prefix += "/"
     return bucket, prefix
 
@@ -154,11 +166,11 @@ def local_root(uri: str) -> Path:
     if uri.startswith("file:"):
         parts = urlsplit(uri)
         if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
-            raise StoreConfigError(f"ARCHIVE_URI {uri!r}: use file:///absolute/path or a plain directory path")
+            raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r}: use file:///absolute/path or a plain directory path")
         return Path(parts.path)
     if _SCHEME.match(uri):
         raise StoreConfigError(
-            f"ARCHIVE_URI {uri!r}: unsupported scheme; use a directory path, file:///abs/dir or s3://bucket/prefix"
+            f"ARCHIVE_URI {_shown(uri)!r}: unsupported scheme; use a directory path, file:///abs/dir or s3://bucket/prefix"
         )
     return Path(uri).expanduser().absolute()
 
@@ -170,7 +182,7 @@ def normalize_uri(uri: str) -> str:
         raise StoreConfigError("ARCHIVE_URI is empty: set it to a directory path or s3://bucket/prefix")
     if uri.startswith("s3:"):
         if not uri.startswith("s3://"):
-            raise StoreConfigError(f"ARCHIVE_URI {uri!r}: S3 URIs look like s3://bucket/prefix")
+            raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r}: S3 URIs look like s3://bucket/prefix")
         bucket, prefix = parse_s3_uri(uri)
         return f"s3://{bucket}/{prefix}".rstrip("/")
     return local_root(uri).as_uri()

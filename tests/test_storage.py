@@ -246,6 +246,12 @@ def test_open_store_rejects_bad_uris(uri: str) -> None:
         open_store(uri)
 
 
+def test_uri_errors_never_show_credentials() -> None:
+    with pytest.raises(StoreConfigError, match="credential chain") as caught:
+        open_store("s3://AKIAEXAMPLE:secret@bucket/x")
+    assert "secret" not in str(caught.value) and "AKIAEXAMPLE" not in str(caught.value)
+
+
 def test_open_store_rejects_a_file_as_archive_dir(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(StoreConfigError, match="not a directory"):
