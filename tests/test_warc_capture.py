@@ -34,7 +34,17 @@ HTML = b"<html><head><title>t</title></head><body>" + b"<p>news</p>" * 200 + b"<
 GZIPPED = gzip.compress(HTML, mtime=0)
 BINARY = bytes(range(256)) * 16
 CHUNKS = [b"<html><body>", b"chunk " * 300, b"</body></html>"]
-PATHS = ["/gzip", "/chunked", "/redirect", "/binary", "/cookies", "/search?q=news&page=2", "/flaky", "/missing"]
+PATHS = [
+    "/gzip",
+    "/chunked",
+    "/redirect",
+    "/binary",
+    "/cookies",
+    "/search?q=news&page=2",
+    "/flaky",
+    "/missing",
+    "/cut",
+]
 
 
 # --- the local site --------------------------------------------------------------------------------
@@ -80,6 +90,12 @@ class Site(BaseHTTPRequestHandler):
             self.reply(200, [*html, ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")], HTML)
         elif path == "/search":
             self.reply(200, html, b"<html>results for " + self.path.encode() + b"</html>")
+        elif path == "/cut":
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"0123456789")
+            self.close_connection = True
         elif path == "/flaky" and Site.attempts[path] == 1:
             self.reply(503, [("Retry-After", "0")], b"busy")
         elif path == "/flaky":
@@ -156,6 +172,7 @@ def crawl(base: str, spool: str, items: str, handler: str) -> None:
         "ROBOTSTXT_OBEY": True,
         "RETRY_TIMES": 2,
         "HTTPERROR_ALLOW_ALL": True,
+        "DOWNLOAD_FAIL_ON_DATALOSS": False,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
@@ -320,6 +337,14 @@ def test_cookies_binary_and_query(twisted_crawl: Capture) -> None:
         r for r in twisted_crawl.records() if r[0].get_header("WARC-Type") == "request" and "/search" in r[1].statusline
     ]
     assert f"{search[1].protocol} {search[1].statusline}" == "GET /search?q=news&page=2 HTTP/1.1"
+
+
+def test_lost_connection_is_marked_truncated(twisted_crawl: Capture) -> None:
+    ((warc, http, body),) = twisted_crawl.responses("/cut")
+    assert body == b"0123456789"
+    assert warc.get_header("WARC-Truncated") == "disconnect"
+    assert header_values(http, "Content-Length") == ["10"]
+    assert header_values(http, "X-Orig-Content-Length") == ["1000"]
 
 
 def test_items_point_at_their_response_record(twisted_crawl: Capture) -> None:
