@@ -8,6 +8,7 @@ JSON-LD headline) confirms the shorter form.
 import re
 from collections.abc import Iterable
 
+TRAIL_LABEL_MAX_CHARS = 25
 _SEPARATOR_PATTERN = r"\s+[|\-–—·•»:]\s+|\s*[|_｜]\s*|\s+::\s+"
 _SEPARATOR = re.compile(_SEPARATOR_PATTERN)
 _SEPARATOR_AT_START = re.compile(rf"^(?:{_SEPARATOR_PATTERN})")
@@ -37,6 +38,18 @@ def _is_publisher(segment: str, publishers: list[str]) -> bool:
     return False
 
 
+def _is_decoration_trail(segments: list[str]) -> bool:
+    """`Headline_Section_Portal` or `Headline | Section | Site`: two or more short trailing labels.
+
+    Portals that state no site name (common in Chinese news) still follow this shape; a headline
+    that merely contains a dash has one trailing part, or parts as long as the first.
+    """
+    if len(segments) < 3:
+        return False
+    head, trail = segments[0], segments[1:]
+    return all(len(t) <= TRAIL_LABEL_MAX_CHARS and 2 * len(t) < len(head) for t in trail)
+
+
 def strip_site_name(title: str, publishers: Iterable[str]) -> str:
     """Drop leading/trailing segments that name the publisher; the rest is the headline."""
     publishers = [p for p in publishers if p]
@@ -47,6 +60,8 @@ def strip_site_name(title: str, publishers: Iterable[str]) -> str:
         end -= 1
     while end - start > 1 and _is_publisher(segments[start], publishers):
         start += 1
+    if _is_decoration_trail(segments[start:end]):
+        end = start + 1
     if (start, end) == (0, len(segments)):
         return title
     pieces = [segments[start]]
