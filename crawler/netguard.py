@@ -16,6 +16,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.hosts import host_in_domains
+
 log = logging.getLogger(__name__)
 
 
@@ -57,8 +59,7 @@ class PrivateNetworkGuardMiddleware:
 
     def process_request(self, request: Request) -> None:
         host = (urlparse_cached(request).hostname or "").lower()
-        allowed = getattr(self.crawler.spider, "private_network_hosts", frozenset())
-        if host in allowed or any(host.endswith("." + domain) for domain in allowed):
+        if host_in_domains(host, getattr(self.crawler.spider, "private_network_hosts", ())):
             return
         address = non_public_address(host)
         if address is None:

@@ -69,9 +69,7 @@ class ArchiveSession:
         session = getattr(crawler, SESSION_ATTRIBUTE, None)
         if session is None:
             settings = crawler.settings
-            spool = settings.get("SPOOL") or None
-            session = cls(settings.get("ARCHIVE_URI"), spool_root=Path(spool) if spool else None,
-                          crawl_id=settings.get("CRAWL_ID") or None)
+            session = cls(settings.get("ARCHIVE_URI"), crawl_id=settings.get("CRAWL_ID") or None)
             session.recover()
             setattr(crawler, SESSION_ATTRIBUTE, session)
             crawler.signals.connect(session._spider_closed, signal=signals.spider_closed)
@@ -184,7 +182,7 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
         "articles": stats.get("newsarchive/articles", 0),
         "records": stats.get("newsarchive/records", 0),
         "duplicates": stats.get("newsarchive/duplicates", 0),
-        "warc_records": stats.get("newsarchive/warc_records", 0),
+        "warc_records": stats.get("warc/exchanges", 0),
         "errors": stats.get("newsarchive/errors", 0) + stats.get("log_count/ERROR", 0),
         "http_errors": sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/")
                            and not k.endswith(("/200", "/301", "/302", "/303", "/304", "/307", "/308"))),

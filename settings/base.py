@@ -10,9 +10,6 @@ NEWSPIDER_MODULE = "crawler.spiders"
 ARCHIVE_URI = "./archive"
 # Unset: single-process mode. Set: distributed crawl (later issue).
 REDIS_URL = ""
-# Local spool (env NEWSARCHIVE_SPOOL) for files awaiting a verified upload; default: a per-archive folder
-# under ~/.local/state/newsarchive/spool (see pipelines.spool).
-SPOOL = ""
 # WARC files rotate at this size (bytes) and at the end of a run.
 WARC_MAX_SIZE = 1_000_000_000
 WARC_OPERATOR = ""

@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
 from crawler.classify import classify_page
 from crawler.feeds import FeedError, parse_feed
+from crawler.hosts import host_in_domains
 from crawler.sitemaps import SitemapError, parse_sitemap
 from crawler.sites import Site
 from pipelines.extraction.document import parse_html
@@ -68,9 +69,10 @@ class NewsSpider(Spider):
         self.private_network_hosts = frozenset(domain for site in self.sites.values()
                                                if site.allow_private_network for domain in site_domains(site))
         self.scheduled: Counter[str] = Counter()
+        # No allow_domains here: Scrapy compares it with the netloc *including the port*, so it would drop every
+        # link of a site served on an explicit port. Hosts are checked in parse() with host_in_domains().
         self.link_extractors = {
-            site.name: LinkExtractor(allow_domains=site_domains(site),
-                                     deny=[pattern.pattern for pattern in site.deny_patterns])
+            site.name: LinkExtractor(deny=[pattern.pattern for pattern in site.deny_patterns])
             for site in self.sites.values()
         }
 
@@ -93,9 +95,13 @@ class NewsSpider(Spider):
                 if request is not None:
                     yield request
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "NewsSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        return spider
+
     def seed_requests(self, site: Site) -> Iterator[Request | None]:
-        yield self.request(robots_url(site.homepage), site, discovery("seed", None), callback=self.parse_robots,
-                           priority=20)
         for url in (site.homepage, *site.sections):
             yield self.request(url, site, discovery("seed", None), priority=10)
         for url in site.feeds:
@@ -128,19 +134,23 @@ class NewsSpider(Spider):
             href = link.attrib["href"]
             yield self.request(urljoin(response.url, href), site, discovery("link", response.url),
                                callback=self.parse_feed, priority=15)
+        domains = site_domains(site)
         for link in self.link_extractors[site.name].extract_links(response):
-            yield self.request(link.url, site, discovery("link", response.url))
+            if host_in_domains(urlsplit(link.url).hostname, domains):
+                yield self.request(link.url, site, discovery("link", response.url))
 
-    def parse_robots(self, response: Response) -> Iterator[Request | None]:
-        """robots.txt `Sitemap:` lines (the rules themselves are enforced by RobotsTxtMiddleware)."""
-        site = self.site_of(response)
-        if response.status != 200:
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """robots.txt `Sitemap:` lines, from the copy RobotsTxtMiddleware fetched (one fetch per host)."""
+        site = self.sites.get((request.meta.get("newsarchive") or {}).get("site", ""))
+        protego = getattr(robotparser, "rp", None)
+        if site is None or protego is None:
             return
-        for line in response.text.splitlines() if isinstance(response, TextResponse) else []:
-            key, _, value = line.partition(":")
-            if key.strip().lower() == "sitemap" and value.strip():
-                yield self.request(urljoin(response.url, value.strip()), site, discovery("sitemap", response.url),
-                                   callback=self.parse_sitemap, priority=15)
+        robots = robots_url(request.url)
+        for url in protego.sitemaps:
+            sitemap_request = self.request(urljoin(robots, url), site, discovery("sitemap", robots),
+                                           callback=self.parse_sitemap, priority=15)
+            if sitemap_request is not None:
+                self.crawler.engine.crawl(sitemap_request)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request | None]:
         """Sitemap or sitemap index; news fields become hints for extraction."""
