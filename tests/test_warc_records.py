@@ -38,7 +38,7 @@ def make_exchange(**changes: object) -> Exchange:
             (b"Content-Encoding", b"gzip"),
             (b"Set-Cookie", b"a=1; Path=/"),
             (b"Set-Cookie", b"b=2; Path=/"),
-            (b"Content-Disposition", "attachment; filename=\"caf\u00e9.txt\"".encode()),
+            (b"Content-Disposition", 'attachment; filename="caf\u00e9.txt"'.encode()),
         ],
         "body": GZIPPED,
         "protocol": "HTTP/1.1",
@@ -108,7 +108,7 @@ def test_response_head_bytes() -> None:
     head = response_head(make_exchange())
     assert head.headers_buff.startswith(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n")
     assert b"Set-Cookie: a=1; Path=/\r\nSet-Cookie: b=2; Path=/\r\n" in head.headers_buff
-    assert "filename=\"caf\u00e9.txt\"".encode() in head.headers_buff  # raw bytes, not %-encoded
+    assert 'filename="caf\u00e9.txt"'.encode() in head.headers_buff  # raw bytes, not %-encoded
     assert head.headers_buff.endswith(f"Content-Length: {len(GZIPPED)}\r\n\r\n".encode())
 
 
