@@ -24,6 +24,10 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _LABEL = re.compile(r"^\s*[\w ]{0,20}(?:作者|记者|编辑|責任編集|来源|撰文|文|By)\s*[:：/]\s*", re.IGNORECASE)
+_NOT_AUTHOR = re.compile(
+    r"^\s*(?:edit(?:ed|ing)|photos?|photography|illustrations?|graphics|translated|translation|additional)\b",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
@@ -103,8 +107,9 @@ def looks_like_person(name: str, *, organisations: Iterable[str] = ()) -> bool:
     if lowered & _ROLE_WORDS:
         return False
     key = _key(name)
-    if any(key == _key(org) or (len(_key(org)) > 3 and _key(org) in key) for org in organisations if org):
-        return False
+    for org in filter(None, map(_key, organisations)):
+        if key == org or (len(org) > 3 and org in key) or key in org:
+            return False
     return all(
         w[0].isupper() or w.lower() in {"de", "da", "van", "von", "der", "den", "le", "la", "di", "del"} or "'" in w
         for w in words
@@ -133,6 +138,8 @@ def split_byline(byline: str, *, organisations: Iterable[str] = ()) -> list[str]
     text = _DATE_TAIL.sub("", _LABEL.sub("", text))
     names = []
     for fragment in _SEPARATORS.split(text):
+        if _NOT_AUTHOR.match(fragment):
+            continue
         fragment = _PREFIX.sub("", fragment.strip(" -–—:|.,\t")).strip(" -–—:|.,\t")
         fragment = _strip_roles(re.sub(r"\s+", " ", fragment))
         fragment = _tidy_case(fragment)
@@ -179,11 +186,13 @@ def _markup_bylines(tree: HtmlElement, xpath: str) -> list[str]:
     Later matches elsewhere in the page are usually teasers for other stories and are ignored.
     """
     matches = tree.xpath(xpath)
+    wrappers = {ancestor for match in matches for ancestor in match.iterancestors()}
+    matches = [m for m in matches if m not in wrappers]  # the innermost elements name one author each
     if not matches:
         return []
     parent = matches[0].getparent()
     same_byline = [m for m in matches if m is matches[0] or m.getparent() is parent]
-    return [" ".join(m.text_content().split()) for m in same_byline[:MAX_MARKUP_AUTHORS]]
+    return [" ".join(" ".join(m.itertext()).split()) for m in same_byline[:MAX_MARKUP_AUTHORS]]
 
 
 def find_authors(tree: HtmlElement, jsonld: JsonLd, meta: MetaTags, *, organisations: Iterable[str]) -> list[str]:

@@ -52,8 +52,11 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 @cache
 def _extractor() -> tldextract.TLDExtract:
-    """The public-suffix extractor on its bundled snapshot: crawlers must not fetch lists at run time."""
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    """The public-suffix extractor on its bundled snapshot: crawlers must not fetch lists at run time.
+
+    Private suffixes count (`user.github.io`, `x.blogspot.com` are sites of their own).
+    """
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
 def _host(url: str) -> str:

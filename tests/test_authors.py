@@ -1,0 +1,69 @@
+"""Bylines become person names only: prefixes, roles, dates, e-mails and organisations removed."""
+
+import pytest
+
+from pipelines.extraction.authors import dedupe, find_authors, split_byline
+from pipelines.extraction.document import parse_html
+from pipelines.extraction.jsonld import JsonLd
+from pipelines.extraction.metatags import MetaTags
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Jane Doe", ["Jane Doe"]),
+        ("By JANE DOE and John Roe", ["Jane Doe", "John Roe"]),
+        ("Jane Doe, John Roe & Ana Lima", ["Jane Doe", "John Roe", "Ana Lima"]),
+        ("Par Sébastien Farcis", ["Sébastien Farcis"]),
+        (
+            "Martin Untersinger (avec Damien Leloup et Morgane Tual)",
+            ["Martin Untersinger", "Damien Leloup", "Morgane Tual"],
+        ),
+        ("Bruno (Henrique Zecchin) Rodrigues", ["Bruno Henrique Zecchin Rodrigues"]),
+        ("By Brenda  Goodman, MA\n   WebMD Health News", ["Brenda Goodman"]),
+        ("By GILLIAN MOHNEY\n   March 11, 2015 3:46 PM", ["Gillian Mohney"]),
+        ("by Lucas Nolan22 Dec 2016651", ["Lucas Nolan"]),
+        ("Joe Wee Monday, February 29, 2016 @ 11:10 PM UTC", ["Joe Wee"]),
+        ("Ben Silverman Games Editor", ["Ben Silverman"]),
+        ("Jane Doe, Senior Correspondent", ["Jane Doe"]),
+        ("Jane Doe jane.doe@example.com @janedoe", ["Jane Doe"]),
+        ("Reporting by Jane Doe; Editing by John Roe", ["Jane Doe"]),  # editors are not authors
+        ("Von Anna Schmidt und Peter Müller", ["Anna Schmidt", "Peter Müller"]),
+        ("Dr. Jane Doe", ["Jane Doe"]),
+        ("責任編集：肖春芳", ["肖春芳"]),
+        ("BBC News", []),
+        ("Associated Press", []),
+        ("Our Foreign Staff", []),
+        ("April 28, 2019 at 6:01 am Updated April 29, 2019 at 3:33 pm", []),
+        ("https://www.facebook.com/janedoe", []),
+        ("", []),
+    ],
+)
+def test_split_byline(byline: str, names: list[str]) -> None:
+    assert split_byline(byline) == names
+
+
+def test_publisher_names_are_not_people() -> None:
+    assert split_byline("Herald Tribune", organisations=["The Herald Tribune"]) == []
+
+
+def test_dedupe_ignores_case_and_punctuation() -> None:
+    assert dedupe(["Jane Doe", "JANE DOE", "Jane  Doe.", "John Roe"]) == ["Jane Doe", "John Roe"]
+
+
+def authors_of(html: str) -> list[str]:
+    tree = parse_html(html).tree
+    return find_authors(tree, JsonLd.from_tree(tree), MetaTags(tree), organisations=["The Herald"])
+
+
+def test_teaser_bylines_elsewhere_on_the_page_are_ignored() -> None:
+    html = """<html><body><article><div class="byline"><span class="byline__name">Jane Doe</span>
+    <span class="byline__name">John Roe</span></div><p>Story</p></article>
+    <aside><div class="byline">Other Writer</div></aside></body></html>"""
+    assert authors_of(html) == ["Jane Doe", "John Roe"]
+
+
+def test_organisation_byline_falls_through_to_markup() -> None:
+    html = """<html><head><meta name="author" content="The Herald"></head>
+    <body><span itemprop="author">By Ana Lima</span></body></html>"""
+    assert authors_of(html) == ["Ana Lima"]
