@@ -27,7 +27,7 @@ WARMUP_PAGES = 5
 
 
 def newsarchive_extractor() -> Extractor:
-    """Our path: parse once, then body extraction (metadata, when its module exists, outside the timer)."""
+    """Our path: parse once, metadata (its JSON-LD body feeds ours), body; all three are timed."""
     from pipelines.extraction.body import extract_body
     from pipelines.extraction.document import parse_html
 

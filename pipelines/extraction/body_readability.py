@@ -3,7 +3,6 @@
 import copy
 import logging
 
-import lxml.html
 from lxml import etree
 from readability import Document as ReadabilityDocument
 from readability.readability import Unparseable
@@ -35,13 +34,10 @@ class _PrunedReadability(ReadabilityDocument):
 
 def readability_article(document: Document) -> etree._Element | None:
     """The article subtree readability selects from the pruned page, or None when it gives up."""
+    reader = _PrunedReadability(document.tree)
     try:
-        summary = _PrunedReadability(document.tree).summary(html_partial=True)
+        reader.summary(html_partial=True)
     except (Unparseable, ValueError, TypeError):
         return None
-    if not summary or not summary.strip():
-        return None
-    try:
-        return lxml.html.fragment_fromstring(summary, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return None
+    # summary() leaves the sanitized article node in `html`; using it saves re-parsing its string form.
+    return reader.html

@@ -20,13 +20,14 @@ _PROMPT = re.compile(
     r"lire aussi|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|auch interessant|"
     r"lee también|leer más|ver también|leia também|veja também|leggi anche|potrebbe interessarti|lees ook|"
     # share, comment, newsletter and account prompts
-    r"share (?:this|on)|sharing is caring|share\b|tweet\b|email\b|print\b|"
+    r"share (?:this|on|via)|sharing is caring|"
     r"leave a (?:comment|reply)|post (?:a|your) comments?|comments?\s*(?:\(\d+\))?$|add a comment|"
-    r"tell us what you think|have a tip|sign up|subscribe|newsletter|already a subscriber|log ?in\b|sign in|"
+    r"tell us what you think|have a tip|sign up (?:for|to|now|here)|subscribe (?:to (?:our|the)|now|today|for)|"
+    r"already a subscriber|"
     r"follow (?:us|him|her|them|\w+ \w+ on)|click here|if you enjoyed this|"
     r"advert(?:isement)?\b|advertising\b|anzeige\b|publicité\b|publicidad\b|pubblicità\b|"
     # credits, filing and citation lines
-    r"photo:|photos?:|image:|picture:|foto:|bild:|credit:|\(?image credit|source:|quelle:|fuente:|fonte:|"
+    r"credit:|\(?image credit|source:|quelle:|fuente:|fonte:|"
     r"filed under|additional reporting|citation:|this document is subject to copyright|"
     r"copyright|©|\(c\) \d{4}|all rights reserved|"
     # publication stamps
@@ -35,6 +36,13 @@ _PROMPT = re.compile(
     r")",
     _FLAGS,
 )
+# Button and widget labels: a handful of words starting with one of these.
+_LABEL = re.compile(
+    r"^\W*(?:share|tweet|email|e-mail|print|subscribe|sign (?:up|in)|log ?in|register|newsletter|comments?|"
+    r"teilen|drucken|partager|imprimer|compartir|imprimir|condividi|stampa|delen)\b",
+    _FLAGS,
+)
+LABEL_MAX_WORDS = 5
 # Phrases that mark a whole short line as a paywall, subscription, cookie or reading-time notice.
 _NOTICE = re.compile(
     r"(?:free article limit|reached your (?:daily |monthly )?(?:free )?(?:article )?limit|"
@@ -48,6 +56,11 @@ _NOTICE = re.compile(
     r"tempo di lettura|leestijd)",
     _FLAGS,
 )
+# Picture captions announce themselves; they can run long, so no length limit short of prose.
+_CAPTION = re.compile(
+    r"^\W*(?:featured image|photos?|images?|pictures?|fotos?|bild|caption|légende|pie de foto)\s*:", _FLAGS
+)
+CAPTION_MAX_CHARS = 600
 # Agency/photographer credit lines under pictures.
 _CREDIT = re.compile(r"getty images|\bap photo\b|shutterstock|reuters/|/reuters|\bafp/|/afp\b|\bepa\b", _FLAGS)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -69,6 +82,10 @@ def is_boilerplate(paragraph: Paragraph) -> bool:
     """True for share/comment/newsletter prompts, paywall and cookie notices, credits, date stamps."""
     text = paragraph.text
     if len(text) <= PROMPT_MAX_CHARS and (_PROMPT.search(text) or is_dateline(text)):
+        return True
+    if len(text.split()) <= LABEL_MAX_WORDS and _LABEL.search(text):
+        return True
+    if len(text) <= CAPTION_MAX_CHARS and _CAPTION.search(text):
         return True
     if len(text.split()) <= CREDIT_MAX_WORDS and _CREDIT.search(text):
         return True

@@ -1,0 +1,200 @@
+"""Body extraction: article paragraphs in, page furniture and boilerplate lines out."""
+
+import gzip
+import json
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from bench.aeb_metric import score_page, summarize
+from pipelines.extraction.body import dedupe, extract_body
+from pipelines.extraction.boilerplate import is_boilerplate, is_dateline
+from pipelines.extraction.boilerplate_nodes import prune_boilerplate
+from pipelines.extraction.document import parse_html
+from pipelines.extraction.paragraphs import Paragraph, html_paragraphs
+
+AEB_SAMPLE = Path(__file__).parent / "fixtures" / "aeb_sample"
+URL = "https://news.example/2024/05/01/story"
+
+PROSE = [
+    "The city council voted on Tuesday to extend the night bus network to the northern suburbs, "
+    "after a two-year trial that carried more than a million passengers.",
+    "Officials said the extension would cost about four million euros a year, most of it covered by "
+    "a regional transport grant that was renewed last month.",
+    "Opposition members argued that the money would be better spent on cycle lanes, but the motion "
+    "passed with a comfortable majority of twenty-one votes to nine.",
+]
+
+
+def page(article: str, *, title: str = "Night buses extended to the suburbs", extra: str = "") -> str:
+    """A small news page: navigation, headline, the given article markup, sidebar and footer."""
+    return f"""<html><head><title>{title} | The Herald</title></head><body>
+    <nav><a href="/">Home</a> <a href="/city">City</a> <a href="/sport">Sport</a></nav>
+    <div class="layout"><article><h1>{title}</h1>
+    <div class="article-body">{article}</div></article>
+    <aside class="sidebar"><h3>Most read</h3><ul><li><a href="/a">Another story about buses</a></li></ul></aside>
+    {extra}</div><footer><p>Copyright 2024 The Herald. All rights reserved.</p></footer></body></html>"""
+
+
+def body(html: str, **metadata: object) -> str:
+    document = parse_html(html)
+    assert document is not None
+    return extract_body(document, URL, metadata=dict(metadata))
+
+
+def paragraphs_html(texts: list[str]) -> str:
+    return "".join(f"<p>{text}</p>" for text in texts)
+
+
+def test_article_paragraphs_separated_by_one_blank_line() -> None:
+    assert body(page(paragraphs_html(PROSE))) == "\n\n".join(PROSE)
+
+
+def test_headline_and_furniture_are_left_out() -> None:
+    text = body(page(paragraphs_html(PROSE)))
+    for junk in ("Night buses extended", "Most read", "Another story", "Home", "Copyright"):
+        assert junk not in text
+
+
+def test_subheadings_and_lede_are_kept() -> None:
+    article = paragraphs_html(PROSE[:1]) + "<h2>What happens next</h2>" + paragraphs_html(PROSE[1:])
+    assert body(page(article)).split("\n\n") == [PROSE[0], "What happens next", *PROSE[1:]]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read also: Syria: Turkey launches offensive against the Damascus regime",
+        "Lire aussi : Le gouvernement annonce un nouveau plan",
+        "Lesen Sie auch: Die Bahn erhöht die Preise",
+        "Leia também: Governo anuncia novo pacote",
+        "Leave a Comment",
+        "Share this Post",
+        "Comments (0)",
+        "3 Min Read",
+        "Tempo de leitura: 1 minuto",
+        "You've reached your daily free article limit.",
+        "Subscribe and support our veteran writing staff to continue reading.",
+        "Already a subscriber? Log In",
+        "We use cookies to improve your experience on our site.",
+        "Featured image: A girl shouts slogans during a protest outside the embassy in Nicosia. (AP Photo/P. K.)",
+        "Natalie Naccache | Bloomberg | Getty Images",
+        "Advertisement",
+        "Source: lefigaro",
+        "Filed under: Politics |",
+        "Updated at 1:23 p.m.",
+    ],
+)
+def test_boilerplate_lines(line: str) -> None:
+    assert is_boilerplate(Paragraph(line, "p"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        PROSE[0],
+        "Share prices fell by three percent after the announcement, traders said.",
+        "Subscribers to the service will pay less from January, the company said in a statement.",
+        "The 2019 season was the club's best since 1998.",
+        "Photographers were kept away from the scene until the evening.",
+    ],
+)
+def test_article_lines_are_not_boilerplate(line: str) -> None:
+    assert not is_boilerplate(Paragraph(line, "p"))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Nov. 20, 2019 6:02 AM EST", True),
+        ("sexta-feira, 22 de outubro de 2010 às 20:13", True),
+        ("2020-03-02T09:12:10.287Z", True),
+        ("Local | 2020-02-28 13:06:00", True),
+        ("In 2019 the club moved to a new stadium.", False),
+    ],
+)
+def test_datelines(line: str, expected: bool) -> None:
+    assert is_dateline(line) is expected
+
+
+def test_boilerplate_lines_inside_the_article_are_dropped() -> None:
+    article = (
+        paragraphs_html(PROSE[:2])
+        + '<p><strong>Read also:</strong> <a href="/x">Trams to run all night at weekends</a></p>'
+        + paragraphs_html(PROSE[2:])
+        + "<p>Share this Post</p><p>Leave a Comment</p>"
+    )
+    assert body(page(article)) == "\n\n".join(PROSE)
+
+
+def test_teaser_repeated_after_a_paywall_notice_is_kept_once() -> None:
+    article = (
+        paragraphs_html(PROSE)
+        + "<p>You've reached your daily free article limit.</p>"
+        + paragraphs_html(PROSE)
+    )
+    assert body(page(article)) == "\n\n".join(PROSE)
+
+
+def test_dedupe_keeps_short_recurring_lines() -> None:
+    lines = ["Meal 1", "Eat every 2-3 hours", "Meal 2", "Eat every 2-3 hours", PROSE[0], PROSE[0]]
+    kept = dedupe(Paragraph(text, "p") for text in lines)
+    assert [p.text for p in kept] == lines[:5]
+
+
+def test_share_bar_comments_and_related_boxes_are_pruned() -> None:
+    article = (
+        '<div class="share-bar"><a href="#">Facebook</a> <a href="#">Twitter</a></div>'
+        + paragraphs_html(PROSE)
+        + '<div class="related-stories"><h3>Related coverage</h3><p>Bus drivers threaten strike over pay '
+        + "talks that have dragged on for months without progress.</p></div>"
+        + '<div id="comments"><p>Great news for night workers, finally someone listens to us here.</p></div>'
+    )
+    assert body(page(article)) == "\n\n".join(PROSE)
+
+
+def test_embedded_posts_inside_the_article_are_kept() -> None:
+    tweet = "We are delighted that the night network will grow again next spring, thanks to all riders."
+    article = paragraphs_html(PROSE[:2]) + f'<blockquote class="twitter-tweet"><p>{tweet}</p></blockquote>'
+    assert tweet in body(page(article + paragraphs_html(PROSE[2:])))
+
+
+def test_article_wrapper_with_a_furniture_like_class_is_not_pruned() -> None:
+    tree = lxml.html.fromstring(
+        f'<html><body><div class="content-with-sidebar">{paragraphs_html(PROSE)}</div>'
+        '<div class="sidebar"><p>Short sidebar text that is long enough to count as prose here.</p></div>'
+        "</body></html>"
+    )
+    text = tree.text_content()
+    pruned = prune_boilerplate(tree).text_content()
+    assert all(p in pruned for p in PROSE)
+    assert "Short sidebar" in text and "Short sidebar" not in pruned
+
+
+def test_paragraph_walker_splits_blocks_and_breaks_and_counts_links() -> None:
+    root = lxml.html.fromstring(
+        '<div><p>One <b>bold</b> line<br>second line</p><script>var x = 1;</script>'
+        '<ul><li><a href="/a">All link</a></li></ul>tail text</div>'
+    )
+    paragraphs = html_paragraphs(root)
+    assert [p.text for p in paragraphs] == ["One bold line", "second line", "All link", "tail text"]
+    assert paragraphs[2].tag == "li" and paragraphs[2].link_density == 1.0
+
+
+@pytest.mark.parametrize("html", ["<html></html>", "<p>x</p>", "<html><body><div><div></div></div></body></html>"])
+def test_pages_without_article_give_short_or_empty_text(html: str) -> None:
+    assert body(html) in ("", "x")
+
+
+def test_aeb_sample_floor() -> None:
+    """Real pages (Zyte's article-extraction-benchmark, MIT): a regression floor, not the benchmark."""
+    truth = json.loads((AEB_SAMPLE / "ground-truth.json").read_text(encoding="utf-8"))
+    scores = []
+    for page_id, entry in truth.items():
+        document = parse_html(gzip.decompress((AEB_SAMPLE / "html" / f"{page_id}.html.gz").read_bytes()))
+        assert document is not None
+        scores.append(score_page(entry["articleBody"], extract_body(document, entry["url"], metadata={})))
+    summary = summarize(scores)
+    assert summary.f1 >= 0.95, summary
+    assert min(score.recall for score in scores) >= 0.75, summary
