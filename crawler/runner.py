@@ -11,6 +11,7 @@ from crawler.exit_codes import ExitCode
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider, site_domains
 from pipelines.session import SESSION_ATTRIBUTE
+from pipelines.storage import open_store
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def exit_code_for(report: dict[str, Any] | None, stats: dict[str, Any]) -> ExitC
 def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None) -> CrawlResult:
     """Crawl the sites into ARCHIVE_URI; blocks until the run report is written."""
     settings = project_settings(overrides)
+    open_store(settings.get("ARCHIVE_URI"))  # a bad ARCHIVE_URI fails here (StoreConfigError), before any request
     slots = politeness_slots(sites)
     if slots:
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")

@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler import __version__
+from pipelines.cdxj import write_cdxj
 from pipelines.records import rfc3339
 from pipelines.records_file import RecordsFile, records_key_for
 from pipelines.spool import Spool, default_spool_root
@@ -56,7 +57,7 @@ class ArchiveSession:
         self._closers: list[Callable[[], None]] = []
         self._records: dict[str, RecordsFile] = {}
         self._closed_warcs: list[str] = []
-        self._uploads: list[Future[StoredObject]] = []
+        self._uploads: list[Future[list[StoredObject]]] = []
         self._executor = ThreadPoolExecutor(max_workers=upload_workers, thread_name_prefix="upload")
         self.uploaded: list[StoredObject] = []
         self.failed_uploads: list[dict[str, str]] = []
@@ -110,7 +111,7 @@ class ArchiveSession:
     def warc_closed(self, key: str) -> None:
         """A WARC file is complete: upload it; finish records files of WARCs closed before it."""
         self._closed_warcs.append(key)
-        self._schedule_upload(key)
+        self._uploads.append(self._executor.submit(self._index_and_upload, key))
         for older in self._closed_warcs[:-1]:
             self._finish_records(older)
 
@@ -121,7 +122,12 @@ class ArchiveSession:
             self._schedule_upload(records_key_for(warc_key))
 
     def _schedule_upload(self, key: str) -> None:
-        self._uploads.append(self._executor.submit(self.spool.upload, key))
+        self._uploads.append(self._executor.submit(lambda: [self.spool.upload(key)]))
+
+    def _index_and_upload(self, warc_key: str) -> list[StoredObject]:
+        """Index a finished WARC (CDXJ beside it, same basename), then upload both; runs in a worker thread."""
+        cdxj_key = write_cdxj(self.spool.path(warc_key)).relative_to(self.spool.root).as_posix()
+        return [self.spool.upload(warc_key), self.spool.upload(cdxj_key)]
 
     # -- the end of a run ------------------------------------------------------------------------
 
@@ -136,7 +142,7 @@ class ArchiveSession:
             self._finish_records(warc_key)
         for future in self._uploads:
             try:
-                self.uploaded.append(future.result())
+                self.uploaded.extend(future.result())
             except StoreError as error:
                 log.error("upload failed; the file stays in the spool %s: %s", self.spool_root, error)
                 self.failed_uploads.append({"error": str(error)})

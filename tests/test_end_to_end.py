@@ -194,3 +194,20 @@ def test_failed_uploads_stay_in_the_spool_and_go_up_next_run(tmp_path: Path) -> 
         assert left_keys <= recovered, "every file of the failed run is uploaded by the next one"
         assert left_keys <= set(contents.keys)
         assert spooled_files(tmp_path / "spool") == []
+
+
+def test_every_warc_has_a_cdxj_index_agreeing_with_the_records(local_run: dict[str, Any],
+                                                              local: ArchiveContents) -> None:
+    import json
+
+    store = local_run["store"]
+    index: dict[tuple[str, int], int] = {}
+    for key in local.warcs:
+        cdxj_key = key.removesuffix(".warc.gz") + ".cdxj"
+        assert cdxj_key in local.keys, f"no index for {key}"
+        for line in store.get(cdxj_key).decode().splitlines():
+            fields = json.loads(line.split(" ", 2)[2])
+            assert fields["filename"] == key.rsplit("/", 1)[1]
+            index[(fields["url"], int(fields["offset"]))] = int(fields["length"])
+    for record in local.records:
+        assert index[(record["url"], record["warc"]["offset"])] == record["warc"]["length"]

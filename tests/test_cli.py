@@ -1,0 +1,87 @@
+"""The CLI as operators meet it: help, exit codes, and errors that name what to fix."""
+
+import json
+from pathlib import Path
+
+import yaml
+
+from crawler.demo.server import demo_sites_yaml
+from pipelines.storage import open_store
+from tests.archive_checks import ArchiveContents
+from tests.conftest import run_cli
+
+FIXTURE_PAGE = Path(__file__).parent / "fixtures" / "seeds"
+
+
+def test_help_lists_commands_and_exit_codes() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for word in ("demo", "crawl", "extract", "ARCHIVE_URI", "Exit codes"):
+        assert word in result.stdout
+
+
+def test_invalid_sites_file_exits_2_naming_site_and_key(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("sites:\n  - name: herald\n    homepage: https://herald.example/\n"
+                     "    article_patterns: ['(unclosed']\n")
+    result = run_cli("crawl", "--sites", str(sites), env={"ARCHIVE_URI": str(tmp_path / "archive")})
+    assert result.returncode == 2
+    assert "herald" in result.stderr and "article_patterns" in result.stderr
+    assert not (tmp_path / "archive").exists()
+
+
+def test_missing_sites_file_and_unknown_site_exit_2(tmp_path: Path) -> None:
+    result = run_cli("crawl", "--sites", str(tmp_path / "nope.yaml"))
+    assert result.returncode == 2 and "nope.yaml" in result.stderr
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("sites:\n  - name: herald\n    homepage: https://herald.example/\n")
+    result = run_cli("crawl", "--sites", str(sites), "--site", "gazette")
+    assert result.returncode == 2 and "gazette" in result.stderr and "herald" in result.stderr
+
+
+def test_bad_archive_uri_exits_2(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("sites:\n  - name: herald\n    homepage: https://herald.example/\n")
+    result = run_cli("crawl", "--sites", str(sites), "--archive", "ftp://nowhere/x")
+    assert result.returncode == 2 and "ftp://nowhere/x" in result.stderr
+
+
+def test_extract_prints_a_record(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("""<html lang="en"><head><title>Rates rise again | The Herald</title>
+        <meta property="og:type" content="article"><meta name="author" content="Ann Lee">
+        <meta property="article:published_time" content="2024-05-17T09:30:00+02:00"></head>
+        <body><nav><a href="/">Home</a> <a href="/world">World</a></nav><article><h1>Rates rise again</h1>
+        <p>The central bank raised its main interest rate for the third time this year on Friday, citing
+        inflation that has proved more stubborn than its economists expected in the spring.</p>
+        <p>Officials said further increases were possible if price growth did not slow over the summer,
+        and markets fell sharply after the announcement in the afternoon.</p></article></body></html>""")
+    result = run_cli("extract", str(page), "--url", "https://herald.example/2024/05/17/rates")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["title"] == "Rates rise again"
+    assert record["authors"] == ["Ann Lee"]
+    assert record["published_at"].startswith("2024-05-17T")
+    assert "central bank raised" in record["text"] and "Home" not in record["text"]
+    assert record["language"] == "en" and record["is_article"] is True
+
+
+def test_extract_errors_exit_2(tmp_path: Path) -> None:
+    assert run_cli("extract", str(tmp_path / "missing.html"), "--url", "https://a.example/").returncode == 2
+    (tmp_path / "p.html").write_text("<p>x</p>")
+    assert run_cli("extract", str(tmp_path / "p.html"), "--url", "not-a-url").returncode == 2
+
+
+def test_private_network_is_refused_unless_the_site_allows_it(demo_site: str, tmp_path: Path) -> None:
+    config = yaml.safe_load(demo_sites_yaml(demo_site))
+    config["sites"][0]["allow_private_network"] = False
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(yaml.safe_dump(config))
+    archive = tmp_path / "archive"
+    result = run_cli("crawl", "--sites", str(sites),
+                     env={"ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(tmp_path / "spool")})
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert "allow_private_network" in result.stderr
+    contents = ArchiveContents.read(open_store(str(archive)))
+    assert contents.responses() == {}, "no request may reach a private address"
+    assert contents.reports and contents.reports[0]["counts"]["responses"] == 0

@@ -1,0 +1,47 @@
+"""A crawl killed with SIGKILL loses nothing it had written: the next run salvages and uploads it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from crawler.demo.server import demo_sites_yaml, serve_demo_site
+from pipelines.storage import open_store
+from tests.archive_checks import ArchiveContents
+from tests.conftest import run_cli
+
+
+def test_killed_run_is_salvaged_and_uploaded_by_the_next(tmp_path: Path) -> None:
+    spool, archive = tmp_path / "spool", tmp_path / "archive"
+    env = {**os.environ, "ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(spool), "NEWSARCHIVE_PROGRESS": "off",
+           "NEWSARCHIVE_DOWNLOAD_DELAY": "0.05", "NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+    with serve_demo_site(copies=3) as base_url:
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(demo_sites_yaml(base_url))
+        crawl = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "--sites", str(sites)], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            open_warcs = [p for p in spool.rglob("*.warc.gz.open") if p.stat().st_size > 200_000]
+            if open_warcs:
+                break
+            time.sleep(0.1)
+        crawl.send_signal(signal.SIGKILL)
+        crawl.wait()
+        assert open_warcs, "the crawl never wrote a WARC big enough to interrupt"
+        assert not (archive / "warc").exists(), "nothing is uploaded before the WARC is complete"
+
+        second = run_cli("crawl", "--sites", str(sites), env={**env, "NEWSARCHIVE_DOWNLOAD_DELAY": "0"})
+    assert second.returncode == 0, second.stderr[-3000:]
+    contents = ArchiveContents.read(open_store(str(archive)))
+    (report,) = contents.reports  # the killed run never wrote one
+    recovered = {o["key"] for o in report["recovered"]}
+    killed_warc = open_warcs[0].name.removesuffix(".open")
+    assert any(key.endswith(killed_warc) for key in recovered)
+    salvaged = next(key for key in contents.warcs if key.endswith(killed_warc))
+    assert len(contents.warcs[salvaged]) > 10  # whole records kept, the torn one dropped
+    check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", str(archive / salvaged)],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
