@@ -28,8 +28,7 @@ _PROMPT = re.compile(
     r"advert(?:isement)?\b|advertising\b|anzeige\b|publicité\b|publicidad\b|pubblicità\b|"
     # credits, filing and citation lines
     r"credit:|\(?image credit|source:|quelle:|fuente:|fonte:|"
-    r"filed under|additional reporting|citation:|this document is subject to copyright|"
-    r"copyright|©|\(c\) \d{4}|all rights reserved|"
+    r"filed under|additional reporting|"
     # publication stamps
     r"(?:updated|published|posted|last modified|aktualisiert|veröffentlicht|mis à jour|publié|publicado|"
     r"actualizado|atualizado|aggiornato|pubblicato)(?: on| at| le| am| el| em| il)?\s*[:\d]"
@@ -56,9 +55,12 @@ _NOTICE = re.compile(
     r"tempo di lettura|leestijd)",
     _FLAGS,
 )
-# Picture captions announce themselves; they can run long, so no length limit short of prose.
+# Captions and legal lines announce themselves at the start; they can run long, so no limit short of prose.
 _CAPTION = re.compile(
-    r"^\W*(?:featured image|photos?|images?|pictures?|fotos?|bild|caption|légende|pie de foto)\s*:", _FLAGS
+    r"^\W*(?:(?:featured image|photos?|images?|pictures?|fotos?|bild|caption|légende|pie de foto|citation)\s*:|"
+    r"copyright\b|©|\(c\) \d{4}|all rights reserved|this (?:document|article|material) is (?:subject to|protected by) "
+    r"copyright|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati)",
+    _FLAGS,
 )
 CAPTION_MAX_CHARS = 600
 # Agency/photographer credit lines under pictures.
@@ -69,6 +71,8 @@ PROMPT_MAX_CHARS = 120
 CREDIT_MAX_WORDS = 12
 DATELINE_MAX_CHARS = 60
 DATELINE_MAX_WORDS = 6
+LINK_HEADLINE_DENSITY = 0.9
+LINK_HEADLINE_MIN_WORDS = 5
 
 
 def is_dateline(text: str) -> bool:
@@ -78,14 +82,24 @@ def is_dateline(text: str) -> bool:
     ) and not text.rstrip().endswith((".", "!", "?", ":"))
 
 
+def is_link_headline(paragraph: Paragraph) -> bool:
+    """A line that is all link and reads like a headline: a teaser for another story, not a sentence."""
+    text = paragraph.text
+    return (
+        paragraph.link_density >= LINK_HEADLINE_DENSITY
+        and len(text.split()) >= LINK_HEADLINE_MIN_WORDS
+        and not text.rstrip().endswith((".", "!", "?", ":", ";", ","))
+    )
+
+
 def is_boilerplate(paragraph: Paragraph) -> bool:
-    """True for share/comment/newsletter prompts, paywall and cookie notices, credits, date stamps."""
+    """True for share/comment/newsletter prompts, paywall and cookie notices, credits, date stamps, teasers."""
     text = paragraph.text
     if len(text) <= PROMPT_MAX_CHARS and (_PROMPT.search(text) or is_dateline(text)):
         return True
     if len(text.split()) <= LABEL_MAX_WORDS and _LABEL.search(text):
         return True
-    if len(text) <= CAPTION_MAX_CHARS and _CAPTION.search(text):
+    if len(text) <= CAPTION_MAX_CHARS and _CAPTION.search(text) or is_link_headline(paragraph):
         return True
     if len(text.split()) <= CREDIT_MAX_WORDS and _CREDIT.search(text):
         return True

@@ -40,6 +40,8 @@ PROTECT_SHARE = 0.4
 
 # Text runs long enough to be prose (menus and link lists are made of short ones), outside scripts.
 _PROSE_RUNS = etree.XPath(".//text()[string-length(normalize-space()) > 40][not(ancestor::script or ancestor::style)]")
+# Inline markup is part of a sentence: a link classed "tag" or "share" inside a paragraph is still its words.
+INLINE_TAGS = frozenset({"a", "abbr", "b", "cite", "code", "em", "i", "mark", "q", "strong", "sub", "sup", "u"})
 # Containers publishers use for the article itself: never furniture, whatever else their class says.
 ARTICLE_TAGS = frozenset({"article", "main"})
 
@@ -60,7 +62,7 @@ def _flagged(element: etree._Element) -> bool:
     style = attrib.get("style")
     if style and _HIDDEN_STYLE.search(style):
         return True
-    if tag in ARTICLE_TAGS or attrib.get("itemprop") == "articleBody":
+    if tag in ARTICLE_TAGS or tag in INLINE_TAGS or attrib.get("itemprop") == "articleBody":
         return False
     names = f"{attrib.get('class', '')} {attrib.get('id', '')}"
     return len(names) > 1 and bool(_BOILERPLATE_NAME.search(_CAMEL.sub("-", names)))
