@@ -1,0 +1,38 @@
+"""What every `newsarchive` command shares: the Typer app, common options, and how errors end a command."""
+
+import logging
+from typing import Annotated
+
+import typer
+
+from crawler.exit_codes import ExitCode
+
+app = typer.Typer(
+    name="newsarchive",
+    help="Crawl news sites into faithful WARC files and clean article records.\n\n"
+    "Output goes to ARCHIVE_URI: a local directory (default ./archive) or s3://bucket/prefix.",
+    epilog="Examples:\n\n"
+    "  newsarchive demo                                 crawl the bundled demo site into ./archive\n\n"
+    "  newsarchive crawl --sites sites.yaml --site herald\n\n"
+    "  ARCHIVE_URI=s3://bucket/news newsarchive crawl   (AWS_ENDPOINT_URL for MinIO and others)\n\n"
+    "  newsarchive extract page.html --url https://herald.example/2024/05/17/story\n\n"
+    "Exit codes: 0 ok · 1 failure · 2 bad usage or config · 3 uploads pending (files kept in the spool) · "
+    "130 interrupted.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger("newsarchive")
+
+ArchiveOption = Annotated[str | None, typer.Option(
+    "--archive", envvar="ARCHIVE_URI", show_envvar=True,
+    help="Where WARCs and records go: a directory or s3://bucket/prefix. [default: ./archive]")]
+
+
+def fail(code: ExitCode, message: str) -> typer.Exit:
+    """Print a one-line error for a human and return the Exit to raise."""
+    typer.secho(f"newsarchive: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(int(code))
+
+
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]

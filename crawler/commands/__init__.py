@@ -1,0 +1,1 @@
+"""One module per group of `newsarchive` commands; each registers its commands on `crawler.cli_common.app`."""

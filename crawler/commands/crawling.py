@@ -1,0 +1,89 @@
+"""Commands that crawl: `demo` and `crawl`."""
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+
+from crawler.cli_common import ArchiveOption, VerboseOption, app, fail
+from crawler.exit_codes import ExitCode
+from crawler.sites import SitesConfigError, default_sites_path, load_sites, parse_sites, select_sites
+from pipelines.storage import StoreConfigError
+
+
+def crawl_overrides(archive: str | None, verbose: bool) -> dict[str, Any]:
+    """Settings the command line decides; the rest comes from settings/ and NEWSARCHIVE_* variables."""
+    overrides: dict[str, Any] = {"LOG_LEVEL": "DEBUG" if verbose else "INFO"}
+    if archive:
+        overrides["ARCHIVE_URI"] = archive
+    if sys.stderr.isatty() and not verbose:
+        overrides["LOG_LEVEL"] = "WARNING"  # the live display says what INFO lines would
+    return overrides
+
+
+def summarize(report: dict[str, Any] | None, exit_code: ExitCode) -> None:
+    """Tell the operator where the output is and what happened."""
+    if report is None:
+        typer.echo("no run report: the crawl did not start (see the log above)", err=True)
+        return
+    archive = report["archive"].rstrip("/")
+    keys = [o["key"] for o in report["objects"]]
+    counts = report["counts"]
+    typer.echo(f"\nrun {report['crawl_id']}: {counts['responses']} responses, {counts['articles']} articles, "
+               f"{counts['records']} records, {counts['errors']} errors")
+    for label, prefix in (("WARCs", "warc/"), ("records", "records/")):
+        found = [k for k in keys if k.startswith(prefix) and not k.endswith(".cdxj")]
+        typer.echo(f"{label}: {len(found)} file(s) under {archive}/{prefix}")
+        for key in found[:5]:
+            typer.echo(f"  {archive}/{key}")
+    typer.echo(f"run report: {archive}/runs/{report['crawl_id']}.json")
+    if exit_code == ExitCode.UPLOAD_PENDING:
+        typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files are kept in the spool and the "
+                   "next run uploads them", err=True)
+
+
+def run_and_exit(sites: list[Any], overrides: dict[str, Any]) -> None:
+    from crawler.runner import run_crawl  # Scrapy import is slow; keep --help fast
+
+    try:
+        result = run_crawl(sites, overrides)
+    except StoreConfigError as error:
+        raise fail(ExitCode.USAGE, str(error)) from error
+    summarize(result.report, result.exit_code)
+    raise typer.Exit(int(result.exit_code))
+
+
+@app.command()
+def demo(
+    archive: ArchiveOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Serve the bundled demo news site on 127.0.0.1 and crawl it into ARCHIVE_URI (about 10 seconds)."""
+    from crawler.demo.server import demo_sites_yaml, serve_demo_site
+
+    with serve_demo_site() as base_url:
+        typer.echo(f"demo site at {base_url} → archive {archive or os.environ.get('ARCHIVE_URI') or './archive'}")
+        sites = parse_sites(yaml.safe_load(demo_sites_yaml(base_url)), source="demo sites")
+        overrides = crawl_overrides(archive, verbose) | {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}
+        run_and_exit(sites, overrides)
+
+
+@app.command()
+def crawl(
+    sites_file: Annotated[Path | None, typer.Option(
+        "--sites", envvar="NEWSARCHIVE_SITES", show_envvar=True,
+        help="The sites file (YAML). [default: ./sites.yaml]")] = None,
+    site: Annotated[list[str] | None, typer.Option(
+        "--site", help="Crawl only this site (by name); repeat for several.")] = None,
+    archive: ArchiveOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Crawl the sites of a sites file: every response to WARC, every article to a record."""
+    try:
+        sites = select_sites(load_sites(sites_file or default_sites_path()), site or [])
+    except SitesConfigError as error:
+        raise fail(ExitCode.USAGE, str(error)) from error
+    run_and_exit(sites, crawl_overrides(archive, verbose))
