@@ -14,6 +14,11 @@ from pipelines.extraction.document import Document
 logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
 
 
+_QUOTE_WRAPPERS = etree.XPath(".//*[self::div or self::section or self::figure][.//blockquote]")
+_DATA_TABLES = etree.XPath(".//table[.//th or .//thead]")
+DATA_TABLE_MAX_LINK_DENSITY = 0.5
+
+
 class _PrunedReadability(ReadabilityDocument):
     """readability fed a pruned copy of our parsed tree instead of re-parsing and re-cleaning the HTML.
 
@@ -24,12 +29,23 @@ class _PrunedReadability(ReadabilityDocument):
 
     def _parse(self, input: etree._Element) -> etree._Element:
         tree = prune_boilerplate(copy.deepcopy(input))
-        # Quotes are article content; embedded posts ("twitter-tweet") would otherwise hit
-        # readability's unlikely-candidate names and vanish.
-        for quote in tree.iter("blockquote"):
-            quote.attrib.pop("class", None)
-            quote.attrib.pop("id", None)
+        # Quotes and embedded posts are article content, but their names ("twitter-tweet",
+        # "social-media-embed") hit readability's negative patterns and they would vanish.
+        for element in tree.xpath("//blockquote | //*[contains(@class, 'embed')]"):
+            element.attrib.pop("class", None)
+            element.attrib.pop("id", None)
         return tree
+
+    def get_preserved_elements(self, node: etree._Element) -> dict[etree._Element, bool]:
+        """Also spare wrappers of quotes/embedded posts and data tables: short and link-heavy, so
+        readability's conditional cleaning would drop them, yet they are part of the story."""
+        allowed = super().get_preserved_elements(node)
+        for element in _QUOTE_WRAPPERS(node):
+            allowed[element] = True
+        for table in _DATA_TABLES(node):
+            if self.get_link_density(table) < DATA_TABLE_MAX_LINK_DENSITY:
+                allowed[table] = True
+        return allowed
 
 
 def readability_article(document: Document) -> etree._Element | None:
