@@ -23,7 +23,28 @@ LISTING_MIN_HEADLINE_LINKS = 15
 LISTING_CHARS_PER_LINK = 60
 HEADLINE_MIN_CHARS = 15
 
+_INLINE = frozenset({"a", "b", "i", "em", "strong", "span", "br", "font", "u", "small", "sup", "sub", "mark", "q"})
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+){3,}|\d{5,}|/(?:19|20)\d{2}/\d{1,2}/")
+
+
+def _block_text(element: HtmlElement) -> tuple[int, int]:
+    """(characters, characters inside links) of the running text an element holds itself.
+
+    A <p> owns everything inside it; a <div> or <td> owns its bare text and inline children, which is
+    how CMSs that write `<div>text<br>text</div>` or `<div class="paragraph">` lay out articles.
+    """
+    if element.tag == "p":
+        text, links = element.text_content(), "".join(a.text_content() for a in element.iter("a"))
+    else:
+        parts, link_parts = [element.text or ""], []
+        for child in element:
+            if child.tag in _INLINE:
+                parts.append(child.text_content())
+                if child.tag == "a":
+                    link_parts.append(child.text_content())
+            parts.append(child.tail or "")
+        text, links = " ".join(parts), " ".join(link_parts)
+    return len(" ".join(text.split())), len(" ".join(links.split()))
 
 
 def _main_block_chars(tree: HtmlElement) -> int:
@@ -33,13 +54,10 @@ def _main_block_chars(tree: HtmlElement) -> int:
     over many, so the total would mislead where the best container does not.
     """
     per_parent: dict[HtmlElement, int] = defaultdict(int)
-    for paragraph in tree.iter("p"):
-        text = " ".join(paragraph.text_content().split())
-        if len(text) < MIN_PARAGRAPH_CHARS:
-            continue
-        link_chars = sum(len(a.text_content()) for a in paragraph.iter("a"))
-        if link_chars < len(text) / 2:
-            per_parent[paragraph.getparent()] += len(text)
+    for element in tree.iter("p", "div", "td", "section"):
+        chars, link_chars = _block_text(element)
+        if chars >= MIN_PARAGRAPH_CHARS and link_chars < chars / 2:
+            per_parent[element.getparent()] += chars
     return max(per_parent.values(), default=0)
 
 

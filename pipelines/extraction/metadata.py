@@ -24,6 +24,8 @@ from pipelines.extraction.urls import choose_canonical, registered_domain
 log = logging.getLogger(__name__)
 
 MAX_TAGS = 50
+MAX_HEADINGS = 3
+MAX_PUBLISHER_CHARS = 40  # longer "names" are misfilled fields (MSN puts the headline in application-name)
 
 
 def _safe(field: str, compute: Callable[[], Any], default: Any) -> Any:
@@ -46,21 +48,20 @@ def _publishers(site_name: str | None, url: str, meta: MetaTags) -> list[str]:
     host = urlsplit(url).hostname or ""
     names = [site_name, meta.get("application-name"), (meta.get("twitter:site") or "").lstrip("@"), domain, host]
     names.append(domain.split(".")[0] if domain else None)
-    return [n for n in names if n]
+    return [n for n in names if n and len(n) <= MAX_PUBLISHER_CHARS]
 
 
 def _title(document: Document, jsonld: JsonLd, meta: MetaTags, publishers: list[str], hints: dict) -> str:
     article = jsonld.article or {}
-    h1 = document.tree.xpath("(//article//h1 | //h1)[1]")
     title_tag = document.tree.find(".//title")
-    candidates = [
+    declared = [
         first_text(article.get("headline")),
         meta.get("og:title", "twitter:title", "title", "dc.title", "headline"),
         title_tag.text_content() if title_tag is not None else None,
-        h1[0].text_content() if h1 else None,
         hints.get("title"),
     ]
-    return choose_title(candidates, publishers)
+    headings = [h.text_content() for h in document.tree.xpath("//article//h1 | //h1")[:MAX_HEADINGS]]
+    return choose_title(declared, headings, publishers)
 
 
 def _declared_language(document: Document, jsonld: JsonLd, meta: MetaTags, hints: dict) -> str | None:

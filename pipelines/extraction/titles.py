@@ -1,23 +1,32 @@
 """The headline, without the " | Site Name" or "_Section_Site" decoration that <title> tags carry.
 
-A separator alone proves nothing (headlines contain " - " and ":"), so a segment is only removed when
-it is recognisably the publisher (its name, its domain) or when another source (the h1, og:title,
-JSON-LD headline) confirms the shorter form.
+Declared titles are trusted in order (JSON-LD headline, og:title, <title>, discovery hint). A separator
+alone proves nothing (headlines contain " - " and ":"), so a segment is removed only when it names the
+publisher or is a short trailing label, or when the page's h1 shows the undecorated form. The h1 alone
+is not trusted: it may be a logo, a section name, or a rewrite of the declared headline.
 """
 
+import html
 import re
 from collections.abc import Iterable
 
 TRAIL_LABEL_MAX_CHARS = 25
+HEADLINE_MIN_CHARS = 10
+PUBLISHER_EXTRA_CHARS = 12
+TRUNCATED_MIN_CHARS = 40
 _SEPARATOR_PATTERN = r"\s+[|\-–—·•»:]\s+|\s*[|_｜]\s*|\s+::\s+"
 _SEPARATOR = re.compile(_SEPARATOR_PATTERN)
 _SEPARATOR_AT_START = re.compile(rf"^(?:{_SEPARATOR_PATTERN})")
 _SEPARATOR_AT_END = re.compile(rf"(?:{_SEPARATOR_PATTERN})$")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 
 
 def clean(text: str | None) -> str:
-    """Single spaces, no surrounding whitespace."""
-    return " ".join((text or "").split())
+    """Single spaces, no surrounding whitespace, and entities that were escaped twice (`&amp;#8216;`) decoded."""
+    text = text or ""
+    if _ENTITY.search(text):
+        text = html.unescape(text)
+    return " ".join(text.split())
 
 
 def _key(text: str) -> str:
@@ -25,15 +34,14 @@ def _key(text: str) -> str:
 
 
 def _is_publisher(segment: str, publishers: list[str]) -> bool:
-    """A segment naming the site: equal to, inside, or containing a publisher name or domain label."""
+    """A segment naming the site: a publisher name or domain, part of one, or one with a few extra characters."""
     key = _key(segment)
     if not key:
         return True
-    for publisher in publishers:
-        name = _key(publisher)
-        if not name:
-            continue
-        if key == name or (len(name) >= 4 and (name in key or (len(key) >= 4 and key in name))):
+    for name in filter(None, map(_key, publishers)):
+        if key == name or (len(key) >= 4 and key in name):
+            return True
+        if len(name) >= 4 and name in key and len(key) <= len(name) + PUBLISHER_EXTRA_CHARS:
             return True
     return False
 
@@ -51,7 +59,7 @@ def _is_decoration_trail(segments: list[str]) -> bool:
 
 
 def strip_site_name(title: str, publishers: Iterable[str]) -> str:
-    """Drop leading/trailing segments that name the publisher; the rest is the headline."""
+    """Drop leading/trailing segments that name the publisher (and short trailing labels)."""
     publishers = [p for p in publishers if p]
     segments = _SEPARATOR.split(title)
     separators = _SEPARATOR.findall(title)
@@ -62,35 +70,37 @@ def strip_site_name(title: str, publishers: Iterable[str]) -> str:
         start += 1
     if _is_decoration_trail(segments[start:end]):
         end = start + 1
-    if (start, end) == (0, len(segments)):
-        return title
     pieces = [segments[start]]
     for index in range(start + 1, end):
         pieces += [separators[index - 1], segments[index]]
-    return clean("".join(pieces))
+    headline = clean("".join(pieces))
+    prefix, colon, rest = headline.partition(": ")
+    if colon and rest and _is_publisher(prefix, publishers):  # "The Space Review: Seeking a bigger role"
+        return rest
+    return headline
 
 
-def _confirmed_part(title: str, others: list[str], publishers: list[str]) -> str | None:
-    """The longest other candidate that `title` starts or ends with at a separator boundary."""
-    best = None
-    for other in others:
-        if len(other) < 10 or other == title or _is_publisher(other, publishers):
-            continue
-        at_start = title.startswith(other) and _SEPARATOR_AT_START.match(title[len(other) :])
-        at_end = title.endswith(other) and _SEPARATOR_AT_END.search(title[: -len(other)])
-        if (at_start or at_end) and (best is None or len(other) > len(best)):
-            best = other
-    return best
+def _agrees(heading: str, declared: str) -> bool:
+    """The declared title is the heading, the heading plus decoration at a separator, or a truncation of it."""
+    if _key(heading) == _key(declared):
+        return True
+    if declared.startswith(heading):
+        return bool(_SEPARATOR_AT_START.match(declared[len(heading) :]))
+    if declared.endswith(heading):
+        return bool(_SEPARATOR_AT_END.search(declared[: -len(heading)]))
+    truncated = declared.rstrip(" .…")
+    return len(truncated) >= TRUNCATED_MIN_CHARS and heading.startswith(truncated)
 
 
-def choose_title(candidates: list[str | None], publishers: Iterable[str]) -> str:
-    """The first candidate (in order of trust), stripped of the site name, or confirmed by another source."""
+def choose_title(declared: list[str | None], headings: list[str | None], publishers: Iterable[str]) -> str:
+    """The most trusted declared title without its decoration; the visible h1 where it is that title's
+    undecorated or untruncated form ("Opinion | X" -> "X", an SEO headline cut at 110 characters)."""
     publishers = list(publishers)
-    cleaned = [clean(c) for c in candidates if clean(c)]
-    if not cleaned:
-        return ""
-    title = cleaned[0]
-    confirmed = _confirmed_part(title, cleaned[1:], publishers)
-    if confirmed:
-        return confirmed
-    return strip_site_name(title, publishers)
+    first = next((clean(t) for t in declared if clean(t)), "")
+    stripped = strip_site_name(first, publishers) if first else ""
+    for heading in map(clean, headings):
+        if len(heading) < HEADLINE_MIN_CHARS or _is_publisher(heading, publishers):
+            continue
+        if first and (_agrees(heading, first) or _agrees(heading, stripped)):
+            return heading
+    return stripped or next((h for h in map(clean, headings) if h), "")
