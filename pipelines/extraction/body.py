@@ -1,8 +1,10 @@
 """The article body: the main text of a page as clean paragraphs, boilerplate and repeats removed.
 
-readability-lxml finds the article container; the paragraphs in it are then filtered line by line
-(boilerplate.py) and de-duplicated, because publishers repeat the teaser and wrap the article in
-prompts that container-level heuristics keep.
+readability-lxml finds the article container in a tree already cut of page furniture
+(boilerplate_nodes.py); the paragraphs in it are then filtered line by line (boilerplate.py) and
+de-duplicated, because publishers repeat the teaser and wrap the article in prompts that
+container-level heuristics keep. When readability's pick is a link list or empty, trafilatura gets
+the page instead, and the JSON-LD articleBody is the last resort.
 """
 
 import logging
@@ -10,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipelines.extraction.body_readability import readability_article
+from pipelines.extraction.body_trafilatura import trafilatura_paragraphs
 from pipelines.extraction.boilerplate import is_boilerplate
 from pipelines.extraction.document import Document
 from pipelines.extraction.paragraphs import Paragraph, html_paragraphs
@@ -19,6 +22,8 @@ log = logging.getLogger(__name__)
 
 # A repeated paragraph this long is a duplicated teaser, not a recurring list label.
 REPEAT_MIN_WORDS = 20
+# A container with more link text than this is a list of links, not an article.
+LINK_LIST_SHARE = 0.5
 # Shorter lines may match the start of a <title> by chance ("News", "Video").
 MIN_HEADLINE_CHARS = 15
 
@@ -34,10 +39,27 @@ def extract_body(document: Document, url: str, *, metadata: dict[str, Any]) -> s
 
 def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> list[Paragraph]:
     article = readability_article(document)
-    if article is None:
-        return []
+    candidates = html_paragraphs(article) if article is not None else []
+    if is_link_list(candidates):
+        candidates = trafilatura_paragraphs(document, url)
     titles = headline_texts(document, metadata)
-    return dedupe(p for p in html_paragraphs(article) if not is_boilerplate(p) and not is_headline(p, titles))
+    kept = dedupe(p for p in candidates if not is_boilerplate(p) and not is_headline(p, titles))
+    return kept or json_ld_paragraphs(metadata)
+
+
+def is_link_list(paragraphs: list[Paragraph]) -> bool:
+    """Nothing found, or a container made mostly of link text: a teaser list readability mistook for
+    the article (short articles next to long "more stories" rails)."""
+    chars = sum(len(p.text) for p in paragraphs)
+    return chars == 0 or sum(p.link_chars for p in paragraphs) > LINK_LIST_SHARE * chars
+
+
+def json_ld_paragraphs(metadata: dict[str, Any]) -> list[Paragraph]:
+    """The publisher's JSON-LD articleBody, the last resort when the page's markup yields nothing."""
+    text = metadata.get("json_ld_body")
+    if not isinstance(text, str):
+        return []
+    return [Paragraph(line.strip(), "p") for line in text.splitlines() if line.strip()]
 
 
 def headline_texts(document: Document, metadata: dict[str, Any]) -> list[str]:
