@@ -40,9 +40,11 @@ _DATE_TAIL = re.compile(
     r"|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}).*$",
     re.IGNORECASE,
 )
+# One-letter conjunctions (es "y", pt "e", ca "i") only in lower case, so initials ("Bruce Y. Lee") survive;
+# a full stop after a surname ("Finian Cunningham. Sputnik") also separates.
 _SEPARATORS = re.compile(
-    r"\s*(?:,|;|\||/|\n|&|\+|·|•|、|，|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bi\b|\ben\b|\bog\b|\boch\b|\bwith\b"
-    r"|\bavec\b|\bmit\b|\bcon\b|\bcom\b)\s*",
+    r"\s*(?:,|;|\||/|\n|&|\+|·|•|、|，|(?<=\w{3})\.\s|\band\b|\bund\b|\bet\b|(?-i:\b[yei]\b)(?!\.)|\ben\b|\bog\b"
+    r"|\boch\b|\bwith\b|\bavec\b|\bmit\b|\bcon\b|\bcom\b)\s*",
     re.IGNORECASE,
 )
 
@@ -51,21 +53,24 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Words that never appear in a person's name but do in bylines: roles, beats, desks, agencies, furniture.
-_ROLE_WORDS = _words(
+# Job titles and beats: "Jane Doe Senior Games Editor" ends the name at "Senior".
+_JOB_WORDS = _words(
     "staff writer writers reporter reporters correspondent correspondents editor editors senior "
     "chief contributor contributing columnist columnists producer photographer photographers "
-    "journalist journalists analyst special desk team newsroom redaktion rédaction redacción "
-    "redazione agency agencies agencia agence wire wires news health media press online digital "
-    "international national political politics business science technology tech sports culture "
-    "opinion contributors correspondant correspondante envoyé envoyée spécial spéciale "
-    "redakteur redakteurin autor autorin associated reuters afp ap dpa ansa efe upi bloomberg "
-    "cnn bbc nbc abc cbs guardian times post inc ltd llc gmbh group magazine daily weekly "
-    "newspaper network partner partners sponsored content updated published min read minutes "
-    "share comments follow twitter facebook instagram linkedin email games entertainment travel "
-    "food fashion music film books arts money finance economics world foreign metro city local "
-    "education environment climate energy legal crime security defense features investigations "
-    "investigative managing executive deputy associate assistant developers team staff"
+    "journalist journalists analyst special desk team contributors correspondant correspondante "
+    "envoyé envoyée spécial spéciale redakteur redakteurin autor autorin health international "
+    "national political politics business science technology tech sports culture opinion games "
+    "entertainment travel food fashion music film books arts money finance economics world foreign "
+    "metro city local education environment climate energy legal crime security defense features "
+    "investigations investigative managing executive deputy associate assistant developers"
+)
+# Words of organisations and page furniture: a fragment holding one is not a person at all.
+_ORG_WORDS = _words(
+    "newsroom redaktion rédaction redacción redazione agency agencies agencia agence wire wires news "
+    "media press online digital associated reuters afp ap dpa ansa efe upi pti bloomberg cnn bbc nbc "
+    "abc cbs guardian times post inc ltd llc gmbh group magazine daily weekly newspaper network "
+    "partner partners sponsored content updated published min read minutes share comments follow "
+    "twitter facebook instagram linkedin email editorial bureau staff team reports"
 )
 _CREDENTIALS = frozenset(("ma", "ms", "md", "phd", "mph", "rn", "mba", "bsc", "msc", "jr", "sr", "ii", "iii", "iv"))
 _HONORIFICS = frozenset(("dr", "prof", "mr", "mrs", "ms"))
@@ -84,7 +89,7 @@ def _strip_roles(name: str) -> str:
     role or an organisation, which `looks_like_person` then rejects.
     """
     words = name.split()
-    role_at = next((i for i, w in enumerate(words) if w.lower().strip(".,") in _ROLE_WORDS), None)
+    role_at = next((i for i, w in enumerate(words) if w.lower().strip(".,") in _JOB_WORDS), None)
     if role_at is not None and role_at >= 2:
         words = words[:role_at]
     while words and words[-1].lower().strip(".") in _CREDENTIALS:
@@ -104,11 +109,11 @@ def looks_like_person(name: str, *, organisations: Iterable[str] = ()) -> bool:
     if not 2 <= len(words) <= 5 or len(name) > 60:
         return False
     lowered = {w.lower().strip(".’'") for w in words}
-    if lowered & _ROLE_WORDS:
+    if lowered & (_ORG_WORDS | _JOB_WORDS):
         return False
     key = _key(name)
     for org in filter(None, map(_key, organisations)):
-        if key == org or (len(org) > 3 and org in key) or key in org:
+        if key == org or (len(org) > 3 and org in key) or (key in org and len(key) >= len(org) * 0.6):
             return False
     return all(
         w[0].isupper() or w.lower() in {"de", "da", "van", "von", "der", "den", "le", "la", "di", "del"} or "'" in w
