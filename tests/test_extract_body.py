@@ -8,7 +8,8 @@ import lxml.html
 import pytest
 
 from bench.aeb_metric import score_page, summarize
-from pipelines.extraction.body import dedupe, extract_body
+from pipelines.extraction import body as body_module
+from pipelines.extraction.body import dedupe, extract_body, is_link_list
 from pipelines.extraction.boilerplate import is_boilerplate, is_dateline
 from pipelines.extraction.boilerplate_nodes import prune_boilerplate
 from pipelines.extraction.document import parse_html
@@ -198,3 +199,28 @@ def test_aeb_sample_floor() -> None:
     summary = summarize(scores)
     assert summary.f1 >= 0.95, summary
     assert min(score.recall for score in scores) >= 0.75, summary
+
+
+def test_link_list_pick_falls_back_to_trafilatura(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When readability settles on a rail of teaser links, the article still comes out."""
+    rail = lxml.html.fromstring(
+        "<div>" + "".join(f'<p><a href="/s{i}">Top {i} health deals in the city this week</a></p>' for i in range(9))
+        + "</div>"
+    )
+    monkeypatch.setattr(body_module, "readability_article", lambda document: rail)
+    text = body(page(paragraphs_html(PROSE)))
+    assert PROSE[0] in text and "health deals" not in text
+
+
+def test_is_link_list() -> None:
+    link = Paragraph("Top 5 health deals in the city this week", "p", link_chars=40)
+    prose = Paragraph(PROSE[0], "p")
+    assert is_link_list([]) and is_link_list([link, link, Paragraph("It rained all day.", "p")])
+    assert not is_link_list([prose, link])
+
+
+def test_json_ld_body_is_the_last_resort() -> None:
+    html = "<html><body><div><img src='a.jpg'></div></body></html>"
+    assert body(html, json_ld_body="First line of the story.\nSecond line.") == (
+        "First line of the story.\n\nSecond line."
+    )
