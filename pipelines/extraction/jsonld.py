@@ -32,7 +32,6 @@ ARTICLE_TYPES = frozenset(
 )
 
 
-
 def is_article_type(schema_type: str) -> bool:
     """schema.org article types, and the invented ones publishers use (`ReportageNewsArticle`)."""
     return schema_type in ARTICLE_TYPES or schema_type.endswith(("Article", "BlogPosting"))
