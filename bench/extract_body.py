@@ -88,10 +88,17 @@ def load_corpus(corpus: Path) -> list[dict[str, str]]:
 def _row(page: dict[str, str], index: int, text: str, elapsed: float) -> dict[str, Any]:
     score = score_page(page["truth"], text)
     return {
-        "id": page["id"], "half": "tune" if index % 2 == 0 else "check", "url": page["url"],
-        "precision": round(score.precision, 4), "recall": round(score.recall, 4),
-        "tp": score.tp, "fp": score.fp, "fn": score.fn, "exact": score.exact,
-        "seconds": round(elapsed, 4), "text": text,
+        "id": page["id"],
+        "half": "tune" if index % 2 == 0 else "check",
+        "url": page["url"],
+        "precision": round(score.precision, 4),
+        "recall": round(score.recall, 4),
+        "tp": score.tp,
+        "fp": score.fp,
+        "fn": score.fn,
+        "exact": score.exact,
+        "seconds": round(elapsed, 4),
+        "text": text,
     }
 
 

@@ -85,6 +85,9 @@ def test_subheadings_and_lede_are_kept() -> None:
         "Source: lefigaro",
         "Filed under: Politics |",
         "Updated at 1:23 p.m.",
+        "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+        "Have a tip? Jane Roe may be reached at jroe@herald.example. Follow her on Twitter @jroe.",
+        "LEARN MORE",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:
@@ -113,6 +116,7 @@ def test_article_lines_are_not_boilerplate(line: str) -> None:
         ("2020-03-02T09:12:10.287Z", True),
         ("Local | 2020-02-28 13:06:00", True),
         ("In 2019 the club moved to a new stadium.", False),
+        ("— Jane Doe (@janedoe) November 18, 2019", False),
     ],
 )
 def test_datelines(line: str, expected: bool) -> None:
@@ -130,11 +134,7 @@ def test_boilerplate_lines_inside_the_article_are_dropped() -> None:
 
 
 def test_teaser_repeated_after_a_paywall_notice_is_kept_once() -> None:
-    article = (
-        paragraphs_html(PROSE)
-        + "<p>You've reached your daily free article limit.</p>"
-        + paragraphs_html(PROSE)
-    )
+    article = paragraphs_html(PROSE) + "<p>You've reached your daily free article limit.</p>" + paragraphs_html(PROSE)
     assert body(page(article)) == "\n\n".join(PROSE)
 
 
@@ -175,7 +175,7 @@ def test_article_wrapper_with_a_furniture_like_class_is_not_pruned() -> None:
 
 def test_paragraph_walker_splits_blocks_and_breaks_and_counts_links() -> None:
     root = lxml.html.fromstring(
-        '<div><p>One <b>bold</b> line<br>second line</p><script>var x = 1;</script>'
+        "<div><p>One <b>bold</b> line<br>second line</p><script>var x = 1;</script>"
         '<ul><li><a href="/a">All link</a></li></ul>tail text</div>'
     )
     paragraphs = html_paragraphs(root)
@@ -204,7 +204,8 @@ def test_aeb_sample_floor() -> None:
 def test_link_list_pick_falls_back_to_trafilatura(monkeypatch: pytest.MonkeyPatch) -> None:
     """When readability settles on a rail of teaser links, the article still comes out."""
     rail = lxml.html.fromstring(
-        "<div>" + "".join(f'<p><a href="/s{i}">Top {i} health deals in the city this week</a></p>' for i in range(9))
+        "<div>"
+        + "".join(f'<p><a href="/s{i}">Top {i} health deals in the city this week</a></p>' for i in range(9))
         + "</div>"
     )
     monkeypatch.setattr(body_module, "readability_article", lambda document: rail)

@@ -12,23 +12,85 @@ from pipelines.extraction.body import extract_body
 from pipelines.extraction.document import parse_html
 
 URL = "https://news.example/a"
-TAGS = ["p", "div", "article", "span", "a", "br", "h1", "h2", "li", "ul", "script", "style", "table", "td",
-        "blockquote", "figure", "nav", "aside", "form", "template", "svg", "iframe", "meta", "title"]
-ATTRS = ['', ' class="share-bar"', ' class="article-body"', ' id="comments"', ' hidden', ' style="display:none"',
-         ' itemprop="articleBody"', ' role="navigation"', ' class="x" id="', ' href="javascript:void(0)"']
-WORDS = ["Leave a Comment", "Read also:", "The minister said on Tuesday that talks would resume.", "&nbsp;",
-         "&#0;", "&#xD800;", "\x00", "\ufffd", "<!--", "-->", "<![CDATA[", "]]>", "<?xml ?>", "\u202e", "é", "日本語"]
+TAGS = [
+    "p",
+    "div",
+    "article",
+    "span",
+    "a",
+    "br",
+    "h1",
+    "h2",
+    "li",
+    "ul",
+    "script",
+    "style",
+    "table",
+    "td",
+    "blockquote",
+    "figure",
+    "nav",
+    "aside",
+    "form",
+    "template",
+    "svg",
+    "iframe",
+    "meta",
+    "title",
+]
+ATTRS = [
+    "",
+    ' class="share-bar"',
+    ' class="article-body"',
+    ' id="comments"',
+    " hidden",
+    ' style="display:none"',
+    ' itemprop="articleBody"',
+    ' role="navigation"',
+    ' class="x" id="',
+    ' href="javascript:void(0)"',
+]
+WORDS = [
+    "Leave a Comment",
+    "Read also:",
+    "The minister said on Tuesday that talks would resume.",
+    "&nbsp;",
+    "&#0;",
+    "&#xD800;",
+    "\x00",
+    "\ufffd",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "<?xml ?>",
+    "\u202e",
+    "é",
+    "日本語",
+]
 
 markup = st.recursive(
     st.sampled_from(WORDS) | st.text(string.printable, max_size=30),
     lambda inner: st.builds(
         lambda tag, attr, children, close: f"<{tag}{attr}>{''.join(children)}" + (f"</{tag}>" if close else ""),
-        st.sampled_from(TAGS), st.sampled_from(ATTRS), st.lists(inner, max_size=4), st.booleans(),
+        st.sampled_from(TAGS),
+        st.sampled_from(ATTRS),
+        st.lists(inner, max_size=4),
+        st.booleans(),
     ),
     max_leaves=40,
 )
-charsets = st.sampled_from([None, "text/html", "text/html; charset=utf-8", "text/html; charset=iso-8859-1",
-                            "text/html; charset=shift_jis", "text/html; charset=bogus-charset", "text/html; charset="])
+charsets = st.sampled_from(
+    [
+        None,
+        "text/html",
+        "text/html; charset=utf-8",
+        "text/html; charset=iso-8859-1",
+        "text/html; charset=shift_jis",
+        "text/html; charset=bogus-charset",
+        "text/html; charset=",
+    ]
+)
 encodings = st.sampled_from(["utf-8", "utf-16", "latin-1", "cp1251", "shift_jis"])
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
@@ -89,8 +151,10 @@ def test_huge_flat_page() -> None:
 
 
 def test_wrong_declared_charset_still_gives_text() -> None:
-    html = '<html><head><meta charset="iso-8859-1"></head><body><article>' + (
-        "<p>Le ministre a déclaré mardi que les négociations reprendraient la semaine prochaine à Genève.</p>" * 3
-    ) + "</article></body></html>"
+    html = (
+        '<html><head><meta charset="iso-8859-1"></head><body><article>'
+        + ("<p>Le ministre a déclaré mardi que les négociations reprendraient la semaine prochaine à Genève.</p>" * 3)
+        + "</article></body></html>"
+    )
     result = extract_article(html.encode("utf-8"), URL, content_type="text/html; charset=utf-8")
     assert "négociations" in result["text"]

@@ -24,7 +24,7 @@ _PROMPT = re.compile(
     r"leave a (?:comment|reply)|post (?:a|your) comments?|comments?\s*(?:\(\d+\))?$|add a comment|"
     r"tell us what you think|have a tip|sign up (?:for|to|now|here)|subscribe (?:to (?:our|the)|now|today|for)|"
     r"already a subscriber|"
-    r"follow (?:us|him|her|them|\w+ \w+ on)|click here|if you enjoyed this|"
+    r"follow (?:us|him|her|them)|click here|see more:|"
     r"advert(?:isement)?\b|advertising\b|anzeige\b|publicité\b|publicidad\b|pubblicità\b|"
     # credits, filing and citation lines
     r"credit:|\(?image credit|source:|quelle:|fuente:|fonte:|"
@@ -38,6 +38,7 @@ _PROMPT = re.compile(
 # Button and widget labels: a handful of words starting with one of these.
 _LABEL = re.compile(
     r"^\W*(?:share|tweet|email|e-mail|print|subscribe|sign (?:up|in)|log ?in|register|newsletter|comments?|"
+    r"learn more|see more|more:|"
     r"teilen|drucken|partager|imprimer|compartir|imprimir|condividi|stampa|delen)\b",
     _FLAGS,
 )
@@ -50,7 +51,9 @@ _NOTICE = re.compile(
     r"we use cookies|uses cookies|cookie policy|accept (?:all )?cookies|"
     r"jetzt abonnieren|weiterlesen mit|réservé aux abonnés|abonnez-vous|suscríbete|assine já|abbonati|"
     r"sign up for (?:our|the) newsletter|get our newsletter|must (?:be|become) a subscriber|"
-    r"this slideshow requires javascript|enable javascript|"
+    r"this slideshow requires javascript|enable javascript|if you enjoyed this (?:article|story|post)|"
+    r"follow (?:[\w'’]+ ){0,3}on (?:twitter|facebook|instagram|linkedin|youtube|tiktok|x\b)|"
+    r"follow (?:[\w'’]+ ){0,2}(?:full |live )?coverage|(?:can|may) be reached at|"
     r"\bmin(?:ute)?s? read\b|reading time|lesezeit|temps de lecture|tiempo de lectura|tempo de leitura|"
     r"tempo di lettura|leestijd)",
     _FLAGS,
@@ -76,10 +79,18 @@ LINK_HEADLINE_MIN_WORDS = 5
 
 
 def is_dateline(text: str) -> bool:
-    """A short line that is a date/time stamp ("Nov. 20, 2019 6:02 AM EST"), in any language."""
-    return len(text) <= DATELINE_MAX_CHARS and bool(_YEAR.search(text)) and (
-        len(_LETTERS.findall(text)) <= DATELINE_MAX_WORDS
-    ) and not text.rstrip().endswith((".", "!", "?", ":"))
+    """A short line that is a date/time stamp ("Nov. 20, 2019 6:02 AM EST"), in any language.
+
+    Attribution lines of quoted posts ("— Jane Doe (@jane) November 18, 2019") are quote text, not stamps.
+    """
+    return (
+        len(text) <= DATELINE_MAX_CHARS
+        and bool(_YEAR.search(text))
+        and len(_LETTERS.findall(text)) <= DATELINE_MAX_WORDS
+        and "@" not in text
+        and not text.lstrip().startswith(("—", "–", "-"))
+        and not text.rstrip().endswith((".", "!", "?", ":"))
+    )
 
 
 def is_link_headline(paragraph: Paragraph) -> bool:
@@ -99,7 +110,7 @@ def is_boilerplate(paragraph: Paragraph) -> bool:
         return True
     if len(text.split()) <= LABEL_MAX_WORDS and _LABEL.search(text):
         return True
-    if len(text) <= CAPTION_MAX_CHARS and _CAPTION.search(text) or is_link_headline(paragraph):
+    if (len(text) <= CAPTION_MAX_CHARS and _CAPTION.search(text)) or is_link_headline(paragraph):
         return True
     if len(text.split()) <= CREDIT_MAX_WORDS and _CREDIT.search(text):
         return True
