@@ -27,8 +27,8 @@ _WORDS = (
     r"breadcrumbs?|byline|author-?(?:bio|info|box|card)|about-?(?:the-?)?author|bio|"
     r"tags?|tag-?list|keywords|categories|topics|"
     r"caption|credit|image-?credit|photo-?credit|wp-caption-text|"
-    r"standfirst|dek|subtitle|sub-?headline|article-?excerpt|teaser|"
-    r"cookie|cookies|consent|gdpr|modal|popup|overlay|toolbar|"
+    r"standfirst|dek|subtitle|article-?excerpt|teaser|"
+    r"cookie|cookies|consent|gdpr|modal|popup|popover|tooltip|hover-?card|overlay|toolbar|"
     r"ticker|breaking-?news-?ticker|sidebar|widget|rail"
 )
 _BOILERPLATE_NAME = re.compile(rf"(?:^|[\s_-])(?:{_WORDS})(?:$|[\s_-])", re.IGNORECASE)
