@@ -88,6 +88,8 @@ def test_subheadings_and_lede_are_kept() -> None:
         "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
         "Have a tip? Jane Roe may be reached at jroe@herald.example. Follow her on Twitter @jroe.",
         "LEARN MORE",
+        "Iklan",
+        '[button link="/submit" type="big"] Send us YOUR kit review[/button]',
     ],
 )
 def test_boilerplate_lines(line: str) -> None:

@@ -38,7 +38,7 @@ _PROMPT = re.compile(
 # Button and widget labels: a handful of words starting with one of these.
 _LABEL = re.compile(
     r"^\W*(?:share|tweet|email|e-mail|print|subscribe|sign (?:up|in)|log ?in|register|newsletter|comments?|"
-    r"learn more|see more|more:|"
+    r"learn more|see more|more:|iklan|reklama|reklame|werbung|publicidade|anuncio|advertentie|annons|реклама|"
     r"teilen|drucken|partager|imprimer|compartir|imprimir|condividi|stampa|delen)\b",
     _FLAGS,
 )
@@ -66,6 +66,8 @@ _CAPTION = re.compile(
     _FLAGS,
 )
 CAPTION_MAX_CHARS = 600
+# Unrendered CMS shortcodes ("[button link=...]Send us[/button]") are template residue.
+_SHORTCODE = re.compile(r"\[/[a-z_]+\]")
 # Agency/photographer credit lines under pictures.
 _CREDIT = re.compile(r"getty images|\bap photo\b|shutterstock|reuters/|/reuters|\bafp/|/afp\b|\bepa\b", _FLAGS)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -107,6 +109,8 @@ def is_boilerplate(paragraph: Paragraph) -> bool:
     """True for share/comment/newsletter prompts, paywall and cookie notices, credits, date stamps, teasers."""
     text = paragraph.text
     if len(text) <= PROMPT_MAX_CHARS and (_PROMPT.search(text) or is_dateline(text)):
+        return True
+    if _SHORTCODE.search(text):
         return True
     if len(text.split()) <= LABEL_MAX_WORDS and _LABEL.search(text):
         return True
