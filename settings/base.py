@@ -13,8 +13,10 @@ REDIS_URL = ""
 # WARC files rotate at this size (bytes) and at the end of a run.
 WARC_MAX_SIZE = 1_000_000_000
 WARC_OPERATOR = ""
-# Responses larger than this are cut and recorded with WARC-Truncated: length.
-DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+# Responses larger than this are cut and recorded with WARC-Truncated: length (crawler/size_cap.py).
+ARCHIVE_MAX_RESPONSE_SIZE = 50 * 1024 * 1024
+# 0: Scrapy's own cap would drop a large response before it is archived.
+DOWNLOAD_MAXSIZE = 0
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 
 CONTACT_URL = "https://github.com/newsarchive/newsarchive"
@@ -50,6 +52,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.warc_capture.WarcCaptureExtension": 100,
+    "crawler.size_cap.ResponseSizeCap": 110,
     "crawler.progress.ProgressExtension": 500,
 }
 ITEM_PIPELINES = {
