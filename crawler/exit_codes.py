@@ -9,4 +9,5 @@ class ExitCode(IntEnum):
     USAGE = 2            # bad command line, sites file or ARCHIVE_URI; nothing was fetched
     UPLOAD_PENDING = 3   # crawl done, but some files could not be uploaded: they are safe in the spool,
                          # and the next run (any command that crawls) uploads them first
+    NOT_FOUND = 4        # `show`/`warc verify`: no record of that URL, no such file or archive key
     INTERRUPTED = 130    # stopped by Ctrl-C / SIGTERM after a clean shutdown
