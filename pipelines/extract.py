@@ -12,36 +12,23 @@ from typing import Any
 from pipelines.extraction.body import extract_body
 from pipelines.extraction.document import parse_html
 from pipelines.extraction.language import resolve_language
-from pipelines.extraction.metadata import extract_metadata
+from pipelines.extraction.metadata import empty_metadata, extract_metadata
 from pipelines.extraction.paywall import detect_paywall
 from pipelines.textnorm import word_count
 
 log = logging.getLogger(__name__)
 
-CONTENT_FIELDS: dict[str, Any] = {
-    "title": "",
-    "authors": [],
-    "published_at": None,
-    "modified_at": None,
-    "date_source": None,
-    "language": None,
-    "section": None,
-    "tags": [],
-    "description": None,
-    "image": None,
-    "site_name": None,
-    "canonical_url": "",
-    "text": "",
-    "word_count": 0,
-    "paywall": {"detected": False, "signals": []},
-}
+# Content fields that come from page metadata; `text`, `word_count` and `paywall` are added here.
+METADATA_FIELDS = ("title", "authors", "published_at", "modified_at", "date_source", "language", "section", "tags",
+                   "description", "image", "site_name", "canonical_url")
+CONTENT_FIELDS = (*METADATA_FIELDS, "text", "word_count", "paywall")
 
 
 def empty_result(url: str) -> dict[str, Any]:
     """Every content key with its empty value (fresh lists, never shared)."""
-    result = {key: (value.copy() if isinstance(value, list | dict) else value) for key, value in CONTENT_FIELDS.items()}
-    result["paywall"] = {"detected": False, "signals": []}
-    result["canonical_url"] = url
+    metadata = empty_metadata(url)
+    result = {key: metadata[key] for key in METADATA_FIELDS}
+    result.update(text="", word_count=0, paywall={"detected": False, "signals": []})
     return result
 
 
@@ -79,8 +66,8 @@ def _extract(
         return result
     metadata = extract_metadata(document, url, fetched_at=fetched_at, hints=hints)
     text = extract_body(document, url, metadata=metadata)
-    for key in CONTENT_FIELDS:
-        if key in metadata and metadata[key] not in (None, "", []):
+    for key in METADATA_FIELDS:
+        if metadata.get(key) not in (None, "", []):
             result[key] = metadata[key]
     result["text"] = text
     result["word_count"] = word_count(text)

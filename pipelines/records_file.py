@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pipelines.fsutil import fsync_dir
+
 
 def records_key_for(warc_key: str) -> str:
     """`warc/YYYY/MM/DD/<base>.warc.gz` → `records/dt=YYYY-MM-DD/<base>.jsonl.gz` (RECORDS.md layout)."""
@@ -36,3 +38,4 @@ class RecordsFile:
         os.fsync(self._fh.fileno())
         self._fh.close()
         os.replace(self.open_path, self.path)
+        fsync_dir(self.path.parent)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from pipelines.fsutil import fsync_dir
 from pipelines.storage import (
     READ_CHUNK,
     TEMP_SUFFIX,
@@ -93,7 +94,7 @@ class LocalStore:
                 os.link(tmp, target)
             except FileExistsError:  # another writer won the race: fine if it wrote the same bytes
                 return self._existing(key, size, sha256) or StoredObject(key, size, sha256)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         finally:
             tmp.unlink(missing_ok=True)
         return StoredObject(key, size, sha256)
@@ -137,12 +138,3 @@ class LocalStore:
                 if key.startswith(prefix):
                     found.append(StoredObject(key, path.stat().st_size, None))
         yield from sorted(found, key=lambda obj: obj.key)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the new directory entry durable, so a power cut cannot lose a stored object."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
