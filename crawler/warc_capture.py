@@ -3,17 +3,20 @@
 `response_downloaded` fires before any downloader middleware's `process_response`, so it sees every
 redirect hop, retried attempt, robots.txt fetch and error status, with the body still content-encoded.
 The record building itself is Scrapy-free (`pipelines.warc`).
+
+A payload the archive already holds for the same URL (uploaded and verified) is written as a `revisit`
+record; a 304 to a conditional request as a `server-not-modified` revisit. Each capture is followed by a
+metadata record with what the crawl knew about it (referer, redirect chain, fetch time, discovery).
 """
 
 from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
@@ -21,11 +24,21 @@ from scrapy.crawler import Crawler
 from scrapy.http import Headers, Response
 
 from crawler import __version__
-from pipelines.warc import Exchange, HeaderList
-from pipelines.warc_writer import RotatingWarcWriter
+from pipelines.digest_index import ArchivedPayload
+from pipelines.warc import (
+    REVISIT_IDENTICAL,
+    REVISIT_NOT_MODIFIED,
+    Exchange,
+    HeaderList,
+    Revisit,
+    payload_digest,
+    warc_date,
+)
+from pipelines.warc_writer import CaptureRef, RotatingWarcWriter
 
 log = logging.getLogger(__name__)
 ARCHIVED_SCHEMES = ("http", "https")
+CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
 class CaptureSession(Protocol):
@@ -36,7 +49,11 @@ class CaptureSession(Protocol):
 
     def warc_closed(self, key: str) -> None: ...
 
-    def add_closer(self, closer: Callable[[], None]) -> None: ...
+    def use_warc_writer(self, writer: RotatingWarcWriter) -> None: ...
+
+    def archived_payload(self, url: str, payload_digest: str) -> ArchivedPayload | None: ...
+
+    def payload_written(self, payload: ArchivedPayload) -> None: ...
 
 
 class CaptureTimeMiddleware:
@@ -82,6 +99,33 @@ def exchange_from(response: Response, request: Request) -> Exchange:
     )
 
 
+def capture_fields(request: Request) -> list[tuple[str, str]]:
+    """The metadata record of a capture (warc-fields): what the crawl knew that the HTTP messages don't say."""
+    fields: list[tuple[str, str]] = []
+    discovery = (request.meta.get("newsarchive") or {}).get("discovery") or {}
+    if discovery.get("source"):
+        fields.append(("via", discovery["source"]))
+    if discovery.get("via"):
+        fields.append(("discovery", discovery["via"]))
+    referer = request.headers.get(b"Referer")
+    if referer:
+        fields.append(("referer", referer.decode("latin-1")))
+    fields += [("redirectedFrom", url) for url in request.meta.get("redirect_urls") or []]
+    latency = request.meta.get("download_latency")
+    if latency is not None:
+        fields.append(("fetchTimeMs", str(round(latency * 1000))))
+    return fields
+
+
+def pointer(ref: CaptureRef, original: ArchivedPayload | None) -> dict[str, Any]:
+    """The `warc` object of a record: bytes that can be read back (the original for a revisit), and where
+    this capture is when it is a revisit."""
+    if original is None:
+        return {**ref.as_dict(), "revisit": None}
+    revisit = {name: value for name, value in ref.as_dict().items() if name != "payload_digest"}
+    return {**original.ref.as_dict(), "revisit": revisit}
+
+
 def warcinfo_fields(crawler: Crawler, crawl_id: str, host: str) -> dict[str, str]:
     """What the warcinfo record says about the crawl that wrote the file."""
     settings = crawler.settings
@@ -103,6 +147,7 @@ class WarcCaptureExtension:
     def __init__(self, crawler: Crawler, session: CaptureSession) -> None:
         self.crawler = crawler
         host = socket.gethostname()
+        self.session = session
         self.writer = RotatingWarcWriter(
             Path(session.spool_root),
             host=host,
@@ -110,7 +155,7 @@ class WarcCaptureExtension:
             warcinfo=warcinfo_fields(crawler, session.crawl_id, host),
             on_close=session.warc_closed,
         )
-        session.add_closer(self.writer.close)
+        session.use_warc_writer(self.writer)
 
     @classmethod
     def session_for(cls, crawler: Crawler) -> CaptureSession:
@@ -131,13 +176,33 @@ class WarcCaptureExtension:
         if urlsplit(response.url).scheme not in ARCHIVED_SCHEMES:
             return  # data:, file:, ftp: ... are not HTTP exchanges
         try:
-            ref = self.writer.write_exchange(exchange_from(response, request))
+            exchange = exchange_from(response, request)
+            revisit, original = self.revisit_for(exchange, request)
+            ref = self.writer.write_exchange(exchange, revisit=revisit, capture_fields=capture_fields(request))
         except Exception:
             # One failed capture must not stop the crawl; the run report shows the count.
             log.exception("WARC capture failed for %s %s", request.method, response.url)
             if stats:
                 stats.inc_value("warc/write_errors")
             return
-        request.meta["warc"] = ref.as_dict()
+        if revisit is None:
+            self.session.payload_written(ArchivedPayload(exchange.url, warc_date(exchange.date), ref))
+        request.meta["warc"] = pointer(ref, original)
         if stats:
             stats.inc_value("warc/exchanges")
+            if revisit is not None:
+                stats.inc_value("warc/revisits")
+
+    def revisit_for(self, exchange: Exchange, request: Request) -> tuple[Revisit | None, ArchivedPayload | None]:
+        """(revisit to write, the original it stands for) — or (None, None) to write the full response.
+
+        Empty or cut bodies are always written in full: a revisit would save nothing or mislead.
+        """
+        if exchange.status == 304 and any(request.headers.get(name) for name in CONDITIONAL_HEADERS):
+            return Revisit(REVISIT_NOT_MODIFIED, exchange.url), None
+        if not exchange.body or exchange.truncated:
+            return None, None
+        original = self.session.archived_payload(exchange.url, payload_digest(exchange.body))
+        if original is None:
+            return None, None
+        return Revisit(REVISIT_IDENTICAL, original.url, original.ref.record_id, original.date), original

@@ -1,15 +1,19 @@
-"""One archive session per crawl: spool, records files, verified background uploads and the run report.
+"""One archive session per crawl: spool, records files, verified background uploads, dedup index, run report.
 
 The WARC capture extension and the record pipeline both write through this object, so the order of
-the end of a run is decided in one place: close WARCs, close records, finish uploads, write the report last.
+the end of a run is decided in one place: close WARCs, close records, finish uploads, store the dedup
+entries they made valid, write the report last.
 """
 
 import json
 import logging
+import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,10 +23,14 @@ from scrapy.crawler import Crawler
 
 from crawler import __version__
 from pipelines.cdxj import write_cdxj
+from pipelines.digest_index import ArchivedPayload, DigestIndex, delta_key, encode_delta, open_digest_index, sync
 from pipelines.records import rfc3339
 from pipelines.records_file import RecordsFile, records_key_for
 from pipelines.spool import Spool, default_spool_root
 from pipelines.storage import StoredObject, StoreError, open_store
+from pipelines.warc_writer import RotatingWarcWriter
+
+RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-1.json"'
 
 log = logging.getLogger(__name__)
 SESSION_ATTRIBUTE = "_newsarchive_session"
@@ -46,7 +54,7 @@ class ArchiveSession:
     """Owns everything a crawl writes; see module docstring."""
 
     def __init__(self, archive_uri: str, *, spool_root: Path | None = None, crawl_id: str | None = None,
-                 upload_workers: int = 2) -> None:
+                 upload_workers: int = 2, redis_url: str = "") -> None:
         self.archive_uri = archive_uri
         self.store = open_store(archive_uri)
         self.spool_root = spool_root or default_spool_root(archive_uri)
@@ -63,6 +71,14 @@ class ArchiveSession:
         self.failed_uploads: list[dict[str, str]] = []
         self.recovered: list[StoredObject] = []
         self.report: dict[str, Any] | None = None
+        self.digests: DigestIndex = open_digest_index(archive_uri=archive_uri, spool_root=self.spool_root,
+                                                      redis_url=redis_url)
+        self._digest_lock = threading.Lock()
+        self._pending_payloads: dict[str, list[ArchivedPayload]] = {}  # WARC key → payloads awaiting its upload
+        self._verified_warcs: set[str] = set()
+        self._added_payloads: list[ArchivedPayload] = []
+        self._warc_writer: RotatingWarcWriter | None = None
+        self._sites: dict[str, SiteTally] = {}
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> "ArchiveSession":
@@ -70,8 +86,10 @@ class ArchiveSession:
         session = getattr(crawler, SESSION_ATTRIBUTE, None)
         if session is None:
             settings = crawler.settings
-            session = cls(settings.get("ARCHIVE_URI"), crawl_id=settings.get("CRAWL_ID") or None)
+            session = cls(settings.get("ARCHIVE_URI"), crawl_id=settings.get("CRAWL_ID") or None,
+                          redis_url=settings.get("REDIS_URL") or "")
             session.recover()
+            session.load_digests()
             setattr(crawler, SESSION_ATTRIBUTE, session)
             crawler.signals.connect(session._spider_closed, signal=signals.spider_closed)
         return session
@@ -87,13 +105,70 @@ class ArchiveSession:
         if self.recovered:
             log.info("uploaded %d file(s) left in the spool by an earlier run", len(self.recovered))
 
+    def load_digests(self) -> None:
+        """Learn the payloads earlier runs archived (their `state/digests/` files not seen yet)."""
+        try:
+            loaded = sync(self.digests, self.store)
+        except Exception as error:  # an unreadable index only costs revisits, never the crawl
+            log.error("dedup index not updated from %s: %s", self.archive_uri, error)
+            return
+        if loaded:
+            log.info("dedup index: %d payload(s) of earlier runs loaded", loaded)
+
     def add_closer(self, closer: Callable[[], None]) -> None:
         """Register a writer's close(); called at the end of the run, before uploads finish."""
         self._closers.append(closer)
 
+    def use_warc_writer(self, writer: RotatingWarcWriter) -> None:
+        """The capture's writer, which also takes the records' metadata records; closed at the end of the run."""
+        self._warc_writer = writer
+        self.add_closer(writer.close)
+
+    # -- dedup -----------------------------------------------------------------------------------
+
+    def archived_payload(self, url: str, payload_digest: str) -> ArchivedPayload | None:
+        """The verified earlier capture of this URL with this payload, if any (None when the index fails)."""
+        try:
+            return self.digests.lookup(url, payload_digest)
+        except Exception as error:  # e.g. Redis gone: write the full response instead
+            log.warning("dedup lookup failed, archiving %s in full: %s", url, error)
+            return None
+
+    def payload_written(self, payload: ArchivedPayload) -> None:
+        """A full response was written; it becomes a dedup target once its WARC is uploaded and verified."""
+        with self._digest_lock:
+            if payload.ref.key not in self._verified_warcs:
+                self._pending_payloads.setdefault(payload.ref.key, []).append(payload)
+                return
+        self._remember([payload])
+
+    def _warc_verified(self, warc_key: str) -> None:
+        with self._digest_lock:
+            self._verified_warcs.add(warc_key)
+            payloads = self._pending_payloads.pop(warc_key, [])
+        self._remember(payloads)
+
+    def _remember(self, payloads: list[ArchivedPayload]) -> None:
+        if not payloads:
+            return
+        try:
+            self.digests.add(payloads)
+        except Exception as error:
+            log.error("dedup index: %d payload(s) not remembered: %s", len(payloads), error)
+            return
+        with self._digest_lock:
+            self._added_payloads.extend(payloads)
+
+    # -- records ---------------------------------------------------------------------------------
+
     def add_record(self, record: dict[str, Any]) -> None:
-        """Append a record to the records file of the WARC its capture is in."""
-        warc_key = record["warc"]["key"]
+        """Append a record to the records file of the WARC this capture was written to, and the record
+        as a metadata record to the WARC, so WARCs alone are enough to rebuild every record.
+
+        For a revisit, `warc` points at the original response in an earlier WARC (whose records file is
+        another run's, write-once); `warc.revisit` says where this capture is.
+        """
+        warc_key = (record["warc"].get("revisit") or record["warc"])["key"]
         records = self._records.get(warc_key)
         if records is None:
             if warc_key in self._closed_warcs[:-1]:
@@ -102,6 +177,11 @@ class ArchiveSession:
                 warc_key = next(reversed(self._records), warc_key)
             records = self._records.get(warc_key) or self._open_records(warc_key)
         records.append(record)
+        self._sites.setdefault(record["site"], SiteTally()).count(record)
+        if self._warc_writer is not None:
+            payload = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            self._warc_writer.write_metadata(uri=record["url"], refers_to=f"<urn:uuid:{record['capture_id']}>",
+                                             payload=payload, content_type=RECORD_CONTENT_TYPE)
 
     def _open_records(self, warc_key: str) -> RecordsFile:
         records = RecordsFile(self.spool.path(records_key_for(warc_key)))
@@ -125,9 +205,12 @@ class ArchiveSession:
         self._uploads.append(self._executor.submit(lambda: [self.spool.upload(key)]))
 
     def _index_and_upload(self, warc_key: str) -> list[StoredObject]:
-        """Index a finished WARC (CDXJ beside it, same basename), then upload both; runs in a worker thread."""
+        """Index a finished WARC (CDXJ beside it, same basename), upload both, then let its payloads be
+        dedup targets; runs in a worker thread."""
         cdxj_key = write_cdxj(self.spool.path(warc_key)).relative_to(self.spool.root).as_posix()
-        return [self.spool.upload(warc_key), self.spool.upload(cdxj_key)]
+        uploaded = [self.spool.upload(warc_key), self.spool.upload(cdxj_key)]
+        self._warc_verified(warc_key)
+        return uploaded
 
     # -- the end of a run ------------------------------------------------------------------------
 
@@ -147,9 +230,28 @@ class ArchiveSession:
                 log.error("upload failed; the file stays in the spool %s: %s", self.spool_root, error)
                 self.failed_uploads.append({"error": str(error)})
         self._executor.shutdown(wait=True)
+        self._store_digests()
         self.report = self._build_report(reason, stats, sites)
         self._write_report()
         return self.report
+
+    def _store_digests(self) -> None:
+        """This run's dedup entries as a write-once object, so other hosts and fresh spools learn them.
+
+        Not marked as loaded here: the next run reloads them once, which is harmless (first entry wins).
+        """
+        if self._added_payloads:
+            key = delta_key(self.crawl_id)
+            path = self.spool.path(key)
+            partial = path.with_name(path.name + ".open")
+            partial.write_bytes(encode_delta(self._added_payloads))
+            os.replace(partial, path)
+            try:
+                self.uploaded.append(self.spool.upload(key))
+            except StoreError as error:
+                log.error("dedup entries stay in the spool %s: %s", self.spool_root, error)
+                self.failed_uploads.append({"key": key, "error": str(error)})
+        self.digests.close()
 
     def _build_report(self, reason: str, stats: dict[str, Any], sites: list[str]) -> dict[str, Any]:
         objects = sorted(self.uploaded, key=lambda o: o.key)
@@ -163,6 +265,7 @@ class ArchiveSession:
             "finished_at": rfc3339(datetime.now(UTC)),
             "exit_reason": reason,
             "counts": run_counts(stats),
+            "per_site": per_site_report(stats, sites, self._sites),
             "objects": [{"key": o.key, "size": o.size, "sha256": o.sha256} for o in objects],
             "recovered": [{"key": o.key, "size": o.size, "sha256": o.sha256} for o in self.recovered],
             "failed_uploads": self.failed_uploads,
@@ -177,6 +280,47 @@ class ArchiveSession:
         except StoreError as error:
             log.error("run report stays in the spool %s: %s", self.spool_root, error)
             self.failed_uploads.append({"key": key, "error": str(error)})
+
+
+SITE_COUNTERS = ("discovered", "fetched", "articles", "errors")
+COVERAGE_FIELDS = ("published_at", "authors", "text")
+
+
+@dataclass
+class SiteTally:
+    """What the records written for one site say: how many, how many revisits, which fields were found."""
+
+    records: int = 0
+    revisits: int = 0
+    found: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COVERAGE_FIELDS, 0))
+
+    def count(self, record: dict[str, Any]) -> None:
+        self.records += 1
+        self.revisits += bool(record["warc"].get("revisit"))
+        for name in COVERAGE_FIELDS:
+            self.found[name] += bool(record.get(name))
+
+    def coverage(self) -> dict[str, float | None]:
+        """Share of records with each field (None without records: nothing to measure)."""
+        return {name: round(n / self.records, 4) if self.records else None for name, n in self.found.items()}
+
+
+def per_site_report(stats: dict[str, Any], sites: list[str], tallies: dict[str, SiteTally]) -> dict[str, Any]:
+    """Per site: the spider's counters (`newsarchive/site/<site>/<counter>` stats) and what the records say."""
+    prefix = "newsarchive/site/"
+    named = {key[len(prefix):].rsplit("/", 1)[0] for key in stats if key.startswith(prefix)}
+    report = {}
+    for site in sorted({*sites, *named, *tallies}):
+        counter = {name: stats.get(f"{prefix}{site}/{name}", 0) for name in (*SITE_COUNTERS, "blocked")}
+        tally = tallies.get(site, SiteTally())
+        report[site] = {
+            **{name: counter[name] for name in SITE_COUNTERS},
+            "records": tally.records,
+            "revisits": tally.revisits,
+            "blocked": bool(counter["blocked"]),
+            "coverage": tally.coverage(),
+        }
+    return report
 
 
 def run_counts(stats: dict[str, Any]) -> dict[str, int]:

@@ -8,6 +8,8 @@ the chunking and replay tools would otherwise try to de-chunk or cut the stored 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -23,6 +25,9 @@ HeaderList = list[tuple[bytes, bytes]]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 TRUNCATED_REASONS = ("length", "time", "disconnect", "unspecified")
+REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+REVISIT_PROFILES = (REVISIT_IDENTICAL, REVISIT_NOT_MODIFIED)
 
 
 @dataclass(frozen=True)
@@ -152,38 +157,71 @@ def request_head(exchange: Exchange) -> RawHttpHeaders:
     return RawHttpHeaders(line, fix_framing(headers, len(exchange.request_body), add_when_missing=False))
 
 
+def payload_digest(body: bytes) -> str:
+    """`WARC-Payload-Digest` as warcio writes it (SHA-1, base32), known before writing to pick revisit or response."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """What a revisit record stands in for: an earlier capture (identical payload) or a 304."""
+
+    profile: str  # REVISIT_IDENTICAL or REVISIT_NOT_MODIFIED
+    target_uri: str  # WARC-Refers-To-Target-URI
+    record_id: str | None = None  # WARC-Refers-To: the earlier response record, when known
+    date: str | None = None  # WARC-Refers-To-Date: its WARC-Date, when known
+
+
+def base_fields(record_type: str, uri: str, date: datetime, warcinfo_id: str) -> dict[str, str]:
+    """The fields every record carries, in the conventional order (type, id, URI, date), readable with zcat."""
+    return {
+        "WARC-Type": record_type,
+        "WARC-Record-ID": f"<urn:uuid:{uuid4()}>",
+        "WARC-Target-URI": uri,
+        "WARC-Date": warc_date(date),
+        "WARC-Warcinfo-ID": warcinfo_id,
+    }
+
+
+def revisit_fields(revisit: Revisit, body: bytes) -> dict[str, str]:
+    """Revisit fields (WARC.md): profile and the capture referred to; an identical payload is not stored."""
+    fields = {"WARC-Profile": revisit.profile}
+    if revisit.record_id:
+        fields["WARC-Refers-To"] = revisit.record_id
+    fields["WARC-Refers-To-Target-URI"] = revisit.target_uri
+    if revisit.date:
+        fields["WARC-Refers-To-Date"] = revisit.date
+    if revisit.profile == REVISIT_IDENTICAL:
+        fields["WARC-Payload-Digest"] = payload_digest(body)
+        fields["WARC-Truncated"] = "length"  # the HTTP headers are kept, the body is left out
+    return fields
+
+
 def exchange_records(
-    builder: RecordBuilder, exchange: Exchange, warcinfo_id: str
+    builder: RecordBuilder, exchange: Exchange, warcinfo_id: str, revisit: Revisit | None = None
 ) -> tuple[ArcWarcRecord, ArcWarcRecord]:
-    """(response, request) records, sharing `WARC-Date` and linked by `WARC-Concurrent-To`."""
-
-    def fields(record_type: str) -> dict[str, str]:
-        # Conventional order (type, id, URI, date) keeps records readable with zcat.
-        return {
-            "WARC-Type": record_type,
-            "WARC-Record-ID": f"<urn:uuid:{uuid4()}>",
-            "WARC-Target-URI": exchange.url,
-            "WARC-Date": warc_date(exchange.date),
-            "WARC-Warcinfo-ID": warcinfo_id,
-        }
-
-    response_fields = fields("response")
+    """(response or revisit, request) records, sharing `WARC-Date` and linked by `WARC-Concurrent-To`."""
+    record_type = "revisit" if revisit else "response"
+    response_fields = base_fields(record_type, exchange.url, exchange.date, warcinfo_id)
     if exchange.ip_address:
         response_fields["WARC-IP-Address"] = exchange.ip_address
     protocol = warc_protocol(exchange.protocol)
     if protocol:
         response_fields["WARC-Protocol"] = protocol
-    if exchange.truncated:
+    if revisit:
+        response_fields.update(revisit_fields(revisit, exchange.body))
+    elif exchange.truncated:
         response_fields["WARC-Truncated"] = exchange.truncated
+    body = b"" if revisit else exchange.body
     response = builder.create_warc_record(
         exchange.url,
-        "response",
-        payload=BytesIO(exchange.body),
-        length=len(exchange.body),
+        record_type,
+        payload=BytesIO(body),
+        length=len(body),
         warc_headers_dict=response_fields,
         http_headers=response_head(exchange),
     )
-    request_fields = fields("request")
+    request_fields = base_fields("request", exchange.url, exchange.date, warcinfo_id)
     request_fields["WARC-Concurrent-To"] = response.rec_headers.get_header("WARC-Record-ID")
     request = builder.create_warc_record(
         exchange.url,
@@ -194,3 +232,32 @@ def exchange_records(
         http_headers=request_head(exchange),
     )
     return response, request
+
+
+def warc_fields(fields: list[tuple[str, str]]) -> bytes:
+    """An `application/warc-fields` body: one `name: value` line each (line breaks in values flattened)."""
+    lines = [f"{name}: {' '.join(str(value).split())}\r\n" for name, value in fields]
+    return "".join(lines).encode("utf-8")
+
+
+def metadata_record(
+    builder: RecordBuilder,
+    *,
+    uri: str,
+    refers_to: str,
+    date: datetime,
+    warcinfo_id: str,
+    payload: bytes,
+    content_type: str,
+) -> ArcWarcRecord:
+    """A `metadata` record about the capture `refers_to` (no payload digest: the writer must not add one)."""
+    fields = base_fields("metadata", uri, date, warcinfo_id)
+    fields["WARC-Refers-To"] = refers_to
+    return builder.create_warc_record(
+        uri,
+        "metadata",
+        payload=BytesIO(payload),
+        length=len(payload),
+        warc_content_type=content_type,
+        warc_headers_dict=fields,
+    )

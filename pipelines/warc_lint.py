@@ -2,7 +2,8 @@
 
 Checks the rules of WARC.md "How to verify": one record per gzip member, warcinfo first and referenced
 by every record, request lines that keep the query, one Content-Length equal to the stored body, no
-Transfer-Encoding, every response paired with its request, metadata without a payload digest.
+Transfer-Encoding, every response (or revisit) paired with its request, metadata without a payload digest
+that refers to a capture, revisits with a known profile that name what they stand for.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from pipelines.warc import TRUNCATED_REASONS, request_target
+from pipelines.warc import REVISIT_IDENTICAL, REVISIT_PROFILES, TRUNCATED_REASONS, request_target
 
 RECORD_ID = re.compile(r"<urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}>")
 HTTP_TYPES = ("request", "response")
+CAPTURE_TYPES = ("request", "response", "revisit")
+PAIRS = ({"request", "response"}, {"request", "revisit"})
 READ_SIZE = 1 << 20
 
 
@@ -151,28 +154,40 @@ def _record_problems(rec: _Record, warcinfo_ids: set[str]) -> list[str]:
         if not (rec.get("WARC-Refers-To") or rec.get("WARC-Concurrent-To")):
             problems.append("metadata record refers to no capture")
     if rec.type == "revisit":
-        for name in ("WARC-Profile", "WARC-Refers-To-Target-URI", "WARC-Refers-To-Date", "WARC-Payload-Digest"):
-            if not rec.get(name):
-                problems.append(f"revisit without {name}")
+        problems += _revisit_problems(rec)
+    return problems
+
+
+def _revisit_problems(rec: _Record) -> list[str]:
+    """A known profile; an identical-payload revisit names the capture it stands for and stores no body."""
+    profile = rec.get("WARC-Profile")
+    if profile not in REVISIT_PROFILES:
+        return [f"revisit with unknown WARC-Profile {profile!r}"]
+    problems = [] if rec.http is not None else ["revisit without the HTTP headers"]
+    if profile == REVISIT_IDENTICAL:
+        required = ("WARC-Refers-To", "WARC-Refers-To-Target-URI", "WARC-Refers-To-Date", "WARC-Payload-Digest")
+        problems += [f"revisit without {name}" for name in required if not rec.get(name)]
+        if rec.payload_length:
+            problems.append(f"identical-payload revisit stores a {rec.payload_length}-byte body")
     return problems
 
 
 def _pairing_problems(records: list[_Record]) -> list[str]:
-    """Every response needs its request (linked by WARC-Concurrent-To, same target URI)."""
+    """Every response or revisit needs its request (linked by WARC-Concurrent-To, same target URI)."""
     by_id = {rec.get("WARC-Record-ID"): rec for rec in records}
     paired: set[str | None] = set()
     for rec in records:
         other = by_id.get(rec.get("WARC-Concurrent-To"))
         if (
             other is not None
-            and {rec.type, other.type} == set(HTTP_TYPES)
+            and {rec.type, other.type} in PAIRS
             and rec.get("WARC-Target-URI") == other.get("WARC-Target-URI")
         ):
             paired |= {rec.get("WARC-Record-ID"), other.get("WARC-Record-ID")}
     return [
-        f"{rec.label()}: {rec.type} without its {'request' if rec.type == 'response' else 'response'}"
+        f"{rec.label()}: {rec.type} without its {'response' if rec.type == 'request' else 'request'}"
         for rec in records
-        if rec.type in HTTP_TYPES and rec.get("WARC-Record-ID") not in paired
+        if rec.type in CAPTURE_TYPES and rec.get("WARC-Record-ID") not in paired
     ]
 
 

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
 
-from pipelines.warc import Exchange, exchange_records
+from pipelines.warc import Exchange, Revisit, exchange_records, metadata_record, warc_fields
 
 PREFIX = "NEWSARCHIVE"
 # Serial per file within the process, shared by all writers so two crawls never pick the same name.
@@ -52,12 +53,18 @@ def warc_key(opened: datetime, serial: int, host: str) -> str:
     return f"warc/{stamp:%Y/%m/%d}/{name}"
 
 
+class ArchiveWarcWriter(WARCWriter):
+    """warcio's writer, minus the payload digest it would add to metadata records (they carry no HTTP payload)."""
+
+    NO_PAYLOAD_DIGEST_TYPES = (*WARCWriter.NO_PAYLOAD_DIGEST_TYPES, "metadata")
+
+
 @dataclass
 class _OpenWarc:
     key: str
     path: Path
     fh: BinaryIO
-    writer: WARCWriter
+    writer: ArchiveWarcWriter
     warcinfo_id: str
 
 
@@ -83,31 +90,63 @@ class RotatingWarcWriter:
         self.on_close = on_close
         self._current: _OpenWarc | None = None
 
-    def write_exchange(self, exchange: Exchange) -> CaptureRef:
-        """Append the response and request records; rotate once the file reached `max_size`."""
+    def write_exchange(
+        self,
+        exchange: Exchange,
+        *,
+        revisit: Revisit | None = None,
+        capture_fields: list[tuple[str, str]] | None = None,
+    ) -> CaptureRef:
+        """Append the response (or revisit) and request records, then a warc-fields metadata record about the
+        capture if `capture_fields` are given; rotate once the file reached `max_size`."""
         current = self._current or self._open()
-        response, request = exchange_records(current.writer, exchange, current.warcinfo_id)
-        offset = current.fh.tell()
-        try:
-            current.writer.write_record(response)
-            length = current.fh.tell() - offset
-            current.writer.write_record(request)
-        except BaseException:
-            # Never leave a half-written gzip member: later records would be unreadable.
-            current.fh.seek(offset)
-            current.fh.truncate()
-            raise
+        response, request = exchange_records(current.writer, exchange, current.warcinfo_id, revisit)
+        record_id = response.rec_headers.get_header("WARC-Record-ID")
+        records = [response, request]
+        if capture_fields:
+            records.append(metadata_record(
+                current.writer, uri=exchange.url, refers_to=record_id, date=exchange.date,
+                warcinfo_id=current.warcinfo_id, payload=warc_fields(capture_fields),
+                content_type="application/warc-fields"))
+        offset, length = self._append(current, records)
         ref = CaptureRef(
             key=current.key,
             filename=current.key.rsplit("/", 1)[-1],
             offset=offset,
             length=length,
-            record_id=response.rec_headers.get_header("WARC-Record-ID"),
+            record_id=record_id,
             payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
         )
-        if current.fh.tell() >= self.max_size:
-            self.close()
+        self._rotate_if_full()
         return ref
+
+    def write_metadata(self, *, uri: str, refers_to: str, payload: bytes, content_type: str) -> str:
+        """Append a metadata record about an earlier record (`refers_to`); returns its record id."""
+        current = self._current or self._open()
+        record = metadata_record(current.writer, uri=uri, refers_to=refers_to, date=datetime.now(UTC),
+                                 warcinfo_id=current.warcinfo_id, payload=payload, content_type=content_type)
+        self._append(current, [record])
+        self._rotate_if_full()
+        return record.rec_headers.get_header("WARC-Record-ID")
+
+    def _append(self, current: _OpenWarc, records: list[ArcWarcRecord]) -> tuple[int, int]:
+        """Write the records, all or none; (offset, length) of the first one's gzip member."""
+        offset = current.fh.tell()
+        length = 0
+        try:
+            for record in records:
+                current.writer.write_record(record)
+                length = length or current.fh.tell() - offset
+        except BaseException:
+            # Never leave a half-written gzip member: later records would be unreadable.
+            current.fh.seek(offset)
+            current.fh.truncate()
+            raise
+        return offset, length
+
+    def _rotate_if_full(self) -> None:
+        if self._current is not None and self._current.fh.tell() >= self.max_size:
+            self.close()
 
     def close(self) -> None:
         """Finish the current file: fsync, rename from `.open`, then hand its key to `on_close`."""
@@ -137,7 +176,7 @@ class RotatingWarcWriter:
             except FileExistsError:
                 continue
             break
-        writer = WARCWriter(fh, gzip=True, warc_version="1.1")
+        writer = ArchiveWarcWriter(fh, gzip=True, warc_version="1.1")
         warcinfo = writer.create_warcinfo_record(final.name, self.warcinfo)
         writer.write_record(warcinfo)
         self._current = _OpenWarc(key, path, fh, writer, warcinfo.rec_headers.get_header("WARC-Record-ID"))

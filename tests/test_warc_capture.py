@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
@@ -27,7 +27,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
 from crawler.warc_capture import CaptureTimeMiddleware, WarcCaptureExtension
+from pipelines.digest_index import ArchivedPayload
 from pipelines.warc_lint import lint_warc
+from pipelines.warc_writer import RotatingWarcWriter
 
 WARCIO = Path(sys.executable).with_name("warcio")
 HTML = b"<html><head><title>t</title></head><body>" + b"<p>news</p>" * 200 + b"</body></html>"
@@ -120,22 +122,28 @@ def site() -> Iterator[str]:
 
 @dataclass
 class StandInSession:
-    """The four things the capture needs of pipelines.session.ArchiveSession, nothing else."""
+    """What the capture needs of pipelines.session.ArchiveSession, nothing else (an empty dedup index)."""
 
     spool_root: Path
     crawl_id: str = "test-crawl"
     closed: list[str] = field(default_factory=list)
-    closers: list[Callable[[], None]] = field(default_factory=list)
+    writers: list[RotatingWarcWriter] = field(default_factory=list)
 
     def warc_closed(self, key: str) -> None:
         self.closed.append(key)
 
-    def add_closer(self, closer: Callable[[], None]) -> None:
-        self.closers.append(closer)
+    def use_warc_writer(self, writer: RotatingWarcWriter) -> None:
+        self.writers.append(writer)
+
+    def archived_payload(self, url: str, payload_digest: str) -> None:
+        return None
+
+    def payload_written(self, payload: ArchivedPayload) -> None:
+        """Nothing to remember: every capture of this crawl is written in full."""
 
     def finish(self) -> None:
-        for closer in self.closers:
-            closer()
+        for writer in self.writers:
+            writer.close()
         (self.spool_root / "closed.json").write_text(json.dumps(self.closed))
 
 
@@ -351,7 +359,8 @@ def test_items_point_at_their_response_record(twisted_crawl: Capture) -> None:
     assert len(twisted_crawl.items) == len(PATHS)
     for item in twisted_crawl.items:
         ref = item["warc"]
-        assert set(ref) == {"key", "filename", "offset", "length", "record_id", "payload_digest"}
+        assert set(ref) == {"key", "filename", "offset", "length", "record_id", "payload_digest", "revisit"}
+        assert ref["revisit"] is None
         with open(twisted_crawl.spool / ref["key"], "rb") as fh:
             fh.seek(ref["offset"])
             member = fh.read(ref["length"])
