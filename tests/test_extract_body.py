@@ -227,3 +227,30 @@ def test_json_ld_body_is_the_last_resort() -> None:
     assert body(html, json_ld_body="First line of the story.\nSecond line.") == (
         "First line of the story.\n\nSecond line."
     )
+
+
+def test_table_rows_read_as_one_line_and_equal_cells_survive() -> None:
+    root = lxml.html.fromstring(
+        "<table><tr><td>6</td><td>Ryan Blaney</td><td>1</td><td>1</td></tr>"
+        "<tr><td>7</td><td>Kyle Larson</td><td>1</td><td>1</td></tr></table>"
+    )
+    assert [p.text for p in html_paragraphs(root)] == ["6 Ryan Blaney 1 1", "7 Kyle Larson 1 1"]
+
+
+def test_hover_card_leaves_the_sentence_and_keeps_the_name() -> None:
+    card = (
+        '<span class="rollover-people"><a href="/people/jane-doe">Jane Doe</a>'
+        '<span class="rollover-people-block"><a href="/people/jane-doe">Jane Doe</a>'
+        '<a href="/a">Council approves budget | Mayor answers critics | Night buses extended</a> '
+        '<a class="more" href="/people/jane-doe">MORE</a></span></span>'
+    )
+    sentence = f"<p>The motion was tabled by councillor {card} (Greens) after a long debate in the chamber.</p>"
+    text = body(f'<html><body><div class="content-with-sidebar">{sentence}{paragraphs_html(PROSE)}</div></body></html>')
+    assert "The motion was tabled by councillor Jane Doe (Greens) after a long debate in the chamber." in text
+    assert "MORE" not in text and "Mayor answers critics" not in text
+
+
+def test_marked_up_standfirst_is_left_out() -> None:
+    standfirst = "A two-year trial carried a million riders, and now the network grows north."
+    article = f'<div itemprop="description"><p>{standfirst}</p></div>' + paragraphs_html(PROSE)
+    assert body(page(article)) == "\n\n".join(PROSE)

@@ -28,7 +28,7 @@ _WORDS = (
     r"tags?|tag-?list|keywords|categories|topics|"
     r"caption|credit|image-?credit|photo-?credit|wp-caption-text|"
     r"standfirst|dek|subtitle|article-?excerpt|teaser|"
-    r"cookie|cookies|consent|gdpr|modal|popup|popover|tooltip|hover-?card|overlay|toolbar|"
+    r"cookie|cookies|consent|gdpr|modal|popup|popover|tooltip|hover-?card|rollover|flyout|overlay|toolbar|"
     r"ticker|breaking-?news-?ticker|sidebar|widget|rail"
 )
 _BOILERPLATE_NAME = re.compile(rf"(?:^|[\s_-])(?:{_WORDS})(?:$|[\s_-])", re.IGNORECASE)
@@ -40,10 +40,14 @@ PROTECT_SHARE = 0.4
 
 # Text runs long enough to be prose (menus and link lists are made of short ones), outside scripts.
 _PROSE_RUNS = etree.XPath(".//text()[string-length(normalize-space()) > 40][not(ancestor::script or ancestor::style)]")
+_FLAGGED_SPANS_IN_PARAGRAPHS = etree.XPath("//p//span[@class or @id][.//a][.//*[@class or @id]]")
 # Inline markup is part of a sentence: a link classed "tag" or "share" inside a paragraph is still its words.
 INLINE_TAGS = frozenset({"a", "abbr", "b", "cite", "code", "em", "i", "mark", "q", "strong", "sub", "sup", "u"})
 # Containers publishers use for the article itself: never furniture, whatever else their class says.
 ARTICLE_TAGS = frozenset({"article", "main"})
+# schema.org summary properties marked up in the page: the standfirst, which repeats the meta
+# description and which article-body annotations leave out.
+SUMMARY_PROPS = frozenset({"description", "abstract", "alternativeHeadline"})
 
 
 def _prose_chars(element: etree._Element) -> int:
@@ -62,14 +66,38 @@ def _flagged(element: etree._Element) -> bool:
     style = attrib.get("style")
     if style and _HIDDEN_STYLE.search(style):
         return True
-    if tag in ARTICLE_TAGS or tag in INLINE_TAGS or attrib.get("itemprop") == "articleBody":
+    itemprop = attrib.get("itemprop")
+    if itemprop in SUMMARY_PROPS:
+        return True
+    if tag in ARTICLE_TAGS or tag in INLINE_TAGS or itemprop == "articleBody":
         return False
     names = f"{attrib.get('class', '')} {attrib.get('id', '')}"
     return len(names) > 1 and bool(_BOILERPLATE_NAME.search(_CAMEL.sub("-", names)))
 
 
+def _drop_hover_cards(tree: etree._Element) -> None:
+    """Cut hover cards out of sentences, keeping the words that trigger them.
+
+    A card sits with its trigger link in an inline wrapper inside a paragraph, the wrapper itself named
+    like furniture ("rollover-people" around the linked name and its "rollover-people-block"): the
+    wrapper must stay or a name vanishes mid-sentence, and inside a protected article wrapper the card
+    would otherwise stay whole.
+    """
+    for wrapper in _FLAGGED_SPANS_IN_PARAGRAPHS(tree):
+        if wrapper.getparent() is None or not _flagged(wrapper):
+            continue
+        cards = [part for part in wrapper.iterdescendants() if part.tag not in SKIP_TAGS and _flagged(part)]
+        triggers = [link for link in wrapper.iter("a") if not any(link in card.iter() for card in cards)]
+        if cards and triggers:
+            for card in cards:
+                card.drop_tree()
+            wrapper.attrib.pop("class", None)
+            wrapper.attrib.pop("id", None)
+
+
 def prune_boilerplate(tree: etree._Element) -> etree._Element:
     """Remove furniture from `tree` in place and return it (call it on a copy of a shared tree)."""
+    _drop_hover_cards(tree)
     total = _prose_chars(tree) or 1
     doomed = []
     walker = etree.iterwalk(tree, events=("start",))

@@ -50,9 +50,7 @@ BLOCK_TAGS = frozenset(
         "summary",
         "table",
         "tbody",
-        "td",
         "tfoot",
-        "th",
         "thead",
         "tr",
         "ul",
@@ -82,6 +80,9 @@ SKIP_TAGS = frozenset(
         "link",
     }
 )
+# Table cells are words of their row: a row reads as one line ("6 Ryan Blaney 2339 1 1"), and equal
+# neighbouring cells are not mistaken for a repeated paragraph.
+CELL_TAGS = frozenset({"td", "th"})
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _SPACES = re.compile(r"\s+")
 
@@ -147,6 +148,8 @@ def html_paragraphs(root: etree._Element) -> list[Paragraph]:
                 out.blocks.append(tag)
             elif tag == "a":
                 out.link_depth += 1
+            elif tag in CELL_TAGS:
+                out.add(" ")
             out.add(element.text)
             continue
         if tag in BLOCK_TAGS:
@@ -154,6 +157,8 @@ def html_paragraphs(root: etree._Element) -> list[Paragraph]:
             out.blocks.pop()
         elif tag == "a":
             out.link_depth -= 1
+        elif tag in CELL_TAGS:
+            out.add(" ")
         if element is not root:
             out.add(element.tail)
     out.flush()
