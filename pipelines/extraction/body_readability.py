@@ -17,6 +17,12 @@ logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
 _QUOTE_WRAPPERS = etree.XPath(".//*[self::div or self::section or self::figure][.//blockquote]")
 _DATA_TABLES = etree.XPath(".//table[.//th or .//thead]")
 DATA_TABLE_MAX_LINK_DENSITY = 0.5
+# Siblings repeating the pick's tag and class are more of the same text (live-blog updates, a story
+# split into chunks around adverts) unless they are mostly links (teaser cards).
+REPEATED_ITEM_MAX_LINK_DENSITY = 0.25
+# readability's own threshold for appending a sibling to its pick.
+SIBLING_MIN_SCORE = 10
+SIBLING_SCORE_SHARE = 0.2
 
 
 class _PrunedReadability(ReadabilityDocument):
@@ -36,6 +42,18 @@ class _PrunedReadability(ReadabilityDocument):
             element.attrib.pop("id", None)
         return tree
 
+    def get_article(
+        self, candidates: dict[etree._Element, dict], best_candidate: dict, html_partial: bool = False
+    ) -> etree._Element:
+        """readability's article, with every repeated sibling of its pick: one short live-blog update
+        scores below readability's sibling threshold, so it would keep the longest update alone."""
+        best = best_candidate["elem"]
+        threshold = max(SIBLING_MIN_SCORE, best_candidate["content_score"] * SIBLING_SCORE_SHARE)
+        for sibling in _repeated_siblings(best):
+            if sibling in candidates and self.get_link_density(sibling) < REPEATED_ITEM_MAX_LINK_DENSITY:
+                candidates[sibling]["content_score"] = max(candidates[sibling]["content_score"], threshold)
+        return super().get_article(candidates, best_candidate, html_partial=html_partial)
+
     def get_preserved_elements(self, node: etree._Element) -> dict[etree._Element, bool]:
         """Also spare wrappers of quotes/embedded posts and data tables: short and link-heavy, so
         readability's conditional cleaning would drop them, yet they are part of the story."""
@@ -46,6 +64,18 @@ class _PrunedReadability(ReadabilityDocument):
             if self.get_link_density(table) < DATA_TABLE_MAX_LINK_DENSITY:
                 allowed[table] = True
         return allowed
+
+
+def _repeated_siblings(element: etree._Element) -> list[etree._Element]:
+    """Siblings with the element's tag and class, the element excluded."""
+    parent = element.getparent()
+    if parent is None or not element.get("class"):
+        return []
+    return [
+        sibling
+        for sibling in parent
+        if sibling is not element and sibling.tag == element.tag and sibling.get("class") == element.get("class")
+    ]
 
 
 def readability_article(document: Document) -> etree._Element | None:

@@ -19,6 +19,8 @@ _PROMPT = re.compile(
     r"more from|more on this|recommended|you may (?:also )?like|most (?:read|popular)|don'?t miss|"
     r"lire aussi|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|auch interessant|"
     r"lee también|leer más|ver también|leia também|veja também|leggi anche|potrebbe interessarti|lees ook|"
+    r"czytaj (?:też|także|również)|zobacz (?:też|także)|läs (?:också|mer)|læs (?:også|mere)|les også|lue myös|"
+    r"читайте также|смотрите также|ayrıca (?:bakınız|okuyun)|"
     # share, comment, newsletter and account prompts
     r"share (?:this|on|via)|sharing is caring|"
     r"leave a (?:comment|reply)|post (?:a|your) comments?|comments?\s*(?:\(\d+\))?$|add a comment|"
@@ -26,6 +28,9 @@ _PROMPT = re.compile(
     r"already a subscriber|"
     r"follow (?:us|him|her|them)|click here|see more:|"
     r"advert(?:isement)?\b|advertising\b|anzeige\b|publicité\b|publicidad\b|pubblicità\b|"
+    # interstitials between the parts of a story, and skip links
+    r"(?:story|article|text) continues (?:below|after)|continue reading (?:the main story|below)|"
+    r"skip (?:to|past) (?:main |the )?(?:content|advert|ad\b|navigation)|"
     # credits, filing and citation lines
     r"credit:|\(?image credit|source:|quelle:|fuente:|fonte:|"
     r"filed under|additional reporting|"
@@ -39,6 +44,7 @@ _PROMPT = re.compile(
 _LABEL = re.compile(
     r"^\W*(?:share|tweet|email|e-mail|print|subscribe|sign (?:up|in)|log ?in|register|newsletter|comments?|"
     r"learn more|see more|more:|iklan|reklama|reklame|werbung|publicidade|anuncio|advertentie|annons|реклама|"
+    r"annonse|mainos|reklam|"
     r"teilen|drucken|partager|imprimer|compartir|imprimir|condividi|stampa|delen)\b",
     _FLAGS,
 )
@@ -55,17 +61,25 @@ _NOTICE = re.compile(
     r"follow (?:[\w'’]+ ){0,3}on (?:twitter|facebook|instagram|linkedin|youtube|tiktok|x\b)|"
     r"follow (?:[\w'’]+ ){0,2}(?:full |live )?coverage|(?:can|may) be reached at|"
     r"\bmin(?:ute)?s? read\b|reading time|lesezeit|temps de lecture|tiempo de lectura|tempo de leitura|"
-    r"tempo di lettura|leestijd)",
+    r"tempo di lettura|leestijd|listen to (?:this|the) (?:article|story)|"
+    r"(?:delivered|straight|sent) (?:to|into) your inbox|^\W*loading\W*$)",
     _FLAGS,
 )
 # Captions and legal lines announce themselves at the start; they can run long, so no limit short of prose.
 _CAPTION = re.compile(
-    r"^\W*(?:(?:featured image|photos?|images?|pictures?|fotos?|bild|caption|légende|pie de foto|citation)\s*:|"
+    r"^\W*(?:(?:featured image|photos?|photograph|illustration|images?|pictures?|fotos?|bild|caption|légende|"
+    r"pie de foto|citation)\s*:|"
     r"copyright\b|©|\(c\) \d{4}|all rights reserved|this (?:document|article|material) is (?:subject to|protected by) "
     r"copyright|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati)",
     _FLAGS,
 )
 CAPTION_MAX_CHARS = 600
+# A caption ends with its credit ("Waves over the wall. Photograph: Jane Doe/Agency", "… (Image: GETTY)").
+_TRAILING_CREDIT = re.compile(
+    r"(?:\b(?:photograph|photo|image|picture|illustration|video|credit|foto|bild)s?\s*:\s*[^.!?:]{2,80}"
+    r"|\((?:photos?|images?|pictures?|credit|fotos?|bild)\s*:\s*[^)]{2,60}\))\W*$",
+    _FLAGS,
+)
 # Unrendered CMS shortcodes ("[button link=...]Send us[/button]") are template residue.
 _SHORTCODE = re.compile(r"\[/[a-z_]+\]")
 # Agency/photographer credit lines under pictures.
@@ -114,7 +128,9 @@ def is_boilerplate(paragraph: Paragraph) -> bool:
         return True
     if len(text.split()) <= LABEL_MAX_WORDS and _LABEL.search(text):
         return True
-    if (len(text) <= CAPTION_MAX_CHARS and _CAPTION.search(text)) or is_link_headline(paragraph):
+    if len(text) <= CAPTION_MAX_CHARS and (_CAPTION.search(text) or _TRAILING_CREDIT.search(text)):
+        return True
+    if is_link_headline(paragraph):
         return True
     if len(text.split()) <= CREDIT_MAX_WORDS and _CREDIT.search(text):
         return True

@@ -41,6 +41,8 @@ PROTECT_SHARE = 0.4
 # Text runs long enough to be prose (menus and link lists are made of short ones), outside scripts.
 _PROSE_RUNS = etree.XPath(".//text()[string-length(normalize-space()) > 40][not(ancestor::script or ancestor::style)]")
 _FLAGGED_SPANS_IN_PARAGRAPHS = etree.XPath("//p//span[@class or @id][.//a][.//*[@class or @id]]")
+_EMAIL_FIELDS = etree.XPath("//input[@type='email' or contains(@name, 'email') or contains(@placeholder, 'mail')]")
+SIGNUP_MAX_WORDS = 60
 # Inline markup is part of a sentence: a link classed "tag" or "share" inside a paragraph is still its words.
 INLINE_TAGS = frozenset({"a", "abbr", "b", "cite", "code", "em", "i", "mark", "q", "strong", "sub", "sup", "u"})
 # Containers publishers use for the article itself: never furniture, whatever else their class says.
@@ -95,9 +97,27 @@ def _drop_hover_cards(tree: etree._Element) -> None:
             wrapper.attrib.pop("id", None)
 
 
+def _drop_signup_boxes(tree: etree._Element) -> None:
+    """Cut newsletter boxes that no class name gives away: the widest small block around an email field.
+
+    The box's pitch ("The stories that matter, in your inbox") is not a prompt line the text filter
+    knows, but the email field is unmistakable and the box stays short.
+    """
+    for field in _EMAIL_FIELDS(tree):
+        box = None
+        parent = field.getparent()
+        while parent is not None and parent.tag not in ARTICLE_TAGS | {"body", "html"}:
+            if len(" ".join(parent.itertext()).split()) > SIGNUP_MAX_WORDS:
+                break
+            box, parent = parent, parent.getparent()
+        if box is not None and box.getparent() is not None:
+            box.drop_tree()
+
+
 def prune_boilerplate(tree: etree._Element) -> etree._Element:
     """Remove furniture from `tree` in place and return it (call it on a copy of a shared tree)."""
     _drop_hover_cards(tree)
+    _drop_signup_boxes(tree)
     total = _prose_chars(tree) or 1
     doomed = []
     walker = etree.iterwalk(tree, events=("start",))
