@@ -1,0 +1,157 @@
+"""`newsarchive import`: records from existing WARCs (a real demo crawl's WARC), local and S3, corrupt input."""
+
+import gzip
+import io
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from pipelines.records import validate_record
+from pipelines.storage import open_store, sha256_file
+from tests.archive_checks import jsonl_gz, warc_records
+from tests.conftest import run_cli
+from tests.s3_server import create_bucket, moto_s3_server
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A demo crawl: its WARC file (the import source) and the records the crawl made of it."""
+    root = tmp_path_factory.mktemp("crawl")
+    result = run_cli("demo", env={"ARCHIVE_URI": str(root / "archive"), "NEWSARCHIVE_SPOOL": str(root / "spool")})
+    assert result.returncode == 0, result.stderr[-3000:]
+    (warc,) = (root / "archive").rglob("*.warc.gz")
+    records = [r for path in (root / "archive").rglob("*.jsonl.gz") for r in jsonl_gz(path.read_bytes())]
+    return {"warc": warc, "records": {r["url"]: r for r in records}}
+
+
+def import_into(archive: str, spool: Path, *args: str) -> tuple[Any, dict[str, Any] | None, list[dict[str, Any]]]:
+    """Run `newsarchive import ARGS` → (process, its run report, all records) as the archive holds them."""
+    store = open_store(archive)
+    before = {o.key for o in store.list("runs/")}
+    result = run_cli("import", *args, env={"ARCHIVE_URI": archive, "NEWSARCHIVE_SPOOL": str(spool)})
+    keys = [o.key for o in store.list("")]
+    reports = [json.loads(store.get(k)) for k in keys if k.startswith("runs/") and k not in before]
+    records = [r for k in keys if k.endswith(".jsonl.gz") for r in jsonl_gz(store.get(k))]
+    return result, (reports[0] if reports else None), records
+
+
+def check_schema(record: dict[str, Any]) -> None:
+    """Schema-valid but for `warc.key`: the schema allows archive keys only, an import points at its source."""
+    validate_record(record | {"warc": record["warc"] | {"key": "warc/2024/05/01/source.warc.gz"}})
+
+
+def test_import_finds_the_crawls_articles_at_the_same_offsets(crawled: dict[str, Any], tmp_path: Path) -> None:
+    result, report, records = import_into(str(tmp_path / "archive"), tmp_path / "spool", str(crawled["warc"]))
+    assert result.returncode == 0, result.stderr[-3000:]
+    by_url = {r["url"]: r for r in records}
+    assert by_url.keys() == crawled["records"].keys()
+    source = crawled["warc"].read_bytes()
+    for url, record in by_url.items():
+        check_schema(record)
+        before = crawled["records"][url]
+        same = ("filename", "offset", "length", "record_id", "payload_digest")
+        assert {k: record["warc"][k] for k in same} == {k: before["warc"][k] for k in same}
+        assert record["warc"]["key"] == str(crawled["warc"])
+        assert record["discovery"] == {"via": "import", "source": str(crawled["warc"]), "hints": {}}
+        assert record["site"] == "127-0-0-1"
+        assert (record["title"], record["text"]) == (before["title"], before["text"])
+        pointer = record["warc"]
+        (view,) = warc_records(source[pointer["offset"] : pointer["offset"] + pointer["length"]])
+        assert view.uri == url
+    assert report is not None and report["command"] == "import" and report["exit_reason"] == "finished"
+    assert report["counts"]["records"] == len(records)
+    assert report["per_site"]["127-0-0-1"]["records"] == len(records)
+    assert report["per_site"]["127-0-0-1"]["coverage"]["text"] == 1.0
+    (source_line,) = report["sources"]
+    assert source_line["status"] == "imported" and source_line["corrupt"] == 0
+    assert source_line["records_key"].endswith(f"/{crawled['warc'].name.removesuffix('.warc.gz')}.jsonl.gz")
+    assert {o["key"] for o in report["objects"]} == {source_line["records_key"]}
+    assert not list((tmp_path / "spool").rglob("*.jsonl.gz"))
+
+
+def test_a_second_import_skips_the_file(crawled: dict[str, Any], tmp_path: Path) -> None:
+    archive = str(tmp_path / "archive")
+    import_into(archive, tmp_path / "spool", str(crawled["warc"]))
+    result, report, records = import_into(archive, tmp_path / "spool", str(crawled["warc"]))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "skipped:" in result.stdout
+    assert report is not None and report["sources"][0]["status"] == "skipped" and report["objects"] == []
+    assert len(records) == len(crawled["records"])  # the first import's file, once
+
+
+def test_filters_by_host_and_day(crawled: dict[str, Any], tmp_path: Path) -> None:
+    _, _, records = import_into(str(tmp_path / "a"), tmp_path / "spool", str(crawled["warc"]), "--host", "example.org")
+    assert records == []
+    _, _, records = import_into(str(tmp_path / "b"), tmp_path / "spool", str(crawled["warc"]), "--to", "2001-01-01")
+    assert records == []
+    result, _, records = import_into(str(tmp_path / "c"), tmp_path / "spool", str(crawled["warc"]),
+                                     "--host", "127.0.0.1", "--from", "2001-01-01", "--site", "demo")
+    assert result.returncode == 0 and len(records) == len(crawled["records"])
+    assert {r["site"] for r in records} == {"demo"}
+
+
+def raw_response(uri: str, http: bytes) -> bytes:
+    """One gzip member holding a response record whose HTTP part is `http`, as is (warcio would refuse it)."""
+    head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{uuid.uuid4()}>\r\n"
+            f"WARC-Date: 2024-05-01T00:00:00Z\r\nWARC-Target-URI: {uri}\r\n"
+            f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http)}\r\n\r\n")
+    return gzip.compress(head.encode() + http + b"\r\n\r\n")
+
+
+def test_corrupt_members_and_a_cut_off_tail_are_skipped(crawled: dict[str, Any], tmp_path: Path) -> None:
+    source = crawled["warc"].read_bytes()
+    members = []
+    iterator = ArchiveIterator(io.BytesIO(source))
+    for record in iterator:
+        uri = record.rec_headers.get_header("WARC-Target-URI")
+        record.content_stream().read()
+        members.append((uri, iterator.get_record_offset(), iterator.get_record_length()))
+    articles = [m for m in members if m[0] in crawled["records"] and crawled["records"][m[0]]["warc"]["offset"] == m[1]]
+    damaged, last = articles[len(articles) // 2], articles[-1]
+    start, length = damaged[1], damaged[2]
+    corrupted = bytearray(source[: last[1] + last[2] // 2])  # cut off in the middle of the last article
+    corrupted[start + length // 2 : start + length // 2 + 64] = b"\x00" * 64
+    bad_http = raw_response("http://127.0.0.1/broken", b"NOT-HTTP \x00\xff\r\n\r\n<p>x")
+    path = tmp_path / "CC-NEWS-20240501000000-00001.warc.gz"
+    path.write_bytes(source[:start] + bad_http + bytes(corrupted[start:]))
+
+    result, report, records = import_into(str(tmp_path / "archive"), tmp_path / "spool", str(path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert {r["url"] for r in records} == set(crawled["records"]) - {damaged[0], last[0]}
+    (line,) = report["sources"]
+    assert line["status"] == "imported" and line["truncated"] is True
+    assert line["corrupt"] == 3  # the zeroed member, the bad HTTP record, the cut-off tail
+    assert report["counts"]["errors"] == 3
+    shift = len(bad_http)
+    for record in records:  # pointers after the inserted member moved with it
+        before = crawled["records"][record["url"]]["warc"]["offset"]
+        assert record["warc"]["offset"] == before + (shift if before >= start else 0)
+
+
+def test_bad_sources_fail_alone(crawled: dict[str, Any], tmp_path: Path) -> None:
+    plain = tmp_path / "plain.warc"
+    plain.write_bytes(b"WARC/1.0\r\n")
+    missing = str(tmp_path / "missing.warc.gz")
+    result, report, records = import_into(str(tmp_path / "archive"), tmp_path / "spool", missing, str(plain),
+                                          str(crawled["warc"]))
+    assert result.returncode == 1
+    assert [s["status"] for s in report["sources"]] == ["failed", "failed", "imported"]
+    assert "gzip" in report["sources"][1]["error"]
+    assert len(records) == len(crawled["records"])
+
+
+def test_import_from_s3_into_s3(crawled: dict[str, Any], tmp_path: Path) -> None:
+    with moto_s3_server() as endpoint:
+        source_bucket, archive_bucket = create_bucket(endpoint), create_bucket(endpoint)
+        key = "crawl-data/CC-NEWS/2024/05/" + crawled["warc"].name
+        open_store(f"s3://{source_bucket}").put_file(key, crawled["warc"], sha256=sha256_file(crawled["warc"]))
+        uri = f"s3://{source_bucket}/{key}"
+        result, report, records = import_into(f"s3://{archive_bucket}/news", tmp_path / "spool", uri)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert {r["url"] for r in records} == set(crawled["records"])
+    assert {r["warc"]["key"] for r in records} == {uri}
+    assert report["archive"] == f"s3://{archive_bucket}/news"

@@ -1,0 +1,82 @@
+"""`newsarchive reextract`: new records from the archive's own WARCs beside the old ones, never over them."""
+
+import json
+from typing import Any
+
+import pytest
+
+from crawler import __version__
+from pipelines.record_sink import newest_records_key, reextract_key
+from pipelines.records import validate_record
+from pipelines.storage import open_store
+from tests.archive_checks import jsonl_gz
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("reextract")
+    env = {"ARCHIVE_URI": str(root / "archive"), "NEWSARCHIVE_SPOOL": str(root / "spool")}
+    result = run_cli("demo", env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    store = open_store(env["ARCHIVE_URI"])
+    (crawl_key,) = [o.key for o in store.list("records/")]
+    return {"env": env, "store": store, "crawl_key": crawl_key, "crawl_bytes": store.get(crawl_key)}
+
+
+def reextract(archive: dict[str, Any], *args: str) -> tuple[Any, dict[str, Any]]:
+    """Run `newsarchive reextract ARGS` → (process, its run report)."""
+    store = archive["store"]
+    before = {o.key for o in store.list("runs/")}
+    result = run_cli("reextract", *args, env=archive["env"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    (key,) = {o.key for o in store.list("runs/")} - before
+    return result, json.loads(store.get(key))
+
+
+def test_new_records_beside_the_crawls(archive: dict[str, Any]) -> None:
+    store = archive["store"]
+    _, report = reextract(archive)
+    assert report["command"] == "reextract" and report["extractor_version"] == __version__
+    (line,) = report["sources"]
+    assert line["status"] == "rebuilt" and line["missing"] == 0 and line["from"] == archive["crawl_key"]
+    assert line["records_key"] == reextract_key(archive["crawl_key"], report["crawl_id"], __version__)
+    assert store.get(archive["crawl_key"]) == archive["crawl_bytes"]  # old records stay as they were
+    old = {r["url"]: r for r in jsonl_gz(archive["crawl_bytes"])}
+    new = {r["url"]: r for r in jsonl_gz(store.get(line["records_key"]))}
+    assert new.keys() == old.keys()
+    for url, record in new.items():
+        validate_record(record)
+        kept = ("site", "discovery", "requested_url", "warc", "capture_id", "fetched_at", "article_signals")
+        assert {k: record[k] for k in kept} == {k: old[url][k] for k in kept}
+        assert record["crawl_id"] == report["crawl_id"] and record["extractor"]["version"] == __version__
+    assert report["counts"]["records"] == len(new) and report["per_site"]["demo-news"]["records"] == len(new)
+    keys = [o.key for o in store.list("records/")]
+    assert newest_records_key(keys) == line["records_key"]
+
+
+def test_done_once_per_version_unless_forced(archive: dict[str, Any]) -> None:
+    reextract(archive)
+    _, report = reextract(archive)
+    assert report["sources"][0]["status"] == "skipped" and report["objects"] == []
+    _, forced = reextract(archive, "--force")
+    assert forced["sources"][0]["status"] == "rebuilt"
+    keys = [o.key for o in archive["store"].list("records/")]
+    assert newest_records_key(keys) == forced["sources"][0]["records_key"]
+
+
+def test_site_and_day_select_warcs(archive: dict[str, Any]) -> None:
+    _, report = reextract(archive, "--site", "no-such-site", "--force")
+    assert report["sources"][0]["status"] == "skipped" and "no-such-site" in report["sources"][0]["reason"]
+    _, report = reextract(archive, "--from", "2999-01-01", "--force")
+    assert report["sources"] == []
+
+
+def test_newest_records_key_orders_by_run_time() -> None:
+    crawl = "records/dt=2024-05-01/NEWSARCHIVE-20240501000000-00000-h.jsonl.gz"
+    older = reextract_key(crawl, "20240601T000000Z-aaaaaaaa", "0.10.0")
+    newer = reextract_key(crawl, "20240701T000000Z-bbbbbbbb", "0.9.0")
+    assert older == crawl.replace(".jsonl.gz", ".re-20240601T000000Z-aaaaaaaa-x0.10.0.jsonl.gz")
+    assert newest_records_key([crawl, newer, older]) == newer
+    assert newest_records_key([crawl]) == crawl
+    assert newest_records_key([]) is None
