@@ -1,0 +1,177 @@
+"""`newsarchive status`: recent runs and per-site health, from the run reports under `runs/`.
+
+A site is flagged when its latest run fell well below its own history (the median of earlier runs of the
+same command): volume (records) or extraction coverage (dates, authors), or it was blocked. Medians, not
+means, so one odd run in the history does not hide or fake a drop.
+"""
+
+import json
+import sys
+from datetime import datetime
+from statistics import median
+from typing import Annotated, Any
+
+import typer
+
+from crawler.cli_common import ArchiveOption, app, fail
+from crawler.exit_codes import ExitCode
+from pipelines.storage import StoreConfigError, StoreError, open_store
+
+BASELINE_RUNS = 10  # earlier runs read beyond --runs, for the medians
+MIN_RECORDS_SHARE = 0.5  # flag when records < 50 % of the median
+MAX_COVERAGE_DROP = 0.2  # flag when a coverage share is > 20 points below the median
+FLAGGED_COVERAGE = ("published_at", "authors")
+RUN_COLUMNS = ("crawl id", "command", "started", "duration", "exit", "responses", "articles", "records", "errors",
+               "failed uploads")
+SITE_COLUMNS = ("site", "command", "last run", "fetched", "articles", "records", "revisits", "errors", "dates",
+                "authors", "text", "flags")
+
+
+def load_reports(archive: str, count: int) -> list[dict[str, Any]]:
+    """The newest `count` run reports, oldest first; unreadable ones are skipped with a warning."""
+    store = open_store(archive)
+    keys = sorted(o.key for o in store.list("runs/") if o.key.endswith(".json"))[-count:]
+    reports = []
+    for key in keys:
+        try:
+            reports.append(json.loads(store.get(key)))
+        except (StoreError, ValueError) as error:
+            typer.echo(f"newsarchive: skipping {key}: {error}", err=True)
+    return reports
+
+
+def command_of(report: dict[str, Any]) -> str:
+    """What made the run; crawl reports predate the field."""
+    return report.get("command") or "crawl"
+
+
+def duration(report: dict[str, Any]) -> float | None:
+    try:
+        started = datetime.fromisoformat(report["started_at"])
+        return (datetime.fromisoformat(report["finished_at"]) - started).total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def run_summary(report: dict[str, Any]) -> dict[str, Any]:
+    counts = report.get("counts") or {}
+    return {
+        "crawl_id": report.get("crawl_id"),
+        "command": command_of(report),
+        "started_at": report.get("started_at"),
+        "duration_s": duration(report),
+        "exit_reason": report.get("exit_reason"),
+        **{name: counts.get(name, 0) for name in ("responses", "articles", "records", "errors")},
+        "failed_uploads": len(report.get("failed_uploads") or []),
+    }
+
+
+def site_flags(latest: dict[str, Any], earlier: list[dict[str, Any]]) -> list[str]:
+    """Why a site's latest numbers look wrong next to the median of its earlier runs."""
+    flags = ["blocked"] if latest.get("blocked") else []
+    if not earlier:
+        return flags
+    usual = median(stats.get("records", 0) for stats in earlier)
+    if usual and latest.get("records", 0) < MIN_RECORDS_SHARE * usual:
+        flags.append(f"records {latest.get('records', 0)} < 50% of median {usual:g}")
+    for name in FLAGGED_COVERAGE:
+        shares = [s for s in ((stats.get("coverage") or {}).get(name) for stats in earlier) if s is not None]
+        now = (latest.get("coverage") or {}).get(name)
+        if shares and now is not None and now < median(shares) - MAX_COVERAGE_DROP:
+            flags.append(f"{name} {now:.0%} (median {median(shares):.0%})")
+    return flags
+
+
+def site_health(reports: list[dict[str, Any]], shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per site and command: its latest run among `shown`, flagged against earlier runs of that command
+    (an import's volume says nothing about a crawl's)."""
+    sites: dict[tuple[str, str], dict[str, Any]] = {}
+    for position, report in enumerate(reports):
+        if report not in shown:
+            continue
+        command = command_of(report)
+        for site, stats in (report.get("per_site") or {}).items():
+            earlier = [r["per_site"][site] for r in reports[:position]
+                       if command_of(r) == command and site in (r.get("per_site") or {})]
+            sites[site, command] = {"site": site, "crawl_id": report.get("crawl_id"), "command": command,
+                                    **stats, "flags": site_flags(stats, earlier)}
+    return [sites[key] for key in sorted(sites)]
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m{secs:02d}s"
+
+
+def run_rows(runs: list[dict[str, Any]]) -> list[list[str]]:
+    return [[str(run["crawl_id"]), run["command"], str(run["started_at"])[:16].replace("T", " "),
+             _duration(run["duration_s"]),
+             str(run["exit_reason"]), *(str(run[n]) for n in ("responses", "articles", "records", "errors")),
+             str(run["failed_uploads"])] for run in runs]
+
+
+def site_rows(sites: list[dict[str, Any]]) -> list[list[str]]:
+    rows = []
+    for site in sites:
+        coverage = site.get("coverage") or {}
+        rows.append([site["site"], site["command"], str(site["crawl_id"]),
+                     *(str(site.get(n, 0)) for n in ("fetched", "articles", "records", "revisits", "errors")),
+                     *(_share(coverage.get(n)) for n in ("published_at", "authors", "text")),
+                     "; ".join(site["flags"]) or "ok"])
+    return rows
+
+
+def print_table(title: str, columns: tuple[str, ...], rows: list[list[str]], *, rich: bool) -> None:
+    """A rich table on a terminal, aligned plain text otherwise (pipes, logs, scripts)."""
+    if rich:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column, overflow="fold", no_wrap=column in ("crawl id", "last run", "site"))
+        for row in rows:
+            style = "red" if columns[-1] == "flags" and row[-1] != "ok" else None
+            table.add_row(*row, style=style)
+        Console().print(table)
+        return
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(columns)]
+    typer.echo(title)
+    for row in (list(columns), *rows):
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    typer.echo("")
+
+
+@app.command()
+def status(
+    runs: Annotated[int, typer.Option("--runs", min=1, help="How many recent runs to show.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """Recent runs and per-site health; flags sites whose records or date/author coverage dropped."""
+    try:
+        reports = load_reports(archive or "./archive", runs + BASELINE_RUNS)
+    except (StoreConfigError, StoreError) as error:
+        raise fail(ExitCode.USAGE, str(error)) from error
+    shown = reports[-runs:]
+    summaries = [run_summary(report) for report in reversed(shown)]
+    sites = site_health(reports, shown)
+    if as_json:
+        json.dump({"runs": summaries, "sites": sites}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    if not reports:
+        typer.echo(f"no run reports under {archive or './archive'}/runs/")
+        return
+    rich = sys.stdout.isatty()
+    print_table("Recent runs (newest first)", RUN_COLUMNS, run_rows(summaries), rich=rich)
+    if sites:
+        print_table("Sites (latest run of each site and command)", SITE_COLUMNS, site_rows(sites), rich=rich)
+    flagged = sorted({site["site"] for site in sites if site["flags"]})
+    typer.echo(f"{len(flagged)} site(s) flagged: {', '.join(flagged)}" if flagged else "no site flagged")
