@@ -48,3 +48,21 @@ def test_recapture_of_same_article_is_not_its_own_duplicate_and_short_texts_are_
     assert index.link(record("a" * 40, article(1)))["duplicate_of"] is None
     index.link(record("e" * 40, "Subscribe now"))
     assert index.link(record("f" * 40, "Subscribe now"))["duplicate_of"] is None
+
+
+def test_fast_simhash_equals_the_textbook_vote() -> None:
+    import hashlib
+
+    from pipelines.simhash import _shingles
+
+    def textbook(text: str) -> int:
+        votes = [0] * 64
+        for shingle in _shingles(text):
+            value = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+            for bit in range(64):
+                votes[bit] += 1 if value >> bit & 1 else -1
+        return sum(1 << bit for bit in range(64) if votes[bit] > 0)
+
+    for seed in range(12):
+        text = article(seed, length=random.Random(seed).randint(0, 900))
+        assert simhash(text) == textbook(text)
