@@ -12,10 +12,19 @@ from scrapy.exceptions import DropItem
 
 from pipelines.dedup import DuplicateIndex
 from pipelines.extract import extract_article
-from pipelines.records import Capture, build_record
+from pipelines.records import Capture, build_record, capture_id
 from pipelines.session import ArchiveSession
 
 log = logging.getLogger(__name__)
+
+
+def with_capture_id(record: dict[str, Any]) -> dict[str, Any]:
+    """`capture_id` names this capture: the revisit record when the payload was deduplicated, while
+    `warc` keeps pointing at the original response (the bytes `show --raw` reads)."""
+    revisit = record["warc"].get("revisit")
+    if revisit:
+        record["capture_id"] = capture_id(revisit["record_id"])
+    return record
 
 
 class ExtractPipeline:
@@ -40,7 +49,7 @@ class ExtractPipeline:
             http_status=item["status"], warc=item["warc"], site=item["site"], crawl_id=self.crawl_id,
             discovery=item["discovery"], article_signals=tuple(item["article_signals"]),
         )
-        return {"record": build_record(content, capture)}
+        return {"record": with_capture_id(build_record(content, capture))}
 
 
 class DedupPipeline:
@@ -62,7 +71,8 @@ class DedupPipeline:
 
 
 class RecordWriterPipeline:
-    """Append the record to the JSONL.gz file of its WARC, in the spool."""
+    """Append the record to the JSONL.gz file of its capture's WARC, in the spool, and to the WARC itself
+    as a metadata record (the session does both)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
