@@ -10,6 +10,7 @@ import pytest
 from bench.aeb_metric import score_page, summarize
 from pipelines.extraction import body as body_module
 from pipelines.extraction.body import dedupe, extract_body, is_link_list
+from pipelines.extraction.body_structured import next_data_paragraphs, prefer_structured
 from pipelines.extraction.boilerplate import is_boilerplate, is_dateline
 from pipelines.extraction.boilerplate_nodes import prune_boilerplate
 from pipelines.extraction.document import parse_html
@@ -254,3 +255,22 @@ def test_marked_up_standfirst_is_left_out() -> None:
     standfirst = "A two-year trial carried a million riders, and now the network grows north."
     article = f'<div itemprop="description"><p>{standfirst}</p></div>' + paragraphs_html(PROSE)
     assert body(page(article)) == "\n\n".join(PROSE)
+
+
+def test_structured_text_replaces_only_a_poor_and_agreeing_markup_text() -> None:
+    data = [Paragraph(text, "p") for text in PROSE]
+    teaser = [Paragraph(PROSE[0], "p")]
+    unrelated = [Paragraph("Weather: sunny spells, and a light breeze from the west in the afternoon.", "p")]
+    assert prefer_structured(teaser, data)
+    assert not prefer_structured(unrelated + teaser, data)
+    assert not prefer_structured(data[:2], data)
+
+
+def test_next_data_blocks_with_inline_html_become_paragraphs() -> None:
+    blocks = [{"type": "text", "content": f"<b>{text[:20]}</b>{text[20:]}"} for text in PROSE]
+    blocks.insert(1, {"type": "image", "url": "/a.jpg", "caption": "A night bus at the depot."})
+    data = {"props": {"pageProps": {"story": {"content_elements": blocks, "tags": ["city", "transport"]}}}}
+    html = f'<html><body><div id="__next"></div><script id="__NEXT_DATA__">{json.dumps(data)}</script></body></html>'
+    document = parse_html(html)
+    assert document is not None
+    assert [p.text for p in next_data_paragraphs(document)] == PROSE

@@ -4,7 +4,8 @@ readability-lxml finds the article container in a tree already cut of page furni
 (boilerplate_nodes.py); the paragraphs in it are then filtered line by line (boilerplate.py) and
 de-duplicated, because publishers repeat the teaser and wrap the article in prompts that
 container-level heuristics keep. When readability's pick is a link list or empty, trafilatura gets
-the page instead, and the JSON-LD articleBody is the last resort.
+the page instead; when the text found is poor next to the story the page carries as data (JSON-LD,
+Next.js), the data's text is used (body_structured.py).
 """
 
 import logging
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipelines.extraction.body_readability import readability_article
+from pipelines.extraction.body_structured import prefer_structured, structured_paragraphs
 from pipelines.extraction.body_trafilatura import trafilatura_paragraphs
 from pipelines.extraction.boilerplate import is_boilerplate
 from pipelines.extraction.document import Document
@@ -43,8 +45,14 @@ def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> 
     if is_link_list(candidates):
         candidates = trafilatura_paragraphs(document, url)
     titles = headline_texts(document, metadata)
-    kept = dedupe(p for p in candidates if not is_boilerplate(p) and not is_headline(p, titles))
-    return kept or json_ld_paragraphs(metadata)
+    kept = clean(candidates, titles)
+    structured = clean(structured_paragraphs(document, metadata), titles)
+    return structured if prefer_structured(kept, structured) else kept
+
+
+def clean(paragraphs: list[Paragraph], titles: list[str]) -> list[Paragraph]:
+    """Boilerplate lines and the repeated headline out, repeats removed."""
+    return dedupe(p for p in paragraphs if not is_boilerplate(p) and not is_headline(p, titles))
 
 
 def is_link_list(paragraphs: list[Paragraph]) -> bool:
@@ -52,14 +60,6 @@ def is_link_list(paragraphs: list[Paragraph]) -> bool:
     the article (short articles next to long "more stories" rails)."""
     chars = sum(len(p.text) for p in paragraphs)
     return chars == 0 or sum(p.link_chars for p in paragraphs) > LINK_LIST_SHARE * chars
-
-
-def json_ld_paragraphs(metadata: dict[str, Any]) -> list[Paragraph]:
-    """The publisher's JSON-LD articleBody, the last resort when the page's markup yields nothing."""
-    text = metadata.get("json_ld_body")
-    if not isinstance(text, str):
-        return []
-    return [Paragraph(line.strip(), "p") for line in text.splitlines() if line.strip()]
 
 
 def headline_texts(document: Document, metadata: dict[str, Any]) -> list[str]:
