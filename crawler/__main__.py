@@ -2,4 +2,5 @@
 
 from crawler.cli import main
 
-main()
+if __name__ == "__main__":  # extraction workers are spawned and re-import the main module: no side effects then
+    main()
