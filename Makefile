@@ -25,7 +25,7 @@ lint: $(VENV)/.installed
 container-test: $(VENV)/.installed  ## build the image with podman and run the demo inside it (slow)
 	$(PY) -m pytest -q -m container tests/test_container.py
 
-bench: $(VENV)/.installed  ## crawl throughput vs bare Scrapy (≈1 min)
+bench: $(VENV)/.installed  ## crawl throughput vs bare Scrapy, same pages, same run (3-4 min)
 	$(PY) bench/crawl_bench.py
 
 clean:
