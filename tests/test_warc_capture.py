@@ -355,6 +355,19 @@ def test_lost_connection_is_marked_truncated(twisted_crawl: Capture) -> None:
     assert header_values(http, "X-Orig-Content-Length") == ["1000"]
 
 
+def test_each_capture_has_a_metadata_record_with_its_redirect_chain(twisted_crawl: Capture, site: str) -> None:
+    records = twisted_crawl.records()
+    metadata = {r[0].get_header("WARC-Refers-To"): r for r in records if r[0].get_header("WARC-Type") == "metadata"}
+    for warc, _, _ in records:
+        if warc.get_header("WARC-Type") == "response":
+            about, _, body = metadata[warc.get_header("WARC-Record-ID")]
+            assert about.get_header("WARC-Target-URI") == warc.get_header("WARC-Target-URI")
+            assert about.get_header("WARC-Payload-Digest") is None
+            assert b"fetchTimeMs: " in body
+    ((final, _, _),) = twisted_crawl.responses("/final?from=redirect")
+    assert f"redirectedFrom: {site}/redirect\r\n".encode() in metadata[final.get_header("WARC-Record-ID")][2]
+
+
 def test_items_point_at_their_response_record(twisted_crawl: Capture) -> None:
     assert len(twisted_crawl.items) == len(PATHS)
     for item in twisted_crawl.items:
