@@ -131,3 +131,13 @@ def test_a_fresh_spool_learns_the_payloads_from_the_archive(runs: dict[str, Any]
     assert [o.key for o in runs["store"].list(DELTA_PREFIX)], "each run stores the payloads it made dedup targets"
     third = crawl(demo_site, runs["root"], "fresh-spool")
     assert third["per_site"]["demo-news"]["revisits"] >= MIN_RECORDS
+
+
+def test_run_report_counts_per_site(runs: dict[str, Any]) -> None:
+    site = runs["first"]["per_site"]["demo-news"]
+    assert set(site) == {"discovered", "fetched", "articles", "records", "revisits", "errors", "blocked", "coverage"}
+    assert site["records"] == runs["first"]["counts"]["records"] >= MIN_RECORDS and site["revisits"] == 0
+    assert site["blocked"] is False
+    assert set(site["coverage"]) == {"published_at", "authors", "text"}
+    assert all(0 <= share <= 1 for share in site["coverage"].values())
+    assert site["coverage"]["text"] == 1.0
