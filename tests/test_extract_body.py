@@ -147,6 +147,17 @@ def test_dedupe_keeps_short_recurring_lines() -> None:
     assert [p.text for p in kept] == lines[:5]
 
 
+def test_dedupe_keeps_long_lines_recurring_after_the_opening() -> None:
+    """A meal plan repeats its recipes day after day; only the opening's repeats are a paywall's echo."""
+    recipe = (
+        "Asian chicken zoodles: one cup of zucchini noodles sauteed in a little spray, four ounces of cooked "
+        "chicken, half a cup of edamame and a teaspoon of sesame oil."
+    )
+    intro = [*PROSE, "Week one", "Shopping list for the week", "Prep on Sunday"]
+    lines = intro + [line for n in range(1, 9) for line in (f"Day {n}", recipe)]
+    assert [p.text for p in dedupe(Paragraph(text, "p") for text in lines)] == lines
+
+
 def test_share_bar_comments_and_related_boxes_are_pruned() -> None:
     article = (
         '<div class="share-bar"><a href="#">Facebook</a> <a href="#">Twitter</a></div>'

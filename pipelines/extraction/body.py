@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # A repeated paragraph this long is a duplicated teaser, not a recurring list label.
 REPEAT_MIN_WORDS = 20
+# The teaser and opening paragraphs a paywall page repeats lie within this many first paragraphs.
+OPENING_PARAGRAPHS = 6
 # A container with more link text than this is a list of links, not an article.
 LINK_LIST_SHARE = 0.5
 # Shorter lines may match the start of a <title> by chance ("News", "Video").
@@ -78,19 +80,21 @@ def is_headline(paragraph: Paragraph, titles: list[str]) -> bool:
 
 
 def dedupe(paragraphs: Iterable[Paragraph]) -> list[Paragraph]:
-    """Drop repeats: a paragraph equal to the one before it, or a prose-length one seen earlier.
+    """Drop repeats: a paragraph equal to the one before it, or a prose-length repeat of the opening.
 
-    Publishers repeat the teaser or the whole opening in full after a paywall notice; short lines
-    ("Meal 2", "Portion: 1 cup") legitimately recur in recipes and lists and are kept.
+    Publishers repeat the teaser or the whole opening in full after a paywall notice; lines further
+    down legitimately recur (a meal plan's recipes, an interview's recurring question, "Meal 2"), so
+    only the opening's paragraphs count as already seen.
     """
-    seen: set[str] = set()
+    opening: set[str] = set()
     kept: list[Paragraph] = []
     previous = ""
-    for paragraph in paragraphs:
+    for index, paragraph in enumerate(paragraphs):
         key = paragraph.text.casefold()
-        repeated = key == previous or (key in seen and word_count(key) >= REPEAT_MIN_WORDS)
+        repeated = key == previous or (key in opening and word_count(key) >= REPEAT_MIN_WORDS)
         if not repeated:
             kept.append(paragraph)
-        seen.add(key)
+        if index < OPENING_PARAGRAPHS:
+            opening.add(key)
         previous = key
     return kept
