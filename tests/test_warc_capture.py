@@ -28,6 +28,7 @@ from warcio.statusandheaders import StatusAndHeaders
 
 from crawler.warc_capture import CaptureTimeMiddleware, WarcCaptureExtension
 from pipelines.digest_index import ArchivedPayload
+from pipelines.warc import REVISIT_NOT_MODIFIED
 from pipelines.warc_lint import lint_warc
 from pipelines.warc_writer import RotatingWarcWriter
 
@@ -47,6 +48,7 @@ PATHS = [
     "/missing",
     "/cut",
 ]
+CONDITIONAL = "/conditional"  # requested with If-None-Match: answered 304
 
 
 # --- the local site --------------------------------------------------------------------------------
@@ -98,6 +100,8 @@ class Site(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"0123456789")
             self.close_connection = True
+        elif path == CONDITIONAL and self.headers.get("If-None-Match") == '"v1"':
+            self.reply(304, [("ETag", '"v1"')], b"")
         elif path == "/flaky" and Site.attempts[path] == 1:
             self.reply(503, [("Retry-After", "0")], b"busy")
         elif path == "/flaky":
@@ -167,6 +171,7 @@ def crawl(base: str, spool: str, items: str, handler: str) -> None:
         async def start(self) -> AsyncIterator[Request]:
             for path in PATHS:
                 yield Request(base + path, dont_filter=True)
+            yield Request(base + CONDITIONAL, headers={"If-None-Match": '"v1"'}, dont_filter=True)
 
         def parse(self, response: Response) -> Iterator[dict]:
             yield {"url": response.url, "status": response.status, "warc": response.meta.get("warc")}
@@ -288,11 +293,12 @@ def test_every_hop_is_archived_with_its_request(twisted_crawl: Capture) -> None:
     records = twisted_crawl.records()
     by_id = {r[0].get_header("WARC-Record-ID"): r for r in records}
     responses = [r for r in records if r[0].get_header("WARC-Type") == "response"]
+    revisits = [r for r in records if r[0].get_header("WARC-Type") == "revisit"]
     requests = [r for r in records if r[0].get_header("WARC-Type") == "request"]
-    assert len(responses) == len(requests)
+    assert len(responses) + len(revisits) == len(requests)
     for req in requests:
         resp = by_id[req[0].get_header("WARC-Concurrent-To")]
-        assert resp[0].get_header("WARC-Type") == "response"
+        assert resp[0].get_header("WARC-Type") in ("response", "revisit")
         assert resp[0].get_header("WARC-Target-URI") == req[0].get_header("WARC-Target-URI")
         assert resp[0].get_header("WARC-Date") == req[0].get_header("WARC-Date")
         assert resp[0].get_header("WARC-IP-Address") == "127.0.0.1"
@@ -368,9 +374,19 @@ def test_each_capture_has_a_metadata_record_with_its_redirect_chain(twisted_craw
     assert f"redirectedFrom: {site}/redirect\r\n".encode() in metadata[final.get_header("WARC-Record-ID")][2]
 
 
+def test_not_modified_answer_is_a_revisit(twisted_crawl: Capture) -> None:
+    ((warc, http),) = [(r[0], r[1]) for r in twisted_crawl.records()
+                       if r[0].get_header("WARC-Type") == "revisit"
+                       and r[0].get_header("WARC-Target-URI").endswith(CONDITIONAL)]
+    assert warc.get_header("WARC-Profile") == REVISIT_NOT_MODIFIED
+    assert warc.get_header("WARC-Refers-To-Target-URI") == warc.get_header("WARC-Target-URI")
+    assert http.get_statuscode() == "304" and header_values(http, "ETag") == ['"v1"']
+
+
 def test_items_point_at_their_response_record(twisted_crawl: Capture) -> None:
-    assert len(twisted_crawl.items) == len(PATHS)
-    for item in twisted_crawl.items:
+    items = [item for item in twisted_crawl.items if not item["url"].endswith(CONDITIONAL)]
+    assert len(items) == len(PATHS)
+    for item in items:
         ref = item["warc"]
         assert set(ref) == {"key", "filename", "offset", "length", "record_id", "payload_digest", "revisit"}
         assert ref["revisit"] is None

@@ -5,22 +5,29 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime, timedelta, timezone
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from pipelines.warc import (
+    REVISIT_IDENTICAL,
+    REVISIT_NOT_MODIFIED,
     Exchange,
+    Revisit,
     exchange_records,
     fix_framing,
     host_header,
+    payload_digest,
     request_head,
     request_target,
     response_head,
     warc_date,
     warc_protocol,
 )
+from pipelines.warc_lint import lint_warc
+from pipelines.warc_writer import ArchiveWarcWriter
 
 GZIPPED = gzip.compress(b"<html>hello</html>")
 WHEN = datetime(2024, 5, 1, 12, 30, 45, 123456, tzinfo=UTC)
@@ -158,3 +165,51 @@ def test_binary_body_is_stored_as_is() -> None:
     exchange = make_exchange(response_headers=[(b"Content-Type", b"application/octet-stream")], body=blob)
     (_, _, body), _ = write_and_read(exchange)
     assert body == blob
+
+
+def write_to_file(tmp_path: Path, exchange: Exchange, revisit: Revisit | None) -> Path:
+    path = tmp_path / "one.warc.gz"
+    with path.open("wb") as fh:
+        writer = ArchiveWarcWriter(fh, gzip=True, warc_version="1.1")
+        info = writer.create_warcinfo_record(path.name, {"software": "test"})
+        writer.write_record(info)
+        info_id = info.rec_headers.get_header("WARC-Record-ID")
+        for record in exchange_records(writer, exchange, info_id, revisit):
+            writer.write_record(record)
+    return path
+
+
+def test_identical_payload_revisit_keeps_headers_and_drops_the_body(tmp_path: Path) -> None:
+    original = "<urn:uuid:00000000-0000-4000-8000-00000000000a>"
+    revisit = Revisit(REVISIT_IDENTICAL, "http://127.0.0.1:8080/news/a?id=7&x=%C3%A9", original,
+                      "2024-04-01T00:00:00.000000Z")
+    path = write_to_file(tmp_path, make_exchange(), revisit)
+    assert lint_warc(path) == []
+    with path.open("rb") as fh:
+        _, (warc, http, body), (request, _, _) = [
+            (r.rec_headers, r.http_headers, r.raw_stream.read()) for r in ArchiveIterator(fh)]
+    assert warc.get_header("WARC-Type") == "revisit" and body == b""
+    assert warc.get_header("WARC-Profile") == REVISIT_IDENTICAL
+    assert warc.get_header("WARC-Refers-To") == original
+    assert warc.get_header("WARC-Refers-To-Date") == "2024-04-01T00:00:00.000000Z"
+    assert warc.get_header("WARC-Payload-Digest") == payload_digest(GZIPPED)
+    assert warc.get_header("WARC-Truncated") == "length"
+    assert http.get_header("Content-Length") == str(len(GZIPPED)), "the original's length, for replay"
+    assert request.get_header("WARC-Concurrent-To") == warc.get_header("WARC-Record-ID")
+
+
+def test_not_modified_revisit_needs_no_original(tmp_path: Path) -> None:
+    exchange = make_exchange(status=304, body=b"", response_headers=[(b"ETag", b'"v1"')],
+                             request_headers=[(b"If-None-Match", b'"v1"')])
+    path = write_to_file(tmp_path, exchange, Revisit(REVISIT_NOT_MODIFIED, exchange.url))
+    assert lint_warc(path) == []
+    with path.open("rb") as fh:
+        (warc, http) = [(r.rec_headers, r.http_headers) for r in ArchiveIterator(fh)][1]
+    assert warc.get_header("WARC-Profile") == REVISIT_NOT_MODIFIED
+    assert warc.get_header("WARC-Payload-Digest") is None and warc.get_header("WARC-Truncated") is None
+    assert http.get_statuscode() == "304"
+
+
+def test_payload_digest_matches_what_warcio_writes() -> None:
+    ((warc, _, _), _) = write_and_read(make_exchange())
+    assert warc.get_header("WARC-Payload-Digest") == payload_digest(GZIPPED)

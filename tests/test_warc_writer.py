@@ -13,10 +13,11 @@ from io import BytesIO
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.warc import Exchange
+from pipelines.warc import REVISIT_IDENTICAL, Exchange
 from pipelines.warc_lint import lint_warc
 from pipelines.warc_writer import CaptureRef, RotatingWarcWriter
 
@@ -222,3 +223,39 @@ def _members(data: bytes) -> list[bytes]:
         out.append(inflater.decompress(rest))
         rest = inflater.unused_data
     return out
+
+
+def revisit_warc(path: Path, *, profile: str, refers_to: bool, with_request: bool) -> Path:
+    """A warcinfo, a revisit written with plain warcio, and (optionally) its request."""
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True, warc_version="1.1")
+        info = writer.create_warcinfo_record(path.name, {"software": "test"})
+        writer.write_record(info)
+        fields = {"WARC-Warcinfo-ID": info.rec_headers.get_header("WARC-Record-ID")}
+        if refers_to:
+            fields["WARC-Refers-To"] = "<urn:uuid:00000000-0000-4000-8000-00000000000a>"
+        uri = "http://127.0.0.1:9/a"
+        revisit = writer.create_revisit_record(
+            uri, "sha1:AAAA", uri, "2024-01-01T00:00:00Z", warc_headers_dict=fields,
+            http_headers=StatusAndHeaders("200 OK", [("Content-Length", "5")], protocol="HTTP/1.1"))
+        revisit.rec_headers.replace_header("WARC-Profile", profile)
+        writer.write_record(revisit)
+        if with_request:
+            writer.write_record(writer.create_warc_record(
+                uri, "request", payload=BytesIO(b""), length=0,
+                warc_headers_dict={**fields, "WARC-Concurrent-To": revisit.rec_headers.get_header("WARC-Record-ID")},
+                http_headers=StatusAndHeaders("GET /a HTTP/1.1", [("Host", "127.0.0.1:9")], is_http_request=True)))
+    return path
+
+
+def test_lint_checks_revisits(tmp_path: Path) -> None:
+    ok = {"profile": REVISIT_IDENTICAL, "refers_to": True, "with_request": True}
+    assert lint_warc(revisit_warc(tmp_path / "ok.warc.gz", **ok)) == []
+    faults = {
+        "warcio's 1.0 profile": ({"profile": RecordBuilder.REVISIT_PROFILE}, "unknown WARC-Profile"),
+        "no original named": ({"refers_to": False}, "revisit without WARC-Refers-To"),
+        "no request": ({"with_request": False}, "revisit without its request"),
+    }
+    for name, (change, message) in faults.items():
+        problems = lint_warc(revisit_warc(tmp_path / f"{len(name)}.warc.gz", **{**ok, **change}))
+        assert any(message in p for p in problems), (name, problems)
