@@ -91,6 +91,16 @@ def test_subheadings_and_lede_are_kept() -> None:
         "LEARN MORE",
         "Iklan",
         '[button link="/submit" type="big"] Send us YOUR kit review[/button]',
+        "Story continues below advertisement",
+        "Continue reading the main story",
+        "Listen to this article · 5 min",
+        "Waves breaking over the old sea wall in January. Photograph: Tom Reyes/Coastline Courier",
+        "Plague can be easily vaccinated (Image: GETTY)",
+        "Czytaj także: Nowe ścieżki rowerowe w centrum",
+        "Get Motor Cycle Monthly delivered through your letterbox every month. 12 issues for £11.99.",
+        "If you enjoyed this article, we have a proposition for you: join our members' club. Members get all "
+        "of our content, no paywalls or content meters, an advertising-minimal experience and access to our "
+        "writers and editors.",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:
@@ -105,6 +115,10 @@ def test_boilerplate_lines(line: str) -> None:
         "Subscribers to the service will pay less from January, the company said in a statement.",
         "The 2019 season was the club's best since 1998.",
         "Photographers were kept away from the scene until the evening.",
+        "10:42 GMT",
+        "This article was originally published on The Harbour Ledger.",
+        "Italian villages sell empty houses for as little as one euro to bring families back.",
+        "Get it on Amazon for $39.99",
     ],
 )
 def test_article_lines_are_not_boilerplate(line: str) -> None:

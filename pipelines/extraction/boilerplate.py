@@ -74,6 +74,15 @@ _CAPTION = re.compile(
     _FLAGS,
 )
 CAPTION_MAX_CHARS = 600
+# The publisher's own sales pitch, announced by its first words; it runs as long as a caption.
+_PITCH = re.compile(
+    r"^\W*(?:if you (?:enjoyed|liked|value|appreciate|rely on) (?:this|our|reading|what)|"
+    r"(?:get|enjoy|unlock) (?:unlimited |full |digital |instant |exclusive )?access to|"
+    r"support (?:our|independent|quality|local) (?:journalism|reporting)|"
+    r"become an? (?:member|subscriber|supporter|patron)|"
+    r"get (?:[\w'’-]+ ){1,5}delivered (?:to|through|into) your (?:inbox|door|letterbox|mailbox))",
+    _FLAGS,
+)
 # A caption ends with its credit ("Waves over the wall. Photograph: Jane Doe/Agency", "… (Image: GETTY)").
 _TRAILING_CREDIT = re.compile(
     r"(?:\b(?:photograph|photo|image|picture|illustration|video|credit|foto|bild)s?\s*:\s*[^.!?:]{2,80}"
@@ -128,7 +137,9 @@ def is_boilerplate(paragraph: Paragraph) -> bool:
         return True
     if len(text.split()) <= LABEL_MAX_WORDS and _LABEL.search(text):
         return True
-    if len(text) <= CAPTION_MAX_CHARS and (_CAPTION.search(text) or _TRAILING_CREDIT.search(text)):
+    if len(text) <= CAPTION_MAX_CHARS and (
+        _CAPTION.search(text) or _TRAILING_CREDIT.search(text) or _PITCH.search(text)
+    ):
         return True
     if is_link_headline(paragraph):
         return True
