@@ -246,11 +246,9 @@ class ArchiveSession:
             partial = path.with_name(path.name + ".open")
             partial.write_bytes(encode_delta(self._added_payloads))
             os.replace(partial, path)
-            try:
-                self.uploaded.append(self.spool.upload(key))
-            except StoreError as error:
-                log.error("dedup entries stay in the spool %s: %s", self.spool_root, error)
-                self.failed_uploads.append({"key": key, "error": str(error)})
+            stored = self._upload_now(key, "dedup entries")
+            if stored is not None:
+                self.uploaded.append(stored)
         self.digests.close()
 
     def _build_report(self, reason: str, stats: dict[str, Any], sites: list[str]) -> dict[str, Any]:
@@ -275,11 +273,16 @@ class ArchiveSession:
         key = f"runs/{self.crawl_id}.json"
         path = self.spool.path(key)
         path.write_text(json.dumps(self.report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        self._upload_now(key, "run report")
+
+    def _upload_now(self, key: str, what: str) -> StoredObject | None:
+        """Upload a file written at the end of the run; a failure is reported and the file kept for recovery."""
         try:
-            self.spool.upload(key)
+            return self.spool.upload(key)
         except StoreError as error:
-            log.error("run report stays in the spool %s: %s", self.spool_root, error)
+            log.error("%s stays in the spool %s: %s", what, self.spool_root, error)
             self.failed_uploads.append({"key": key, "error": str(error)})
+            return None
 
 
 SITE_COUNTERS = ("discovered", "fetched", "articles", "errors")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.digest_index import (
+    SQLITE_NAME,
     ArchivedPayload,
     DigestIndex,
     RedisDigestIndex,
@@ -26,6 +27,7 @@ from pipelines.storage import open_store
 from pipelines.warc import Exchange, payload_digest, warc_date
 from pipelines.warc_writer import CaptureRef, RotatingWarcWriter
 from tests.conftest import require
+from tests.test_revisits import crawl
 
 URL = "http://news.example/2026/11/21/story.html"
 
@@ -135,3 +137,13 @@ def test_a_payload_becomes_a_dedup_target_only_after_its_warc_is_uploaded(tmp_pa
     assert found is not None and found.ref == ref
     reopened.close()
     session.spool.close()
+
+
+def test_a_crawl_with_redis_url_keeps_the_index_in_redis(demo_site: str, redis_url: str, tmp_path: Path) -> None:
+    import redis
+
+    report = crawl(demo_site, tmp_path, "spool", {"REDIS_URL": redis_url})
+    shared = RedisDigestIndex(redis.Redis.from_url(redis_url), redis_namespace(str(tmp_path / "archive")))
+    assert shared.client.hlen(shared.payloads) >= report["counts"]["responses"] // 2
+    assert not list((tmp_path / "spool").rglob(SQLITE_NAME)), "no local index in distributed mode"
+    shared.close()

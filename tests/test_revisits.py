@@ -29,14 +29,14 @@ MIN_RECORDS = 10
 WARCIO = Path(sys.executable).with_name("warcio")
 
 
-def crawl(demo_site: str, root: Path, spool: str) -> dict[str, Any]:
+def crawl(demo_site: str, root: Path, spool: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     """One CLI crawl of the demo site into `root/archive`; its run report."""
     sites = root / "sites.yaml"
     sites.write_text(demo_sites_yaml(demo_site))
     result = run_cli("crawl", "--sites", str(sites), env={
         "ARCHIVE_URI": str(root / "archive"), "NEWSARCHIVE_SPOOL": str(root / spool),
         "NEWSARCHIVE_INCREMENTAL": "false", "NEWSARCHIVE_AUTOTHROTTLE_ENABLED": "false",
-        "NEWSARCHIVE_DOWNLOAD_DELAY": "0"})  # as `newsarchive demo` does
+        "NEWSARCHIVE_DOWNLOAD_DELAY": "0", **(env or {})})  # fast, as `newsarchive demo` is
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     reports = sorted((root / "archive" / "runs").glob("*.json"))
     return json.loads(reports[-1].read_text())
