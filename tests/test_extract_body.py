@@ -11,6 +11,7 @@ from bench.aeb_metric import score_page, summarize
 from pipelines.extraction import body as body_module
 from pipelines.extraction.body import dedupe, extract_body, is_link_list
 from pipelines.extraction.body_structured import next_data_paragraphs, prefer_structured
+from pipelines.extraction.body_summary import drop_summary_boxes
 from pipelines.extraction.boilerplate import is_boilerplate, is_dateline
 from pipelines.extraction.boilerplate_nodes import prune_boilerplate
 from pipelines.extraction.document import parse_html
@@ -299,3 +300,11 @@ def test_next_data_blocks_with_inline_html_become_paragraphs() -> None:
     document = parse_html(html)
     assert document is not None
     assert [p.text for p in next_data_paragraphs(document)] == PROSE
+
+
+def test_summary_box_goes_only_when_it_restates_the_story() -> None:
+    story = [Paragraph(text, "p") for text in PROSE]
+    restating = [Paragraph("Key points", "h2"), Paragraph("The council voted to extend the night bus network.", "li")]
+    own_list = [Paragraph("Key points", "h2"), Paragraph("Fares stay at two euros; N4 and N9 start in June.", "li")]
+    assert drop_summary_boxes(restating + story) == story
+    assert drop_summary_boxes(own_list + story) == own_list + story

@@ -62,7 +62,8 @@ _NOTICE = re.compile(
     r"follow (?:[\w'’]+ ){0,2}(?:full |live )?coverage|(?:can|may) be reached at|"
     r"\bmin(?:ute)?s? read\b|reading time|lesezeit|temps de lecture|tiempo de lectura|tempo de leitura|"
     r"tempo di lettura|leestijd|listen to (?:this|the) (?:article|story)|"
-    r"(?:delivered|straight|sent) (?:to|into) your inbox|^\W*loading\W*$)",
+    r"(?:delivered|straight|sent) (?:to|into) your inbox|^\W*loading\W*$|"
+    r"summary (?:was |is |has been )?(?:generated|created|written|produced) (?:by|with|using))",
     _FLAGS,
 )
 # Captions and legal lines announce themselves at the start; they can run long, so no limit short of prose.
