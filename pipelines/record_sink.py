@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import socket
 import tempfile
 from collections import Counter, defaultdict
@@ -101,6 +102,11 @@ class RecordSink:
         self.uploaded: list[StoredObject] = []
         self.failed_uploads: list[dict[str, str]] = []
         self.recovered: list[StoredObject] = []
+        # Partial files live beside the spool (recovery must not see them); the spool's lock makes them ours.
+        self._partial_prefix = f".{self.spool.root.name}.writing-"
+        for leftover in self.spool.root.parent.glob(self._partial_prefix + "*"):
+            log.warning("removing %s, a records file a killed run did not finish (it is redone)", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
         try:
             self.recovered = self.spool.recover()
         except StoreError as error:
@@ -112,7 +118,7 @@ class RecordSink:
 
     def write(self, key: str, records: Iterable[dict[str, Any]]) -> int:
         """Write the records to a file, move it into the spool when complete, upload it verified; → count."""
-        with tempfile.TemporaryDirectory(dir=self.spool.root.parent, prefix=".newsarchive-writing-") as tmp:
+        with tempfile.TemporaryDirectory(dir=self.spool.root.parent, prefix=self._partial_prefix) as tmp:
             records_file = RecordsFile(Path(tmp) / "records.jsonl.gz")
             try:
                 for record in records:

@@ -106,31 +106,32 @@ def gzip_members(stream: BinaryIO, counts: ScanCounts) -> Iterator[Member]:
     """Complete, CRC-checked gzip members of `stream`; bad ones are counted and skipped."""
     window = _Window(stream, counts)
     window.fill()
-    if not window.data.startswith(MEMBER_START[:2]):
+    if window.data.startswith(b"WARC/"):
         raise NotGzipWarcError("not a gzip-per-record WARC (recompress it with `warcio recompress IN OUT`)")
     position = 0
     while True:
         window.drop(position)
         if not window.data and not window.fill():
-            return
+            break
         try:
             member = _inflate_member(window, position)
-        except _CutOffError:
-            counts.corrupt += 1
-            counts.truncated = True
-            return
+        except _CutOffError:  # a cut-off tail, or a corrupt member that ran to the end: look for more
+            member, counts.truncated = None, True
         if member is None:  # bad data: resume at the next gzip header
             counts.corrupt += 1
             position = _next_member_start(window, position + 1)
             if position < 0:
-                return
+                break
             continue
         counts.members += 1
+        counts.truncated = False
         position = member.offset + member.length
         if len(member.data) <= MAX_RECORD_BYTES:
             yield member
         else:
             counts.corrupt += 1
+    if not counts.members:
+        raise NotGzipWarcError("no readable gzip member: not a gzip-per-record WARC")
 
 
 class _CutOffError(Exception):
@@ -138,7 +139,8 @@ class _CutOffError(Exception):
 
 
 def _inflate_member(window: _Window, start: int) -> Member | None:
-    """The member starting at file offset `start`, None if it is corrupt; _CutOffError if the file ends in it."""
+    """The member starting at file offset `start`; None if it is corrupt or implausibly large (a corrupt
+    length would otherwise pull the rest of a 1 GB file into memory); _CutOffError if the source ends in it."""
     inflater = zlib.decompressobj(wbits=31)
     output = io.BytesIO()
     cursor = start
@@ -158,6 +160,8 @@ def _inflate_member(window: _Window, start: int) -> Member | None:
             end = cursor + len(piece) - len(inflater.unused_data)
             return Member(start, end - start, output.getvalue())
         cursor += len(piece)
+        if cursor - start > MAX_RECORD_BYTES:
+            return None
 
 
 def _next_member_start(window: _Window, start: int) -> int:

@@ -3,6 +3,11 @@
 import gzip
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,6 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.records import validate_record
 from pipelines.storage import open_store, sha256_file
+from pipelines.warc_records import NotGzipWarcError, ScanCounts, gzip_members
 from tests.archive_checks import jsonl_gz, warc_records
 from tests.conftest import run_cli
 from tests.s3_server import create_bucket, moto_s3_server
@@ -155,3 +161,63 @@ def test_import_from_s3_into_s3(crawled: dict[str, Any], tmp_path: Path) -> None
     assert {r["url"] for r in records} == set(crawled["records"])
     assert {r["warc"]["key"] for r in records} == {uri}
     assert report["archive"] == f"s3://{archive_bucket}/news"
+
+
+def start_import(archive: Path, spool: Path, sources: list[str]) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(spool)}
+    return subprocess.Popen([sys.executable, "-m", "crawler", "import", *sources], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for_records_files(archive: Path, count: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while len(list(archive.rglob("*.jsonl.gz"))) < count:
+        assert process.poll() is None and time.monotonic() < deadline, "import ended before it could be stopped"
+        time.sleep(0.05)
+
+
+def test_a_stopped_import_resumes_per_file(crawled: dict[str, Any], tmp_path: Path) -> None:
+    """kill -9 and SIGTERM mid-file: finished files stay done, the cut one is redone, nothing half-written."""
+    data = crawled["warc"].read_bytes() * 6  # a few seconds per file, so the signals land inside one
+    sources = []
+    for serial in range(3):
+        path = tmp_path / f"CC-NEWS-20240501000000-0000{serial}.warc.gz"
+        path.write_bytes(data)
+        sources.append(str(path))
+    archive, spool = tmp_path / "archive", tmp_path / "spool"
+
+    killed = start_import(archive, spool, sources)
+    wait_for_records_files(archive, 1, killed)
+    killed.kill()
+    killed.wait()
+    stopped = start_import(archive, spool, sources)
+    wait_for_records_files(archive, 2, stopped)
+    stopped.send_signal(signal.SIGTERM)
+    assert stopped.wait(timeout=60) == 130
+    assert not list(spool.glob(".*.writing-*"))  # the killed run's partial file is gone
+    store = open_store(str(archive))
+    (report,) = [json.loads(store.get(o.key)) for o in store.list("runs/")]
+    assert report["exit_reason"] == "shutdown"
+    assert [s["status"] for s in report["sources"]] == ["skipped", "imported"]
+
+    result, report, records = import_into(str(archive), spool, *sources)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [s["status"] for s in report["sources"]] == ["skipped", "skipped", "imported"]
+    assert len(records) == 3 * 6 * len(crawled["records"])
+
+
+def test_member_splitting_resyncs_after_any_damage() -> None:
+    members = [gzip.compress(bytes([65 + n]) * 5000 + os.urandom(3000), mtime=0) for n in range(4)]
+    damaged_head = b"\x00\x00" + members[0][2:]
+    counts = ScanCounts()
+    found = list(gzip_members(io.BytesIO(damaged_head + b"".join(members[1:])), counts))
+    assert [m.data[:1] for m in found] == [b"B", b"C", b"D"] and counts.corrupt == 1
+    assert found[0].offset == len(members[0]) and found[0].length == len(members[1])
+
+    counts = ScanCounts()
+    found = list(gzip_members(io.BytesIO(b"".join(members)[:-10]), counts))
+    assert len(found) == 3 and counts.truncated and counts.corrupt == 1
+
+    for junk in (b"", b"<html>not a warc</html>", b"WARC/1.0\r\n"):
+        with pytest.raises(NotGzipWarcError):
+            list(gzip_members(io.BytesIO(junk), ScanCounts()))

@@ -1,6 +1,7 @@
 """`newsarchive reextract`: new records from the archive's own WARCs beside the old ones, never over them."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from pipelines.records import validate_record
 from pipelines.storage import open_store
 from tests.archive_checks import jsonl_gz
 from tests.conftest import run_cli
+from tests.s3_server import create_bucket, moto_s3_server
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +82,19 @@ def test_newest_records_key_orders_by_run_time() -> None:
     assert newest_records_key([crawl, newer, older]) == newer
     assert newest_records_key([crawl]) == crawl
     assert newest_records_key([]) is None
+
+
+def test_reextract_an_s3_archive(tmp_path: Path) -> None:
+    with moto_s3_server() as endpoint:
+        env = {"ARCHIVE_URI": f"s3://{create_bucket(endpoint)}/news", "NEWSARCHIVE_SPOOL": str(tmp_path / "spool")}
+        crawl = run_cli("demo", env=env)
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+        result = run_cli("reextract", env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        store = open_store(env["ARCHIVE_URI"])
+        keys = [o.key for o in store.list("records/")]
+        (crawl_key,) = [key for key in keys if ".re-" not in key]
+        newest = newest_records_key(keys)
+        old, new = jsonl_gz(store.get(crawl_key)), jsonl_gz(store.get(newest))
+    assert newest != crawl_key and len(keys) == 2
+    assert sorted(r["url"] for r in new) == sorted(r["url"] for r in old) and new

@@ -6,9 +6,10 @@ Both resume per WARC file: its records file has a write-once key, so a file whos
 import gzip
 import json
 import logging
+import signal
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -98,10 +99,36 @@ def warc_basename(source: str) -> str:
     return name
 
 
-def finish(sink: RecordSink, tally: RunTally, *, failed: int, interrupted: bool, **details: Any) -> None:
-    """Write the run report, tell the operator, and exit with the code scripts rely on."""
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (`docker stop`) ends the run like Ctrl-C: the current file is dropped, the report is written."""
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_each(sources: list[str], work: Callable[[str], dict[str, Any]], sink: RecordSink, tally: RunTally,
+             **details: Any) -> None:
+    """Do `work` per WARC (it reports errors, never raises), then write the run report and exit with the code
+    scripts rely on. Ctrl-C or SIGTERM stops at once: the current file is dropped (redone next time)."""
+    summaries, interrupted = [], False
+    try:
+        with stop_on_sigterm():
+            for source in sources:
+                summary = work(source)
+                note = summary.get("error") or summary.get("reason")
+                typer.echo(f"{summary['status']}: {source}" + (f" ({note})" if note else ""))
+                summaries.append(summary)
+    except KeyboardInterrupt:
+        interrupted = True
+    failed = sum(s["status"] == "failed" for s in summaries)
     reason = "shutdown" if interrupted else "failed" if failed else "finished"
-    report = sink.finish(reason, tally, **details)
+    report = sink.finish(reason, tally, sources=summaries, **details)
     counts = report["counts"]
     typer.echo(f"run {report['crawl_id']}: {counts['warc_records']} WARC records read, {counts['articles']} "
                f"articles, {counts['records']} records, {counts['errors']} corrupt or failed")
@@ -190,17 +217,9 @@ def import_warcs(
     if site is not None and site_slug(site) != site:
         raise fail(ExitCode.USAGE, f"--site {site!r}: use lowercase letters, digits and '-'")
     sink = open_sink(archive, "import")
-    tally, duplicates, summaries = RunTally(), DuplicateIndex(), []
-    interrupted = False
-    try:
-        for source in sources:
-            summary = import_one(source, window=window, site=site, sink=sink, tally=tally, duplicates=duplicates)
-            typer.echo(f"{summary['status']}: {source}" + (f" ({summary['error']})" if "error" in summary else ""))
-            summaries.append(summary)
-    except KeyboardInterrupt:
-        interrupted = True
-    failed = sum(s["status"] == "failed" for s in summaries)
-    finish(sink, tally, failed=failed, interrupted=interrupted, sources=summaries)
+    tally, duplicates = RunTally(), DuplicateIndex()
+    run_each(sources, lambda source: import_one(source, window=window, site=site, sink=sink, tally=tally,
+                                                duplicates=duplicates), sink, tally)
 
 
 def stored_records(sink: RecordSink, key: str) -> list[dict[str, Any]]:
@@ -279,15 +298,8 @@ def reextract(
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     window = parse_window(None, first, last)
     sink = open_sink(archive, "reextract")
-    tally, duplicates, summaries = RunTally(), DuplicateIndex(), []
+    tally, duplicates = RunTally(), DuplicateIndex()
     warc_keys = [o.key for o in sink.store.list("warc/") if o.key.endswith(".warc.gz") and o.key.count("/") == 4]
-    interrupted = False
-    try:
-        for warc_key in (key for key in warc_keys if window.takes_day(warc_day(key))):
-            summary = reextract_one(warc_key, site=site, force=force, sink=sink, tally=tally, duplicates=duplicates)
-            typer.echo(f"{summary['status']}: {warc_key}" + (f" ({summary['error']})" if "error" in summary else ""))
-            summaries.append(summary)
-    except KeyboardInterrupt:
-        interrupted = True
-    failed = sum(s["status"] == "failed" for s in summaries)
-    finish(sink, tally, failed=failed, interrupted=interrupted, sources=summaries, extractor_version=__version__)
+    run_each([key for key in warc_keys if window.takes_day(warc_day(key))],
+             lambda key: reextract_one(key, site=site, force=force, sink=sink, tally=tally, duplicates=duplicates),
+             sink, tally, extractor_version=__version__)
