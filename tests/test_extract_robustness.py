@@ -158,3 +158,16 @@ def test_wrong_declared_charset_still_gives_text() -> None:
     )
     result = extract_article(html.encode("utf-8"), URL, content_type="text/html; charset=utf-8")
     assert "négociations" in result["text"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["[" * 100_000 + "]" * 100_000, '{"props": ' * 5000 + "1" + "}" * 5000, "{not json", '{"a": "\\ud800"}'],
+)
+def test_hostile_hydration_data_keeps_the_markup_text(data: str) -> None:
+    """Next.js data nested past every limit or malformed must not cost the page its text."""
+    paragraph = "<p>" + "The markup still holds the article text, sentence after sentence. " * 4 + "</p>"
+    html = f'<html><body><article>{paragraph}</article><script id="__NEXT_DATA__">{data}</script></body></html>'
+    result = extract_article(html, URL)
+    assert_complete_record(result)
+    assert "sentence after sentence" in result["text"]

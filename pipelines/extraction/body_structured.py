@@ -26,7 +26,7 @@ _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|div)>|<br\s*/?>", re.IGNORECASE)
 _TOKENS = re.compile(r"\w+")
 # Bigger hydration blobs are whole-site caches, not one story; walking them costs more than it finds.
-NEXT_DATA_MAX_CHARS = 3_000_000
+NEXT_DATA_MAX_CHARS = 1_000_000
 JSON_MAX_DEPTH = 40
 # A paragraph of prose has at least this many words (menu labels, headlines and ids have fewer).
 PROSE_MIN_WORDS = 8
@@ -71,7 +71,7 @@ def next_data_paragraphs(document: Document) -> list[Paragraph]:
         return []
     try:
         data = json.loads(raw[0])
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, or nested past Python's recursion limit
         return []
     return max(_candidates(data), key=_prose_chars, default=[])
 
