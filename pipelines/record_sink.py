@@ -13,7 +13,7 @@ import os
 import shutil
 import socket
 import tempfile
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 from crawler import __version__
 from pipelines.records import rfc3339
 from pipelines.records_file import RecordsFile
-from pipelines.session import new_crawl_id, redact_uri
+from pipelines.session import SiteTally, new_crawl_id, per_site_report, redact_uri
 from pipelines.spool import Spool, default_spool_root
 from pipelines.storage import StoredObject, StoreError, open_store
 
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 
 REEXTRACT_MARK = ".re-"
-COVERAGE_FIELDS = ("published_at", "authors", "text")
 
 
 def reextract_key(records_key: str, crawl_id: str, version: str) -> str:
@@ -49,38 +48,30 @@ def newest_records_key(keys: Iterable[str]) -> str | None:
 
 
 class RunTally:
-    """Counts of a run, overall and per site, in the run report's shape (`counts`, `per_site`)."""
+    """Counts of a run in the crawl's terms, so the report's `counts` and `per_site` read like a crawl's.
+
+    Per-site counters are kept under the spider's stat names and turned into `per_site` by the crawl's own
+    `per_site_report`, with a `SiteTally` per site for what the records say (coverage, revisits).
+    """
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
-        self.sites: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.stats: Counter[str] = Counter()
+        self.sites: dict[str, SiteTally] = {}
 
     def add(self, site: str | None, name: str, amount: int = 1) -> None:
         self.counts[name] += amount
         if site is not None:
-            self.sites[site][name] += amount
+            self.stats[f"newsarchive/site/{site}/{name}"] += amount
 
     def record(self, record: dict[str, Any]) -> None:
-        """Count a written record and what its extraction found (for coverage)."""
-        site = record["site"]
-        self.add(site, "records")
-        self.add(site, "duplicates", bool(record["duplicate_of"]))
-        for name in COVERAGE_FIELDS:
-            self.sites[site][f"with_{name}"] += bool(record[name])
+        """Count a written record and what its extraction found."""
+        self.counts["records"] += 1
+        self.counts["duplicates"] += bool(record["duplicate_of"])
+        self.sites.setdefault(record["site"], SiteTally()).count(record)
 
     def per_site(self) -> dict[str, dict[str, Any]]:
-        """`{site: {discovered, fetched, articles, records, revisits, errors, blocked, coverage}}`; coverage 0–1."""
-        report = {}
-        for site, tally in sorted(self.sites.items()):
-            records = tally["records"]
-            report[site] = {
-                **{name: tally[name] for name in ("discovered", "fetched", "articles", "records", "revisits",
-                                                  "errors")},
-                "blocked": False,  # nothing is fetched, so nobody can block us
-                "coverage": {name: round(tally[f"with_{name}"] / records, 4) if records else None
-                             for name in COVERAGE_FIELDS},
-            }
-        return report
+        return per_site_report(dict(self.stats), [], self.sites)
 
     def run_counts(self) -> dict[str, int]:
         """The crawl report's `counts` keys, so `newsarchive status` reads every run alike."""
@@ -139,18 +130,19 @@ class RecordSink:
     def finish(self, exit_reason: str, tally: RunTally, **details: Any) -> dict[str, Any]:
         """Write the run report (`runs/<crawl_id>.json`, last) and give up the spool; → the report."""
         objects = sorted(self.uploaded, key=lambda o: o.key)
+        per_site = tally.per_site()
         report = {
             "crawl_id": self.crawl_id,
             "command": self.command,
             "software": f"newsarchive/{__version__}",
             "host": socket.gethostname(),
             "archive": redact_uri(self.archive_uri),
-            "sites": sorted(tally.sites),
+            "sites": sorted(per_site),
             "started_at": rfc3339(self.started_at),
             "finished_at": rfc3339(datetime.now(UTC)),
             "exit_reason": exit_reason,
             "counts": tally.run_counts(),
-            "per_site": tally.per_site(),
+            "per_site": per_site,
             "objects": [{"key": o.key, "size": o.size, "sha256": o.sha256} for o in objects],
             "recovered": [{"key": o.key, "size": o.size, "sha256": o.sha256} for o in self.recovered],
             "failed_uploads": self.failed_uploads,  # a failure of the report's own upload is only logged
