@@ -47,6 +47,14 @@ def newest_records_key(keys: Iterable[str]) -> str | None:
     return rebuilt[-1] if rebuilt else next(iter(keys), None)
 
 
+def current_records_keys(keys: Iterable[str]) -> list[str]:
+    """Of any listing of records files, the newest per WARC: what a reader wanting one record per capture reads."""
+    by_warc: dict[str, list[str]] = {}
+    for key in keys:
+        by_warc.setdefault(key.split(REEXTRACT_MARK)[0].removesuffix(".jsonl.gz"), []).append(key)
+    return sorted(newest for group in by_warc.values() if (newest := newest_records_key(group)) is not None)
+
+
 class RunTally:
     """Counts of a run in the crawl's terms, so the report's `counts` and `per_site` read like a crawl's.
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from crawler import __version__
-from pipelines.record_sink import newest_records_key, reextract_key
+from pipelines.record_sink import current_records_keys, newest_records_key, reextract_key
 from pipelines.records import validate_record
 from pipelines.storage import open_store
 from tests.archive_checks import jsonl_gz
@@ -82,6 +82,8 @@ def test_newest_records_key_orders_by_run_time() -> None:
     assert newest_records_key([crawl, newer, older]) == newer
     assert newest_records_key([crawl]) == crawl
     assert newest_records_key([]) is None
+    other = "records/dt=2024-05-01/NEWSARCHIVE-20240501000000-00001-h.jsonl.gz"
+    assert current_records_keys([crawl, older, other, newer]) == [newer, other]
 
 
 def test_reextract_an_s3_archive(tmp_path: Path) -> None:
