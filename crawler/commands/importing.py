@@ -45,7 +45,8 @@ log = logging.getLogger("newsarchive")
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First capture day (YYYY-MM-DD, UTC).")]
 ToOption = Annotated[str | None, typer.Option("--to", help="Last capture day (YYYY-MM-DD, UTC), inclusive.")]
-SiteOption = Annotated[str | None, typer.Option("--site", help="Site name for the records [default: from the host].")]
+SiteOption = Annotated[str | None, typer.Option(
+    "--site", help="Site name for the records (default: the page's host as a slug).")]
 
 
 @dataclass(frozen=True)
