@@ -9,7 +9,7 @@ import pytest
 
 from bench.aeb_metric import score_page, summarize
 from pipelines.extraction import body as body_module
-from pipelines.extraction.body import dedupe, drop_standfirst, extract_body, is_link_list
+from pipelines.extraction.body import dedupe, extract_body, is_link_list
 from pipelines.extraction.body_structured import next_data_paragraphs, prefer_structured
 from pipelines.extraction.body_summary import drop_summary_boxes
 from pipelines.extraction.boilerplate import is_boilerplate, is_dateline
@@ -308,12 +308,3 @@ def test_summary_box_goes_only_when_it_restates_the_story() -> None:
     own_list = [Paragraph("Key points", "h2"), Paragraph("Fares stay at two euros; N4 and N9 start in June.", "li")]
     assert drop_summary_boxes(restating + story) == story
     assert drop_summary_boxes(own_list + story) == own_list + story
-
-
-def test_headline_styled_standfirst_repeating_the_description_is_dropped_but_a_lede_is_kept() -> None:
-    standfirst = Paragraph("Night buses will run to the northern suburbs from June.", "h2")
-    story = [Paragraph(text, "p") for text in PROSE]
-    description = "Night buses will run to the northern suburbs from June. "
-    assert drop_standfirst([standfirst, *story], description) == story
-    lede = Paragraph(standfirst.text, "p")
-    assert drop_standfirst([lede, *story], description) == [lede, *story]

@@ -48,20 +48,9 @@ def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> 
     if is_link_list(candidates):
         candidates = trafilatura_paragraphs(document, url)
     titles = headline_texts(document, metadata)
-    kept = drop_standfirst(clean(candidates, titles), metadata.get("description"))
+    kept = clean(candidates, titles)
     structured = clean(structured_paragraphs(document, metadata), titles)
     return structured if prefer_structured(kept, structured) else kept
-
-
-def drop_standfirst(paragraphs: list[Paragraph], description: object) -> list[Paragraph]:
-    """Without an opening headline-styled summary that repeats the meta description: a standfirst set
-    above the text, not its lede (a lede that repeats the description is a <p> and stays)."""
-    if len(paragraphs) < 2 or not isinstance(description, str) or not description.strip():
-        return paragraphs
-    first = paragraphs[0]
-    summary = " ".join(description.split()).casefold()
-    repeats = len(first.text) >= MIN_HEADLINE_CHARS and summary.startswith(first.text.casefold())
-    return paragraphs[1:] if first.is_heading and repeats and not paragraphs[1].is_heading else paragraphs
 
 
 def clean(paragraphs: list[Paragraph], titles: list[str]) -> list[Paragraph]:
