@@ -308,3 +308,14 @@ def test_summary_box_goes_only_when_it_restates_the_story() -> None:
     own_list = [Paragraph("Key points", "h2"), Paragraph("Fares stay at two euros; N4 and N9 start in June.", "li")]
     assert drop_summary_boxes(restating + story) == story
     assert drop_summary_boxes(own_list + story) == own_list + story
+
+
+def test_teaser_links_under_a_cross_link_label_go_and_the_story_resumes() -> None:
+    article = (
+        paragraphs_html(PROSE[:2])
+        + "<p><strong>DON'T MISS</strong></p>"
+        + '<p><a href="/a">Trams to run all night at weekends</a> [<strong>INSIGHT]</strong></p>'
+        + '<p><a href="/b">Mayor answers critics of the bus plan</a> [VIDEO]</p>'
+        + paragraphs_html(PROSE[2:])
+    )
+    assert body(page(article)) == "\n\n".join(PROSE)

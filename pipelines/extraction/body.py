@@ -16,7 +16,7 @@ from pipelines.extraction.body_readability import readability_article
 from pipelines.extraction.body_structured import prefer_structured, structured_paragraphs
 from pipelines.extraction.body_summary import drop_summary_boxes
 from pipelines.extraction.body_trafilatura import trafilatura_paragraphs
-from pipelines.extraction.boilerplate import is_boilerplate
+from pipelines.extraction.boilerplate import drop_crosslink_runs, is_boilerplate
 from pipelines.extraction.document import Document
 from pipelines.extraction.paragraphs import Paragraph, html_paragraphs
 from pipelines.textnorm import normalize_text, word_count
@@ -55,7 +55,8 @@ def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> 
 
 def clean(paragraphs: list[Paragraph], titles: list[str]) -> list[Paragraph]:
     """Boilerplate lines, the repeated headline and summary boxes out, repeats removed."""
-    return dedupe(drop_summary_boxes([p for p in paragraphs if not is_boilerplate(p) and not is_headline(p, titles)]))
+    shown = drop_crosslink_runs(paragraphs)
+    return dedupe(drop_summary_boxes([p for p in shown if not is_boilerplate(p) and not is_headline(p, titles)]))
 
 
 def is_link_list(paragraphs: list[Paragraph]) -> bool:

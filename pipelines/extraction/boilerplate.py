@@ -11,16 +11,21 @@ from pipelines.extraction.paragraphs import Paragraph
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 
-# Lines that start with one of these are prompts, credits or cross-links, not article text.
-_PROMPT = re.compile(
-    r"^\W*(?:"
-    # cross-links
+# Cross-link labels in the languages news crawls meet most ("Read also", "Lire aussi", "Don't miss").
+_CROSSLINK = (
     r"read (?:also|more|next|the full)|see also|related(?: (?:articles?|stories|coverage|content|posts?))?\b|"
     r"more from|more on this|recommended|you may (?:also )?like|most (?:read|popular)|don'?t miss|"
     r"lire aussi|à lire aussi|voir aussi|lesen sie auch|mehr zum thema|auch interessant|"
     r"lee también|leer más|ver también|leia também|veja também|leggi anche|potrebbe interessarti|lees ook|"
     r"czytaj (?:też|także|również)|zobacz (?:też|także)|läs (?:också|mer)|læs (?:også|mere)|les også|lue myös|"
-    r"читайте также|смотрите также|ayrıca (?:bakınız|okuyun)|"
+    r"читайте также|смотрите также|ayrıca (?:bakınız|okuyun)"
+)
+# A line that is nothing but such a label heads a list of teaser links.
+_CROSSLINK_LABEL = re.compile(rf"^\W*(?:{_CROSSLINK})\W*$", re.IGNORECASE | re.UNICODE)
+# Lines that start with one of these are prompts, credits or cross-links, not article text.
+_PROMPT = re.compile(
+    r"^\W*(?:"
+    rf"{_CROSSLINK}|"
     # share, comment, newsletter and account prompts
     r"share (?:this|on|via)|sharing is caring|"
     r"leave a (?:comment|reply)|post (?:a|your) comments?|comments?\s*(?:\(\d+\))?$|add a comment|"
@@ -102,6 +107,8 @@ DATELINE_MAX_CHARS = 60
 DATELINE_MAX_WORDS = 6
 LINK_HEADLINE_DENSITY = 0.9
 LINK_HEADLINE_MIN_WORDS = 5
+# Under a cross-link label, a line that is mostly link is a teaser, whatever tags trail it.
+CROSSLINK_MIN_LINK_DENSITY = 0.5
 
 
 def is_dateline(text: str) -> bool:
@@ -127,6 +134,22 @@ def is_link_headline(paragraph: Paragraph) -> bool:
         and len(text.split()) >= LINK_HEADLINE_MIN_WORDS
         and not text.rstrip().endswith((".", "!", "?", ":", ";", ","))
     )
+
+
+def drop_crosslink_runs(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Without the teaser links listed under a bare cross-link label ("DON'T MISS" then three linked
+    headlines tagged "[VIDEO]"): mostly-link lines up to the next line of prose."""
+    kept: list[Paragraph] = []
+    in_run = False
+    for paragraph in paragraphs:
+        if _CROSSLINK_LABEL.match(paragraph.text):
+            in_run = True
+        elif in_run and paragraph.link_density >= CROSSLINK_MIN_LINK_DENSITY:
+            continue
+        else:
+            in_run = False
+        kept.append(paragraph)
+    return kept
 
 
 def is_boilerplate(paragraph: Paragraph) -> bool:
