@@ -97,6 +97,7 @@ def test_subheadings_and_lede_are_kept() -> None:
         "Listen to this article · 5 min",
         "Waves breaking over the old sea wall in January. Photograph: Tom Reyes/Coastline Courier",
         "Plague can be easily vaccinated (Image: GETTY)",
+        "Jewels after Jewels, installation views, photos © Studio North, 2018",
         "Czytaj także: Nowe ścieżki rowerowe w centrum",
         "Get Motor Cycle Monthly delivered through your letterbox every month. 12 issues for £11.99.",
         "If you enjoyed this article, we have a proposition for you: join our members' club. Members get all "
@@ -120,6 +121,7 @@ def test_boilerplate_lines(line: str) -> None:
         "This article was originally published on The Harbour Ledger.",
         "Italian villages sell empty houses for as little as one euro to bring families back.",
         "Get it on Amazon for $39.99",
+        "The photographer, who asked not to be named, kept the rights to the pictures: © is hers.",
     ],
 )
 def test_article_lines_are_not_boilerplate(line: str) -> None:

@@ -89,10 +89,11 @@ _PITCH = re.compile(
     r"get (?:[\w'’-]+ ){1,5}delivered (?:to|through|into) your (?:inbox|door|letterbox|mailbox))",
     _FLAGS,
 )
-# A caption ends with its credit ("Waves over the wall. Photograph: Jane Doe/Agency", "… (Image: GETTY)").
+# A caption ends with its credit ("Waves over the wall. Photograph: Jane Doe/Agency", "… (Image: GETTY)",
+# "installation views, photos © Studio, 2018"); a sentence ending in a full stop is not one.
 _TRAILING_CREDIT = re.compile(
     r"(?:\b(?:photograph|photo|image|picture|illustration|video|credit|foto|bild)s?\s*:\s*[^.!?:]{2,80}"
-    r"|\((?:photos?|images?|pictures?|credit|fotos?|bild)\s*:\s*[^)]{2,60}\))\W*$",
+    r"|\((?:photos?|images?|pictures?|credit|fotos?|bild)\s*:\s*[^)]{2,60}\)|©\s*[^.!?©]{2,60})[^\w.!?]*$",
     _FLAGS,
 )
 # Unrendered CMS shortcodes ("[button link=...]Send us[/button]") are template residue.
