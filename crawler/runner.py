@@ -8,8 +8,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.exit_codes import ExitCode
+from crawler.politeness import blocked_sites
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider, site_domains
+from crawler.window import Window
 from pipelines.session import SESSION_ATTRIBUTE
 from pipelines.storage import open_store
 
@@ -21,6 +23,7 @@ class CrawlResult:
     exit_code: ExitCode
     report: dict[str, Any] | None
     stats: dict[str, Any]
+    blocked: list[str]
 
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
@@ -44,13 +47,16 @@ def exit_code_for(report: dict[str, Any] | None, stats: dict[str, Any]) -> ExitC
         return ExitCode.UPLOAD_PENDING
     if report["exit_reason"] == "shutdown":
         return ExitCode.INTERRUPTED
+    if blocked_sites(stats):
+        return ExitCode.BLOCKED
     if not stats.get("downloader/response_count"):
         return ExitCode.FAILURE
     return ExitCode.OK
 
 
-def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None) -> CrawlResult:
-    """Crawl the sites into ARCHIVE_URI; blocks until the run report is written."""
+def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None, window: Window | None = None) -> CrawlResult:
+    """Crawl the sites into ARCHIVE_URI (only what was published in `window`, if given); blocks until the
+    run report is written."""
     settings = project_settings(overrides)
     open_store(settings.get("ARCHIVE_URI"))  # a bad ARCHIVE_URI fails here (StoreConfigError), before any request
     slots = politeness_slots(sites)
@@ -58,9 +64,10 @@ def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None) -> Cra
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, sites=sites)
+    process.crawl(crawler, sites=sites, window=window)
     process.start()
     session = getattr(crawler, SESSION_ATTRIBUTE, None)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     report = session.report if session else None
-    return CrawlResult(exit_code=exit_code_for(report, stats), report=report, stats=stats)
+    return CrawlResult(exit_code=exit_code_for(report, stats), report=report, stats=stats,
+                       blocked=blocked_sites(stats))

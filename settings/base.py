@@ -45,9 +45,21 @@ PROGRESS = "auto"
 PROGRESS_INTERVAL = 10.0
 # Crawl id of the run (default: generated, e.g. 20261121T050600Z-1a2b3c4d).
 CRAWL_ID = ""
+# Incremental crawls: article URLs already archived (the seen-store) are not fetched again (--refetch: off).
+INCREMENTAL = True
+# Local working copy of the archive's state/ (seen-store); default: beside the spool.
+STATE_DIR = ""
+# Spider traps: at most this many link-found non-article URLs of one shape (digits folded) per site; 0 = no cap.
+MAX_URLS_PER_SHAPE = 30
+# robots.txt Crawl-delay and Retry-After are honoured up to these caps (seconds); BAN_THRESHOLD
+# 403/429/captcha responses in a row block a site for the rest of the run (exit code 5; 0 = never).
+CRAWL_DELAY_MAX = 60.0
+RETRY_AFTER_MAX = 300.0
+BAN_THRESHOLD = 10
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.netguard.PrivateNetworkGuardMiddleware": 50,
+    "crawler.politeness.PolitenessMiddleware": 60,
     "crawler.warc_capture.CaptureTimeMiddleware": 1000,
 }
 EXTENSIONS = {

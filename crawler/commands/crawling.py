@@ -24,7 +24,7 @@ def crawl_overrides(archive: str | None, verbose: bool) -> dict[str, Any]:
     return overrides
 
 
-def summarize(report: dict[str, Any] | None, exit_code: ExitCode) -> None:
+def summarize(report: dict[str, Any] | None, exit_code: ExitCode, blocked: list[str]) -> None:
     """Tell the operator where the output is and what happened."""
     if report is None:
         typer.echo("no run report: the crawl did not start (see the log above)", err=True)
@@ -40,19 +40,23 @@ def summarize(report: dict[str, Any] | None, exit_code: ExitCode) -> None:
         for key in found[:5]:
             typer.echo(f"  {archive}/{key}")
     typer.echo(f"run report: {archive}/runs/{report['crawl_id']}.json")
+    if exit_code == ExitCode.BLOCKED:
+        typer.echo("blocked by: " + ", ".join(blocked) + " (403/429/captcha responses in a "
+                   "row); their remaining pages were not fetched", err=True)
     if exit_code == ExitCode.UPLOAD_PENDING:
         typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files are kept in the spool and the "
                    "next run uploads them", err=True)
 
 
-def run_and_exit(sites: list[Any], overrides: dict[str, Any]) -> None:
+def run_and_exit(sites: list[Any], overrides: dict[str, Any], window: Any = None) -> None:
+    """Crawl (only `window`, a crawler.window.Window, if given), print the summary, exit with the run's code."""
     from crawler.runner import run_crawl  # Scrapy import is slow; keep --help fast
 
     try:
-        result = run_crawl(sites, overrides)
+        result = run_crawl(sites, overrides, window=window)
     except StoreConfigError as error:
         raise fail(ExitCode.USAGE, str(error)) from error
-    summarize(result.report, result.exit_code)
+    summarize(result.report, result.exit_code, result.blocked)
     raise typer.Exit(int(result.exit_code))
 
 
@@ -71,19 +75,32 @@ def demo(
         run_and_exit(sites, overrides)
 
 
+SitesFileOption = Annotated[Path | None, typer.Option(
+    "--sites", envvar="NEWSARCHIVE_SITES", show_envvar=True, help="The sites file (YAML). [default: ./sites.yaml]")]
+
+
+def chosen_sites(sites_file: Path | None, names: list[str]) -> list[Any]:
+    """The sites to crawl, or exit 2 with a message naming the file, site and key."""
+    try:
+        return select_sites(load_sites(sites_file or default_sites_path()), names)
+    except SitesConfigError as error:
+        raise fail(ExitCode.USAGE, str(error)) from error
+
+
 @app.command()
 def crawl(
-    sites_file: Annotated[Path | None, typer.Option(
-        "--sites", envvar="NEWSARCHIVE_SITES", show_envvar=True,
-        help="The sites file (YAML). [default: ./sites.yaml]")] = None,
+    sites_file: SitesFileOption = None,
     site: Annotated[list[str] | None, typer.Option(
         "--site", help="Crawl only this site (by name); repeat for several.")] = None,
+    refetch: Annotated[bool, typer.Option(
+        "--refetch", help="Fetch articles again even if an earlier run archived them (still remembered).")] = False,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Crawl the sites of a sites file: every response to WARC, every article to a record."""
-    try:
-        sites = select_sites(load_sites(sites_file or default_sites_path()), site or [])
-    except SitesConfigError as error:
-        raise fail(ExitCode.USAGE, str(error)) from error
-    run_and_exit(sites, crawl_overrides(archive, verbose))
+    """Crawl the sites of a sites file: every response to WARC, every article to a record.
+
+    Incremental: articles archived by earlier runs are not fetched again (state kept in the archive's state/).
+
+    Homepages, sections, feeds and sitemaps are re-checked every run."""
+    sites = chosen_sites(sites_file, site or [])
+    run_and_exit(sites, crawl_overrides(archive, verbose) | ({"INCREMENTAL": False} if refetch else {}))

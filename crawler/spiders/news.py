@@ -2,24 +2,35 @@
 
 Every response is archived by the WARC capture extension whatever happens here; this spider only
 decides what to follow and which pages are articles (and says why).
+
+Incremental by default: an article URL whose record was written by an earlier run (the seen-store) is
+not requested again, while seeds, feeds and sitemaps are re-checked (feeds with conditional GET, index
+children only when their lastmod changed). With a backfill `window`, only URLs dated in the window at
+discovery are requested, newest first.
 """
 
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.classify import classify_page
 from crawler.feeds import FeedError, parse_feed
 from crawler.hosts import host_in_domains
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.politeness import site_stat
+from crawler.seen_store import SeenStore, Validators, open_seen_store
+from crawler.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.sites import Site
+from crawler.traps import ShapeBudget, strip_session_ids
+from crawler.window import Window, discovered_date, url_dates
 from pipelines.extraction.document import parse_html
 
 log = logging.getLogger(__name__)
@@ -36,6 +47,11 @@ def discovery(via: str, source: str | None, hints: dict[str, Any] | None = None)
 def robots_url(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/robots.txt"
+
+
+def header_text(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def article_item(response: Response, site: Site, signals: list[str]) -> dict[str, Any]:
@@ -61,9 +77,13 @@ class NewsSpider(Spider):
 
     name = "news"
 
-    def __init__(self, sites: Iterable[Site] = (), **kwargs: Any) -> None:
+    def __init__(self, sites: Iterable[Site] = (), window: Window | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sites = {site.name: site for site in sites}
+        self.window = window
+        self.seen: SeenStore | None = None
+        self.pending_validators: dict[str, Validators] = {}
+        self.shapes = ShapeBudget(0)
         self.site_names = list(self.sites)
         self.allowed_domains = sorted({domain for site in self.sites.values() for domain in site_domains(site)})
         self.private_network_hosts = frozenset(domain for site in self.sites.values()
@@ -79,15 +99,48 @@ class NewsSpider(Spider):
     # -- requests --------------------------------------------------------------------------------
 
     def request(self, url: str, site: Site, found: dict[str, Any], *, callback: Any = None,
-                priority: int = 0, dont_filter: bool = False) -> Request | None:
-        """A request carrying its site and discovery, or None when the site's page budget is spent."""
+                priority: int = 0) -> Request | None:
+        """A request carrying its site and discovery, or None when it is not to be fetched (the reason counted)."""
+        url = strip_session_ids(url)
+        skip = self.skip_reason(url, site, found, page=callback is None)
+        if skip:
+            self.crawler.stats.inc_value(f"newsarchive/skipped/{skip}")
+            return None
+        if self.window is not None and callback is None and found["via"] != "seed":
+            day = discovered_date(url, found["hints"])
+            priority = self.window.priority(day) if day else priority
+        self.scheduled[site.name] += 1
+        self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
+        return Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
+                       meta={"newsarchive": {"site": site.name, "discovery": found}})
+
+    def skip_reason(self, url: str, site: Site, found: dict[str, Any], *, page: bool) -> str | None:
+        """Why a URL is not requested: site blocked, already archived, outside the window, trap, budget."""
+        stats = self.crawler.stats
+        if stats.get_value(site_stat(site.name, "blocked")):
+            return "blocked"
+        if page and found["via"] != "seed":
+            if self.incremental and self.seen is not None and self.seen.seen(url):
+                return "seen"
+            if self.window is not None and not self.in_window(url, found):
+                return "outside_window"
+            if (found["via"] == "link" and not any(p.search(url) for p in site.article_patterns)
+                    and not self.shapes.allow(site.name, url)):
+                return "trap"
         limit = self.settings.getint("MAX_PAGES_PER_SITE")
         if limit and self.scheduled[site.name] >= limit:
-            self.crawler.stats.inc_value("newsarchive/budget_exhausted")
-            return None
-        self.scheduled[site.name] += 1
-        return Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
-                       dont_filter=dont_filter, meta={"newsarchive": {"site": site.name, "discovery": found}})
+            stats.inc_value("newsarchive/budget_exhausted")
+            return "budget"
+        return None
+
+    def in_window(self, url: str, found: dict[str, Any]) -> bool:
+        assert self.window is not None
+        day = discovered_date(url, found["hints"])
+        return day is not None and day in self.window
+
+    @property
+    def incremental(self) -> bool:
+        return self.settings.getbool("INCREMENTAL")
 
     async def start(self) -> AsyncIterator[Request]:
         for site in self.sites.values():
@@ -98,16 +151,33 @@ class NewsSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "NewsSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.seen = open_seen_store(crawler)
+        spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
         return spider
 
     def seed_requests(self, site: Site) -> Iterator[Request | None]:
-        for url in (site.homepage, *site.sections):
+        """Homepage, sections, feeds, sitemaps; a backfill skips sections (today's news, undated links)."""
+        for url in (site.homepage, *(site.sections if self.window is None else ())):
             yield self.request(url, site, discovery("seed", None), priority=10)
         for url in site.feeds:
-            yield self.request(url, site, discovery("seed", None), callback=self.parse_feed, priority=15)
+            yield self.feed_request(url, site, discovery("seed", None))
         for url in site.sitemaps:
             yield self.request(url, site, discovery("seed", None), callback=self.parse_sitemap, priority=15)
+
+    def feed_request(self, url: str, site: Site, found: dict[str, Any]) -> Request | None:
+        """Conditional GET with the validators of the last clean run (not in a backfill: it needs every entry)."""
+        request = self.request(url, site, found, callback=self.parse_feed, priority=15)
+        if request is None or self.seen is None or self.window is not None:
+            return request
+        known = self.seen.validators(url)
+        if known.etag:
+            request.headers[b"If-None-Match"] = known.etag
+        if known.last_modified:
+            request.headers[b"If-Modified-Since"] = known.last_modified
+        request.meta["handle_httpstatus_list"] = [304]
+        return request
 
     def site_of(self, response: Response) -> Site:
         return self.sites[response.meta["newsarchive"]["site"]]
@@ -127,13 +197,12 @@ class NewsSpider(Spider):
                                             deny_patterns=site.deny_patterns)
         if is_article:
             self.crawler.stats.inc_value("newsarchive/articles")
+            self.crawler.stats.inc_value(site_stat(site.name, "articles"))
             yield article_item(response, site, signals)
         for link in response.xpath("//link[@rel='alternate'][@href]"):
             if (link.attrib.get("type") or "").strip().lower() not in FEED_TYPES:
                 continue
-            href = link.attrib["href"]
-            yield self.request(urljoin(response.url, href), site, discovery("link", response.url),
-                               callback=self.parse_feed, priority=15)
+            yield self.feed_request(urljoin(response.url, link.attrib["href"]), site, discovery("link", response.url))
         domains = site_domains(site)
         for link in self.link_extractors[site.name].extract_links(response):
             if host_in_domains(urlsplit(link.url).hostname, domains):
@@ -158,36 +227,89 @@ class NewsSpider(Spider):
         try:
             sitemap = parse_sitemap(response.body)
         except SitemapError as error:
-            self.crawler.stats.inc_value("newsarchive/errors")
-            log.warning("sitemap %s (site %s) skipped: %s", response.url, site.name, error)
+            self.count_error(site, f"sitemap {response.url} skipped: {error}")
             return
+        if response.meta.get("index_lastmod"):
+            self.pending_validators[response.url] = Validators(lastmod=response.meta["index_lastmod"])
         depth = response.meta.get("sitemap_depth", 0)
         for entry in sitemap.sitemaps if depth < MAX_SITEMAP_DEPTH else []:
+            if not self.wanted_sitemap(entry):
+                continue
             request = self.request(entry.loc, site, discovery("sitemap", response.url), callback=self.parse_sitemap,
                                    priority=15)
             if request is not None:
-                request.meta["sitemap_depth"] = depth + 1
+                request.meta.update(sitemap_depth=depth + 1, index_lastmod=entry.lastmod)
                 yield request
-        for entry in sitemap.urls:
+        entries = sitemap.urls
+        if self.window is not None:  # yield newest first too: requests may leave before the rest are scheduled
+            entries = sorted(entries, key=lambda e: discovered_date(e.loc, e.hints()) or date.min, reverse=True)
+        for entry in entries:
             yield self.request(entry.loc, site, discovery("sitemap", response.url, entry.hints()), priority=5)
+
+    def wanted_sitemap(self, entry: SitemapEntry) -> bool:
+        """Prune index children: unchanged lastmod since the last clean run, or (backfill) outside the window."""
+        stats = self.crawler.stats
+        if self.window is None:
+            known = self.seen.validators(entry.loc).lastmod if self.seen is not None else None
+            if self.incremental and entry.lastmod and known == entry.lastmod:
+                stats.inc_value("newsarchive/skipped/sitemap_unchanged")
+                return False
+            return True
+        span = url_dates(entry.loc)
+        modified = discovered_date(entry.loc, {"lastmod": entry.lastmod})
+        if (span and not self.window.overlaps(*span)) or (modified and modified < self.window.start):
+            stats.inc_value("newsarchive/skipped/sitemap_outside_window")
+            return False
+        return True
 
     def parse_feed(self, response: Response) -> Iterator[Request | None]:
         site = self.site_of(response)
+        if response.status == 304:
+            self.crawler.stats.inc_value("newsarchive/feeds_not_modified")
+            return
         try:
             entries = parse_feed(response.body, response.url)
         except FeedError as error:
-            self.crawler.stats.inc_value("newsarchive/errors")
-            log.warning("feed %s (site %s) skipped: %s", response.url, site.name, error)
+            self.count_error(site, f"feed {response.url} skipped: {error}")
             return
+        validators = Validators(etag=header_text(response, b"ETag"),
+                                last_modified=header_text(response, b"Last-Modified"))
+        if validators != Validators():
+            self.pending_validators[response.url] = validators
         for entry in entries:
             yield self.request(urljoin(response.url, entry.url), site, discovery("feed", response.url, entry.hints()),
                                priority=5)
+
+    def count_error(self, site: Site, message: str) -> None:
+        self.crawler.stats.inc_value("newsarchive/errors")
+        self.crawler.stats.inc_value(site_stat(site.name, "errors"))
+        log.warning("%s (site %s)", message, site.name)
 
     def failed(self, failure: Any) -> None:
         """Errors are archived (the capture saw the response) and counted; the crawl goes on."""
         request = getattr(failure, "request", None)
         self.crawler.stats.inc_value("newsarchive/fetch_failures")
+        site = (request.meta.get("newsarchive") or {}).get("site") if request is not None else None
+        # HTTP errors count; other ignored requests (robots.txt, blocked site, private address) do not.
+        if site and (failure.check(HttpError) or not failure.check(IgnoreRequest)):
+            self.crawler.stats.inc_value(site_stat(site, "errors"))
         log.info("not fetched or not used: %s (%s)", request.url if request else "?", failure.getErrorMessage())
+
+    def item_scraped(self, item: dict[str, Any]) -> None:
+        """The article's record is written: remember its URLs so later runs do not fetch it again."""
+        record = item.get("record") or {}
+        if self.seen is None or not record:
+            return
+        for url in {record.get("url"), record.get("requested_url"), record.get("canonical_url")} - {None}:
+            self.seen.add(url, record.get("site") or "")
+
+    def closed(self, reason: str) -> None:
+        """Keep feed validators and sitemap lastmods only after a complete run: else entries would be missed."""
+        complete = reason == "finished" and not self.crawler.stats.get_value("newsarchive/budget_exhausted")
+        if self.seen is None or self.window is not None or not complete:
+            return
+        for url, validators in self.pending_validators.items():
+            self.seen.save_validators(url, validators)
 
 
 def site_domains(site: Site) -> tuple[str, ...]:

@@ -1,0 +1,191 @@
+"""Politeness Scrapy leaves out: robots.txt Crawl-delay, Retry-After, per-site ban detection.
+
+One downloader middleware that also listens to signals, because the downloader slot (one per host) is
+where delays live and `response_downloaded` is the last moment before the slot picks its next request:
+- a per-slot *floor* (the site's `delay`, raised by robots.txt `Crawl-delay`) that AutoThrottle and
+  the delay jitter can never undercut;
+- `Retry-After` on 429/503 holds the whole slot back (RetryMiddleware then retries the request);
+- a streak of 403/429/challenge pages from one site blocks it: its remaining requests are dropped,
+  the stats say `newsarchive/site/<site>/blocked` = 1, and the run exits with ExitCode.BLOCKED.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, deque
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from time import monotonic
+from typing import Any, Self
+
+from scrapy import Request, signals
+from scrapy.core.downloader import Slot
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+log = logging.getLogger(__name__)
+
+BAN_STATUSES = frozenset({403, 429})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+# Markup of captcha / bot-check interstitials (Cloudflare, reCAPTCHA, hCaptcha, PerimeterX, DataDome, Distil).
+CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"hcaptcha.com/", b"cf-challenge", b"/cdn-cgi/challenge-platform",
+                     b"cf_chl_", b"px-captcha", b"captcha-delivery.com", b"distil_r_captcha",
+                     b"<title>just a moment...</title>", b"<title>attention required! | cloudflare</title>")
+
+
+def site_stat(site: str, name: str) -> str:
+    """Per-site stats key read by the run report: discovered, fetched, articles, errors, blocked."""
+    return f"newsarchive/site/{site}/{name}"
+
+
+def blocked_sites(stats: dict[str, Any]) -> list[str]:
+    """Sites the run stopped crawling because they were blocking it."""
+    return sorted(key.split("/")[2] for key, value in stats.items()
+                  if key.startswith("newsarchive/site/") and key.endswith("/blocked") and value)
+
+
+def is_challenge(response: Response) -> bool:
+    """A captcha or bot-check page, whatever its status."""
+    if b"html" not in (response.headers.get(b"Content-Type") or b""):
+        return False
+    head = response.body[:65536].lower()
+    return any(marker in head for marker in CHALLENGE_MARKERS)
+
+
+def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
+    """Seconds a `Retry-After` header asks for (delta-seconds or HTTP-date); None when absent or bad."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def apply_floor(slot: Slot, floor: float) -> None:
+    """Raise the slot's delay to `floor`, and narrow its jitter so no randomized delay goes below it."""
+    if slot.delay < floor:
+        slot.delay = floor
+    if floor and slot.delay * (1 - slot.jitter) < floor:
+        slot.jitter = 1 - floor / slot.delay
+
+
+class BanDetector:
+    """Blocks a site after `threshold` ban-like responses in a row (any good response resets the streak)."""
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.streaks: Counter[str] = Counter()
+        self.blocked: set[str] = set()
+
+    def observe(self, site: str, ban_like: bool) -> bool:
+        """Record one response; True when this one blocks the site."""
+        if not ban_like:
+            self.streaks[site] = 0
+            return False
+        self.streaks[site] += 1
+        if site in self.blocked or not self.threshold or self.streaks[site] < self.threshold:
+            return False
+        self.blocked.add(site)
+        return True
+
+
+class PolitenessMiddleware:
+    """See module docstring. Settings: CRAWL_DELAY_MAX, RETRY_AFTER_MAX, BAN_THRESHOLD, DOWNLOAD_SLOTS."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.floors: dict[str, float] = {key: float(slot.get("delay") or 0)
+                                         for key, slot in settings.getdict("DOWNLOAD_SLOTS").items()}
+        self.crawl_delay_max = settings.getfloat("CRAWL_DELAY_MAX")
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX")
+        self.bans = BanDetector(settings.getint("BAN_THRESHOLD"))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(middleware.request_reached_downloader, signal=signals.request_reached_downloader)
+        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
+        return middleware
+
+    def process_request(self, request: Request) -> None:
+        site = site_of(request)
+        if site in self.bans.blocked:
+            self.crawler.stats.inc_value(site_stat(site, "dropped_blocked"))
+            raise IgnoreRequest(f"site {site} is blocking the crawler")
+
+    def _slot(self, request: Request) -> tuple[str, Slot | None]:
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        return key, downloader.slots.get(key)
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """robots.txt `Crawl-delay` for our user agent becomes the host's floor (capped, never lowered)."""
+        delay = robotparser.crawl_delay(self.crawler.settings.get("USER_AGENT"))
+        if not delay:
+            return
+        key, slot = self._slot(request)
+        if delay > self.crawl_delay_max:
+            log.warning("%s asks for Crawl-delay %s s; using CRAWL_DELAY_MAX %s s", key, delay, self.crawl_delay_max)
+            delay = self.crawl_delay_max
+        self.floors[key] = max(self.floors.get(key, 0.0), float(delay))
+        log.info("robots.txt of %s: Crawl-delay %s s honoured", key, self.floors[key])
+        if slot is not None:
+            apply_floor(slot, self.floors[key])
+
+    def request_reached_downloader(self, request: Request) -> None:
+        key, slot = self._slot(request)
+        if slot is not None and key in self.floors:
+            apply_floor(slot, self.floors[key])
+
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        """Runs after AutoThrottle's handler (extensions connect first) and before the slot's next request."""
+        key, slot = self._slot(request)
+        if slot is not None and key in self.floors:
+            apply_floor(slot, self.floors[key])
+        if response.status in RETRY_AFTER_STATUSES:
+            self._back_off(key, slot, response)
+        site = site_of(request)
+        if site is None:
+            return
+        stats = self.crawler.stats
+        stats.inc_value(site_stat(site, "fetched"))
+        if self.bans.observe(site, response.status in BAN_STATUSES or is_challenge(response)):
+            stats.set_value(site_stat(site, "blocked"), 1)
+            self._drop_queued(site)
+            log.warning("site %s is blocking the crawler (%d 403/429/captcha responses in a row): its remaining "
+                        "requests are dropped; try again later or with a larger delay", site, self.bans.threshold)
+
+    def _drop_queued(self, site: str) -> None:
+        """Fail the site's requests already waiting in downloader slots (past process_request)."""
+        for slot in self.crawler.engine.downloader.slots.values():
+            waiting, slot.queue = slot.queue, deque()
+            for request, deferred in waiting:
+                if site_of(request) == site:
+                    self.crawler.stats.inc_value(site_stat(site, "dropped_blocked"))
+                    deferred.errback(IgnoreRequest(f"site {site} is blocking the crawler"))
+                else:
+                    slot.queue.append((request, deferred))
+
+    def _back_off(self, key: str, slot: Slot | None, response: Response) -> None:
+        seconds = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if seconds is None or slot is None:
+            return
+        seconds = min(seconds, self.retry_after_max)
+        slot.lastseen = max(slot.lastseen, monotonic() + seconds)  # the slot waits its delay after this moment
+        self.crawler.stats.inc_value("newsarchive/retry_after")
+        log.info("%s answered %d with Retry-After: holding %s back for %.0f s", response.url, response.status, key,
+                 seconds)
+
+
+def site_of(request: Request) -> str | None:
+    return (request.meta.get("newsarchive") or {}).get("site")

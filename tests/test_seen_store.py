@@ -1,0 +1,74 @@
+"""The seen-store (SQLite and Redis) and its write-once versions in the archive's state/."""
+
+from pathlib import Path
+
+from crawler.seen_store import RedisSeenStore, SqliteSeenStore, Validators, seen_key
+from pipelines.spool import Spool
+from pipelines.state_sync import StateSync
+from pipelines.storage import open_store
+from tests.redis_server import redis_server
+
+ARTICLE = "https://herald.example/2024/05/17/rates"
+
+
+def test_keys_are_canonical_urls() -> None:
+    assert seen_key("HTTPS://Herald.example:443/2024/05/17/rates?utm_source=x#top") == ARTICLE
+    assert seen_key("https://herald.example/2024/05/17/rates;jsessionid=ABC?sid=9") == ARTICLE
+
+
+def exercise(store: SqliteSeenStore | RedisSeenStore) -> None:
+    assert not store.seen(ARTICLE)
+    store.add(ARTICLE + "?utm_campaign=feed", "herald")
+    assert store.seen(ARTICLE) and store.seen(ARTICLE + "?fbclid=1")
+    assert store.validators("https://herald.example/feed.xml") == Validators()
+    store.save_validators("https://herald.example/feed.xml", Validators(etag='"v1"', last_modified="Fri, 17 May"))
+    store.save_validators("https://herald.example/feed.xml", Validators(etag='"v2"'))
+    assert store.validators("https://herald.example/feed.xml") == Validators(etag='"v2"', last_modified="Fri, 17 May")
+
+
+def test_sqlite_store(tmp_path: Path) -> None:
+    store = SqliteSeenStore(tmp_path / "seen.sqlite")
+    exercise(store)
+    store.close()
+    assert SqliteSeenStore(tmp_path / "seen.sqlite").seen(ARTICLE), "marks are committed as they happen"
+
+
+def test_redis_store_keeps_archives_apart(tmp_path: Path) -> None:
+    with redis_server(tmp_path) as url:
+        exercise(RedisSeenStore.from_url(url, "newsarchive:a:"))
+        assert not RedisSeenStore.from_url(url, "newsarchive:b:").seen(ARTICLE)
+
+
+def machine(tmp_path: Path, name: str, archive: str) -> tuple[SqliteSeenStore, StateSync, Spool]:
+    """One machine's local working file, sync and spool against a shared archive."""
+    local = tmp_path / name / "seen.sqlite"
+    store = SqliteSeenStore(local)
+    store_ = open_store(archive)
+    return store, StateSync(store_, local), Spool(tmp_path / name / "spool", store_)
+
+
+def test_versions_are_write_once_and_merged_as_a_union(tmp_path: Path) -> None:
+    archive = str(tmp_path / "archive")
+    one, sync_one, spool_one = machine(tmp_path, "one", archive)
+    two, sync_two, spool_two = machine(tmp_path, "two", archive)
+    assert sync_one.pull() == [] and sync_two.pull() == []  # empty archive
+    one.add("https://herald.example/a", "herald")
+    two.add("https://herald.example/b", "herald")  # two runs at the same time
+    first = sync_one.push(spool_one, "20240517T100000Z-aaaaaaaa")
+    second = sync_two.push(spool_two, "20240517T100500Z-bbbbbbbb")  # merges `first` before uploading
+    assert first.key == "state/seen/20240517T100000Z-aaaaaaaa.sqlite.gz"
+    assert [o.key for o in open_store(archive).list("state/seen/")] == [first.key, second.key]
+
+    fresh, sync_fresh, _ = machine(tmp_path, "fresh", archive)
+    assert sync_fresh.pull() == [second.key], "a fresh machine needs the newest version only"
+    assert fresh.seen("https://herald.example/a") and fresh.seen("https://herald.example/b")
+    assert sync_one.pull() == [second.key] and one.seen("https://herald.example/b")
+    assert sync_one.pull() == [], "nothing new"
+
+
+def test_unreadable_version_is_skipped(tmp_path: Path) -> None:
+    archive = str(tmp_path / "archive")
+    open_store(archive).put_bytes("state/seen/20240517T100000Z-aaaaaaaa.sqlite.gz", b"not gzip")
+    store, sync, _ = machine(tmp_path, "one", archive)
+    assert sync.pull() == ["state/seen/20240517T100000Z-aaaaaaaa.sqlite.gz"]
+    assert not store.seen(ARTICLE)
