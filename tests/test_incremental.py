@@ -7,6 +7,7 @@ import json
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipelines.storage import open_store
 from tests.conftest import run_cli
@@ -23,10 +24,9 @@ def crawl(sites: Path, root: Path, *args: str, **env: str) -> subprocess.Complet
     return result
 
 
-def records_of_last_run(root: Path) -> int:
+def last_report(root: Path) -> dict[str, Any]:
     store = open_store(str(root / "archive"))
-    last = max(o.key for o in store.list("runs/"))
-    return json.loads(store.get(last))["counts"]["records"]
+    return json.loads(store.get(max(o.key for o in store.list("runs/"))))
 
 
 def test_second_run_fetches_only_new_articles_and_rechecks_discovery(tmp_path: Path) -> None:
@@ -36,14 +36,16 @@ def test_second_run_fetches_only_new_articles_and_rechecks_discovery(tmp_path: P
         sites.write_text(sites_yaml(base))
         crawl(sites, tmp_path)
         assert sorted(site.paths("/news/")) == sorted(site.article_path(d) for d in site.articles)
-        assert records_of_last_run(tmp_path) == 6
+        counters = last_report(tmp_path)["per_site"]["gazette"]
+        assert counters["articles"] == counters["records"] == 6 and counters["fetched"] == len(site.hits) - 1  # robots
+        assert counters["discovered"] >= counters["fetched"] and counters["errors"] == 0
 
         # A new article; a fresh machine (empty local state dir) starts from the archive's state/.
         site.articles.append(date(2024, 5, 3))
         site.clear()
         crawl(sites, tmp_path, NEWSARCHIVE_STATE_DIR=str(tmp_path / "fresh-state"))
         assert site.paths("/news/") == [site.article_path(date(2024, 5, 3))]
-        assert records_of_last_run(tmp_path) == 1
+        assert last_report(tmp_path)["counts"]["records"] == 1
         for rechecked in ("/", "/robots.txt", "/feed.xml", "/sitemap-index.xml", "/sitemaps/2024-05.xml"):
             assert rechecked in site.paths(), rechecked
         assert "/sitemaps/2024-04.xml" not in site.paths(), "an index child with unchanged lastmod is skipped"

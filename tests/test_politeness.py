@@ -3,6 +3,7 @@
 Unit tests for the pure parts, then real CLI crawls of the fixture site, asserting on what it saw.
 """
 
+import json
 from datetime import UTC, date, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -108,4 +109,5 @@ def test_captcha_storm_blocks_the_site_with_exit_code_5(tmp_path: Path) -> None:
     assert code == ExitCode.BLOCKED, output[-3000:]
     assert "blocked by: gazette" in output and "'newsarchive/site/gazette/blocked': 1" in output
     assert len([path for path in site.paths() if path != "/robots.txt"]) == 3
-    assert list((tmp_path / "archive" / "runs").glob("*.json")), "the run report is still written"
+    (report,) = [json.loads(path.read_text()) for path in (tmp_path / "archive" / "runs").glob("*.json")]
+    assert report["per_site"]["gazette"]["blocked"] is True and report["per_site"]["gazette"]["fetched"] == 3
