@@ -35,7 +35,7 @@ _PROMPT = re.compile(
     r"advert(?:isement)?\b|advertising\b|anzeige\b|publicité\b|publicidad\b|pubblicità\b|"
     # interstitials between the parts of a story, and skip links
     r"(?:story|article|text) continues (?:below|after)|continue reading (?:the main story|below)|"
-    r"skip (?:to|past) (?:main |the )?(?:content|advert|ad\b|navigation)|"
+    r"skip (?:(?:to|past) (?:main |the )?)?(?:content|advert|ad\b|navigation)|"
     # credits, filing and citation lines
     r"credit:|\(?image credit|source:|quelle:|fuente:|fonte:|"
     r"filed under|additional reporting|"
@@ -49,7 +49,7 @@ _PROMPT = re.compile(
 _LABEL = re.compile(
     r"^\W*(?:share|tweet|email|e-mail|print|subscribe|sign (?:up|in)|log ?in|register|newsletter|comments?|"
     r"learn more|see more|more:|iklan|reklama|reklame|werbung|publicidade|anuncio|advertentie|annons|реклама|"
-    r"annonse|mainos|reklam|"
+    r"annonse|mainos|reklam|gift (?:this )?article|supported by|"
     r"teilen|drucken|partager|imprimer|compartir|imprimir|condividi|stampa|delen)\b",
     _FLAGS,
 )
@@ -74,7 +74,7 @@ _NOTICE = re.compile(
 # Captions and legal lines announce themselves at the start; they can run long, so no limit short of prose.
 _CAPTION = re.compile(
     r"^\W*(?:(?:featured image|photos?|photograph|illustration|images?|pictures?|fotos?|bild|caption|légende|"
-    r"pie de foto|citation)\s*:|"
+    r"pie de foto|citation)\s*:|(?:image|media|video) (?:caption|source)\s*[,:]|"
     r"copyright\b|©|\(c\) \d{4}|all rights reserved|this (?:document|article|material) is (?:subject to|protected by) "
     r"copyright|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati)",
     _FLAGS,
