@@ -22,7 +22,7 @@ _NEXT_DATA = etree.XPath("//script[@id='__NEXT_DATA__']/text()")
 # Keys whose string values are the words of a content block in headless-CMS JSON (Portable Text,
 # Contentful rich text, Arc content elements, WordPress `content.rendered`, Slate, ...).
 TEXT_KEYS = frozenset({"text", "value", "content", "html", "body", "rendered", "articleBody", "plaintext"})
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|div)>|<br\s*/?>", re.IGNORECASE)
 _TOKENS = re.compile(r"\w+")
 # Bigger hydration blobs are whole-site caches, not one story; walking them costs more than it finds.

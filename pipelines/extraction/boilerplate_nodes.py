@@ -47,6 +47,8 @@ SIGNUP_MAX_WORDS = 60
 INLINE_TAGS = frozenset({"a", "abbr", "b", "cite", "code", "em", "i", "mark", "q", "strong", "sub", "sup", "u"})
 # Containers publishers use for the article itself: never furniture, whatever else their class says.
 ARTICLE_TAGS = frozenset({"article", "main"})
+# A signup box never grows past the article itself.
+SIGNUP_BOX_LIMITS = ARTICLE_TAGS | {"body", "html"}
 # schema.org summary properties marked up in the page: the standfirst, which repeats the meta
 # description and which article-body annotations leave out.
 SUMMARY_PROPS = frozenset({"description", "abstract", "alternativeHeadline"})
@@ -106,7 +108,7 @@ def _drop_signup_boxes(tree: etree._Element) -> None:
     for field in _EMAIL_FIELDS(tree):
         box = None
         parent = field.getparent()
-        while parent is not None and parent.tag not in ARTICLE_TAGS | {"body", "html"}:
+        while parent is not None and parent.tag not in SIGNUP_BOX_LIMITS:
             if len(" ".join(parent.itertext()).split()) > SIGNUP_MAX_WORDS:
                 break
             box, parent = parent, parent.getparent()
