@@ -5,14 +5,14 @@ where delays live and `response_downloaded` is the last moment before the slot p
 - a per-slot *floor* (the site's `delay`, raised by robots.txt `Crawl-delay`) that AutoThrottle and
   the delay jitter can never undercut;
 - `Retry-After` on 429/503 holds the whole slot back (RetryMiddleware then retries the request);
-- a streak of 403/429/challenge pages from one site blocks it: its remaining requests are dropped,
+- a storm of 403/429/challenge pages from one site blocks it: its remaining requests are dropped,
   the stats say `newsarchive/site/<site>/blocked` = 1, and the run exits with ExitCode.BLOCKED.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter, deque
+from collections import deque
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from time import monotonic
@@ -78,20 +78,24 @@ def apply_floor(slot: Slot, floor: float) -> None:
 
 
 class BanDetector:
-    """Blocks a site after `threshold` ban-like responses in a row (any good response resets the streak)."""
+    """Blocks a site once `threshold` of its last 2×`threshold` responses were ban-like.
+
+    A window rather than a streak: a site that walls off its articles but still serves its section pages
+    interleaves good and bad responses, and is still blocking us.
+    """
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
-        self.streaks: Counter[str] = Counter()
+        self.recent: dict[str, deque[bool]] = {}
         self.blocked: set[str] = set()
 
     def observe(self, site: str, ban_like: bool) -> bool:
         """Record one response; True when this one blocks the site."""
-        if not ban_like:
-            self.streaks[site] = 0
+        if not self.threshold or site in self.blocked:
             return False
-        self.streaks[site] += 1
-        if site in self.blocked or not self.threshold or self.streaks[site] < self.threshold:
+        recent = self.recent.setdefault(site, deque(maxlen=2 * self.threshold))
+        recent.append(ban_like)
+        if sum(recent) < self.threshold:
             return False
         self.blocked.add(site)
         return True
@@ -162,8 +166,9 @@ class PolitenessMiddleware:
         if self.bans.observe(site, response.status in BAN_STATUSES or is_challenge(response)):
             stats.set_value(site_stat(site, "blocked"), 1)
             self._drop_queued(site)
-            log.warning("site %s is blocking the crawler (%d 403/429/captcha responses in a row): its remaining "
-                        "requests are dropped; try again later or with a larger delay", site, self.bans.threshold)
+            log.warning("site %s is blocking the crawler (%d of its last %d responses were 403/429/captcha): its "
+                        "remaining requests are dropped; try again later or with a larger delay", site,
+                        self.bans.threshold, 2 * self.bans.threshold)
 
     def _drop_queued(self, site: str) -> None:
         """Fail the site's requests already waiting in downloader slots (past process_request)."""

@@ -51,8 +51,8 @@ INCREMENTAL = True
 STATE_DIR = ""
 # Spider traps: at most this many link-found non-article URLs of one shape (digits folded) per site; 0 = no cap.
 MAX_URLS_PER_SHAPE = 30
-# robots.txt Crawl-delay and Retry-After are honoured up to these caps (seconds); BAN_THRESHOLD
-# 403/429/captcha responses in a row block a site for the rest of the run (exit code 5; 0 = never).
+# robots.txt Crawl-delay and Retry-After are honoured up to these caps (seconds); BAN_THRESHOLD 403/429/captcha
+# responses among a site's last 2×BAN_THRESHOLD block it for the rest of the run (exit code 5; 0 = never).
 CRAWL_DELAY_MAX = 60.0
 RETRY_AFTER_MAX = 300.0
 BAN_THRESHOLD = 10

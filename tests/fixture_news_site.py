@@ -3,7 +3,7 @@
 What it serves (all generated, stdlib only): robots.txt (Disallow /private/, optional Crawl-delay, a
 Sitemap: line), a sitemap index of monthly news sitemaps (with lastmod and news:publication_date), an RSS
 feed with an ETag that answers If-None-Match with 304, a homepage, an endless calendar trap, links
-carrying session ids, article pages, and on demand a 429 with Retry-After or a captcha wall.
+carrying session ids, article pages, and on demand a 429 with Retry-After or a captcha wall before articles.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class FixtureSite:
     articles: list[date] = field(default_factory=list)
     crawl_delay: float | None = None
     retry_after: dict[str, int] = field(default_factory=dict)  # path → seconds, answered once with 429
-    captcha: bool = False                                       # every page but robots.txt is a captcha wall
+    captcha: bool = False                                       # article pages are a captcha wall
     hits: list[Hit] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -95,8 +95,6 @@ class _Handler(BaseHTTPRequestHandler):
             delay = f"Crawl-delay: {site.crawl_delay}\n" if site.crawl_delay else ""
             text = f"User-agent: *\nDisallow: /private/\n{delay}\nSitemap: {base}/sitemap-index.xml\n"
             return 200, text.encode(), {"Content-Type": "text/plain"}
-        if site.captcha:
-            return 200, CAPTCHA_PAGE, html
         if path in site.retry_after:
             return 429, b"slow down", {"Retry-After": str(site.retry_after.pop(path)), "Content-Type": "text/plain"}
         if path == "/sitemap-index.xml":
@@ -114,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, b"<html><body><p>About the Gazette.</p></body></html>", html
         day = next((day for day in site.articles if site.article_path(day) == path), None)
         if day is not None:
-            return 200, article_html(day).encode(), html
+            return 200, CAPTCHA_PAGE if site.captcha else article_html(day).encode(), html
         return 404, b"<html><body>not found</body></html>", html
 
 

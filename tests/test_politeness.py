@@ -34,11 +34,12 @@ def test_floor_holds_against_jitter() -> None:
     assert slot.delay == 8.0 and slot.jitter == 0.5  # already above the floor: untouched
 
 
-def test_ban_detector_needs_a_streak() -> None:
+def test_ban_detector_counts_ban_like_responses_among_the_recent_ones() -> None:
     bans = BanDetector(threshold=3)
-    assert [bans.observe("a", ban) for ban in (True, True, False, True, True)] == [False] * 5
-    assert bans.observe("a", True) and bans.blocked == {"a"}
+    assert [bans.observe("a", ban) for ban in (True, False, False, False, False, True, True, False)] == [False] * 8
+    assert bans.observe("a", True) and bans.blocked == {"a"}, "3 of the last 6"
     assert not bans.observe("a", True), "blocked once"
+    assert not BanDetector(threshold=0).observe("a", True), "0 = never"
 
 
 def test_challenge_pages_are_recognised_but_articles_about_captchas_are_not() -> None:
@@ -99,8 +100,8 @@ def test_traps_are_bounded_and_robots_disallow_obeyed(tmp_path: Path) -> None:
     assert sorted(site.paths("/news/")) == sorted(site.article_path(d) for d in site.articles)
 
 
-def test_captcha_storm_blocks_the_site_with_exit_code_5(tmp_path: Path) -> None:
-    site = FixtureSite(articles=days(date(2024, 5, 1), 10), captcha=True)
+def test_captcha_wall_blocks_the_site_with_exit_code_5(tmp_path: Path) -> None:
+    site = FixtureSite(articles=days(date(2024, 5, 1), 10), captcha=True)  # sections fine, articles walled off
     with serve_fixture_site(site) as base:
         (tmp_path / "sites.yaml").write_text(sites_yaml(base))
         code, output = crawl(tmp_path / "sites.yaml", tmp_path, NEWSARCHIVE_BAN_THRESHOLD="3",
@@ -108,6 +109,7 @@ def test_captcha_storm_blocks_the_site_with_exit_code_5(tmp_path: Path) -> None:
                              NEWSARCHIVE_AUTOTHROTTLE_ENABLED="false")
     assert code == ExitCode.BLOCKED, output[-3000:]
     assert "blocked by: gazette" in output and "'newsarchive/site/gazette/blocked': 1" in output
-    assert len([path for path in site.paths() if path != "/robots.txt"]) == 3
+    assert len(site.paths("/news/")) == 3, "the 7 other articles are never requested"
+    assert site.paths("/calendar/") == [], "nor anything else scheduled later"
     (report,) = [json.loads(path.read_text()) for path in (tmp_path / "archive" / "runs").glob("*.json")]
-    assert report["per_site"]["gazette"]["blocked"] is True and report["per_site"]["gazette"]["fetched"] == 3
+    assert report["per_site"]["gazette"]["blocked"] is True

@@ -41,8 +41,8 @@ def summarize(report: dict[str, Any] | None, exit_code: ExitCode, blocked: list[
             typer.echo(f"  {archive}/{key}")
     typer.echo(f"run report: {archive}/runs/{report['crawl_id']}.json")
     if exit_code == ExitCode.BLOCKED:
-        typer.echo("blocked by: " + ", ".join(blocked) + " (403/429/captcha responses in a "
-                   "row); their remaining pages were not fetched", err=True)
+        typer.echo("blocked by: " + ", ".join(blocked) + " (storm of 403/429/captcha "
+                   "responses); their remaining pages were not fetched", err=True)
     if exit_code == ExitCode.UPLOAD_PENDING:
         typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files are kept in the spool and the "
                    "next run uploads them", err=True)
