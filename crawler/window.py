@@ -56,8 +56,8 @@ class Window:
     start: date
     end: date
 
-    def __contains__(self, day: date) -> bool:
-        return self.start <= day <= self.end
+    def __contains__(self, day: date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
 
     def overlaps(self, first: date, last: date) -> bool:
         return first <= self.end and last >= self.start

@@ -52,6 +52,7 @@ def test_backfill_fetches_only_the_window_newest_first(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     assert site.paths("/news/") == [site.article_path(d) for d in in_window]
     assert site.paths("/sitemaps/") == ["/sitemaps/2024-04.xml"], "March (lastmod) and May (URL) are pruned"
+    assert site.paths("/calendar/") == [] and "'newsarchive/skipped/undated'" in result.stderr  # homepage links
     records = ArchiveContents.read(open_store(str(tmp_path / "archive"))).records
     assert sorted(r["published_at"][:10] for r in records) == sorted(d.isoformat() for d in in_window)
 

@@ -115,15 +115,15 @@ class NewsSpider(Spider):
                        meta={"newsarchive": {"site": site.name, "discovery": found}})
 
     def skip_reason(self, url: str, site: Site, found: dict[str, Any], *, page: bool) -> str | None:
-        """Why a URL is not requested: site blocked, already archived, outside the window, trap, budget."""
+        """Why a URL is not requested: site blocked, already archived, undated or outside the window, trap, budget."""
         stats = self.crawler.stats
         if stats.get_value(site_stat(site.name, "blocked")):
             return "blocked"
         if page and found["via"] != "seed":
             if self.incremental and self.seen is not None and self.seen.seen(url):
                 return "seen"
-            if self.window is not None and not self.in_window(url, found):
-                return "outside_window"
+            if self.window is not None and (day := discovered_date(url, found["hints"])) not in self.window:
+                return "undated" if day is None else "outside_window"
             if (found["via"] == "link" and not any(p.search(url) for p in site.article_patterns)
                     and not self.shapes.allow(site.name, url)):
                 return "trap"
@@ -132,11 +132,6 @@ class NewsSpider(Spider):
             stats.inc_value("newsarchive/budget_exhausted")
             return "budget"
         return None
-
-    def in_window(self, url: str, found: dict[str, Any]) -> bool:
-        assert self.window is not None
-        day = discovered_date(url, found["hints"])
-        return day is not None and day in self.window
 
     @property
     def incremental(self) -> bool:
