@@ -243,7 +243,7 @@ def test_link_list_pick_falls_back_to_trafilatura(monkeypatch: pytest.MonkeyPatc
         + "".join(f'<p><a href="/s{i}">Top {i} health deals in the city this week</a></p>' for i in range(9))
         + "</div>"
     )
-    monkeypatch.setattr(body_module, "readability_article", lambda document: rail)
+    monkeypatch.setattr(body_module, "readability_article", lambda document, url: rail)
     text = body(page(paragraphs_html(PROSE)))
     assert PROSE[0] in text and "health deals" not in text
 
@@ -325,3 +325,16 @@ def test_teaser_links_under_a_cross_link_label_go_and_the_story_resumes() -> Non
         + paragraphs_html(PROSE[2:])
     )
     assert body(page(article)) == "\n\n".join(PROSE)
+
+
+def test_linked_subheading_over_prose_is_kept() -> None:
+    """A gift guide's product names are linked headings; each heads a paragraph of the story. A heading
+    linked to the site's own story is a teaser (seed 001)."""
+    article = (
+        paragraphs_html(PROSE[:1])
+        + '<h3><a href="https://shop.example/charger">Satechi 72W USB-C Car Charger</a></h3>'
+        + paragraphs_html(PROSE[1:])
+    )
+    assert body(page(article)).split("\n\n") == [PROSE[0], "Satechi 72W USB-C Car Charger", *PROSE[1:]]
+    teaser = article.replace("https://shop.example/charger", "/2024/05/02/trams-all-night")
+    assert body(page(teaser)) == "\n\n".join(PROSE)

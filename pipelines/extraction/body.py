@@ -43,7 +43,7 @@ def extract_body(document: Document, url: str, *, metadata: dict[str, Any]) -> s
 
 
 def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> list[Paragraph]:
-    article = readability_article(document)
+    article = readability_article(document, url)
     candidates = html_paragraphs(article) if article is not None else []
     if is_link_list(candidates):
         candidates = trafilatura_paragraphs(document, url)

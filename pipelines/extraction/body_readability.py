@@ -2,6 +2,7 @@
 
 import copy
 import logging
+from urllib.parse import urlsplit
 
 from lxml import etree
 from readability import Document as ReadabilityDocument
@@ -17,6 +18,13 @@ logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
 _QUOTE_WRAPPERS = etree.XPath(".//*[self::div or self::section or self::figure][.//blockquote]")
 _DATA_TABLES = etree.XPath(".//table[.//th or .//thead]")
 DATA_TABLE_MAX_LINK_DENSITY = 0.5
+# A subheading linked off-site and followed by a paragraph of prose heads a section of the story (a gift
+# guide's product, a source); readability drops linked headings. One linked to the site's own pages is a
+# teaser for another story, even with prose after it.
+_LINKED_HEADINGS_BEFORE_PROSE = etree.XPath(
+    "//*[self::h2 or self::h3 or self::h4][a][following-sibling::*[1][self::p]"
+    "[string-length(normalize-space(text())) > 80]]"
+)
 # Siblings repeating the pick's tag and class are more of the same text (live-blog updates, a story
 # split into chunks around adverts) unless they are mostly links (teaser cards).
 REPEATED_ITEM_MAX_LINK_DENSITY = 0.25
@@ -40,6 +48,8 @@ class _PrunedReadability(ReadabilityDocument):
         for element in tree.xpath("//blockquote | //*[contains(@class, 'embed')]"):
             element.attrib.pop("class", None)
             element.attrib.pop("id", None)
+        for heading in _LINKED_HEADINGS_BEFORE_PROSE(tree):
+            _unwrap_offsite_links(heading, self.url or "")
         return tree
 
     def get_article(
@@ -66,6 +76,15 @@ class _PrunedReadability(ReadabilityDocument):
         return allowed
 
 
+def _unwrap_offsite_links(element: etree._Element, page_url: str) -> None:
+    """Keep the words of `element`'s links to other sites, drop those links."""
+    site = urlsplit(page_url).hostname
+    for link in element.findall(".//a"):
+        host = urlsplit(link.get("href", "")).hostname
+        if host and host != site:
+            link.drop_tag()
+
+
 def _repeated_siblings(element: etree._Element) -> list[etree._Element]:
     """Siblings with the element's tag and class, the element excluded."""
     parent = element.getparent()
@@ -78,9 +97,9 @@ def _repeated_siblings(element: etree._Element) -> list[etree._Element]:
     ]
 
 
-def readability_article(document: Document) -> etree._Element | None:
+def readability_article(document: Document, url: str) -> etree._Element | None:
     """The article subtree readability selects from the pruned page, or None when it gives up."""
-    reader = _PrunedReadability(document.tree)
+    reader = _PrunedReadability(document.tree, url=url)
     try:
         reader.summary(html_partial=True)
     except (Unparseable, ValueError, TypeError):
