@@ -64,7 +64,6 @@ class ArchiveSession:
         self.host = socket.gethostname()
         self._closers: list[Callable[[], None]] = []
         self._records: dict[str, RecordsFile] = {}
-        self._closed_warcs: list[str] = []
         self._uploads: list[Future[list[StoredObject]]] = []
         self._executor = ThreadPoolExecutor(max_workers=upload_workers, thread_name_prefix="upload")
         self.uploaded: list[StoredObject] = []
@@ -169,13 +168,7 @@ class ArchiveSession:
         another run's, write-once); `warc.revisit` says where this capture is.
         """
         warc_key = (record["warc"].get("revisit") or record["warc"])["key"]
-        records = self._records.get(warc_key)
-        if records is None:
-            if warc_key in self._closed_warcs[:-1]:
-                # Arrived after its records file was finished (two rotations later); keep it anyway.
-                log.warning("late record for %s goes to the newest records file", warc_key)
-                warc_key = next(reversed(self._records), warc_key)
-            records = self._records.get(warc_key) or self._open_records(warc_key)
+        records = self._records.get(warc_key) or self._open_records(warc_key)
         records.append(record)
         self._sites.setdefault(record["site"], SiteTally()).count(record)
         if self._warc_writer is not None:
@@ -189,11 +182,14 @@ class ArchiveSession:
         return records
 
     def warc_closed(self, key: str) -> None:
-        """A WARC file is complete: upload it; finish records files of WARCs closed before it."""
-        self._closed_warcs.append(key)
+        """A WARC file is complete: index and upload it.
+
+        Its records file stays open until the end of the run: an item is processed long after its response
+        was written when the scraper has a backlog (up to SCRAPER_SLOT_MAX_ACTIVE_SIZE of responses, more
+        than several small WARCs), and a finished records file is never reopened (keys are write-once).
+        A killed run's open records files are salvaged line by line by the next run's recovery.
+        """
         self._uploads.append(self._executor.submit(self._index_and_upload, key))
-        for older in self._closed_warcs[:-1]:
-            self._finish_records(older)
 
     def _finish_records(self, warc_key: str) -> None:
         records = self._records.pop(warc_key, None)

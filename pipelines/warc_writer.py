@@ -117,17 +117,19 @@ class RotatingWarcWriter:
             record_id=record_id,
             payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
         )
-        self._rotate_if_full()
+        if current.fh.tell() >= self.max_size:
+            self.close()
         return ref
 
-    def write_metadata(self, *, uri: str, refers_to: str, payload: bytes, content_type: str) -> str:
-        """Append a metadata record about an earlier record (`refers_to`); returns its record id."""
+    def write_metadata(self, *, uri: str, refers_to: str, payload: bytes, content_type: str) -> None:
+        """Append a metadata record about an earlier record (`refers_to`).
+
+        No rotation here: the next capture rotates (metadata records are small next to the rotation size).
+        """
         current = self._current or self._open()
         record = metadata_record(current.writer, uri=uri, refers_to=refers_to, date=datetime.now(UTC),
                                  warcinfo_id=current.warcinfo_id, payload=payload, content_type=content_type)
         self._append(current, [record])
-        self._rotate_if_full()
-        return record.rec_headers.get_header("WARC-Record-ID")
 
     def _append(self, current: _OpenWarc, records: list[ArcWarcRecord]) -> tuple[int, int]:
         """Write the records, all or none; (offset, length) of the first one's gzip member."""
@@ -143,10 +145,6 @@ class RotatingWarcWriter:
             current.fh.truncate()
             raise
         return offset, length
-
-    def _rotate_if_full(self) -> None:
-        if self._current is not None and self._current.fh.tell() >= self.max_size:
-            self.close()
 
     def close(self) -> None:
         """Finish the current file: fsync, rename from `.open`, then hand its key to `on_close`."""
