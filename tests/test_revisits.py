@@ -24,22 +24,24 @@ from pipelines.warc import REVISIT_IDENTICAL
 from pipelines.warc_lint import lint_warc
 from tests.archive_checks import jsonl_gz, record_at_pointer
 from tests.conftest import run_cli
+from tests.s3_server import create_bucket, moto_s3_server
 
 MIN_RECORDS = 10
 WARCIO = Path(sys.executable).with_name("warcio")
 
 
 def crawl(demo_site: str, root: Path, spool: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """One CLI crawl of the demo site into `root/archive`; its run report."""
+    """One CLI crawl of the demo site into `root/archive` (or env's ARCHIVE_URI); its run report."""
     sites = root / "sites.yaml"
     sites.write_text(demo_sites_yaml(demo_site))
-    result = run_cli("crawl", "--sites", str(sites), env={
-        "ARCHIVE_URI": str(root / "archive"), "NEWSARCHIVE_SPOOL": str(root / spool),
-        "NEWSARCHIVE_INCREMENTAL": "false", "NEWSARCHIVE_AUTOTHROTTLE_ENABLED": "false",
-        "NEWSARCHIVE_DOWNLOAD_DELAY": "0", **(env or {})})  # fast, as `newsarchive demo` is
+    env = {"ARCHIVE_URI": str(root / "archive"), "NEWSARCHIVE_SPOOL": str(root / spool),
+           "NEWSARCHIVE_INCREMENTAL": "false", "NEWSARCHIVE_AUTOTHROTTLE_ENABLED": "false",
+           "NEWSARCHIVE_DOWNLOAD_DELAY": "0", **(env or {})}  # fast, as `newsarchive demo` is
+    result = run_cli("crawl", "--sites", str(sites), env=env)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    reports = sorted((root / "archive" / "runs").glob("*.json"))
-    return json.loads(reports[-1].read_text())
+    store = open_store(env["ARCHIVE_URI"])
+    latest = [obj.key for obj in store.list("runs/")][-1]
+    return json.loads(store.get(latest))
 
 
 def headers_of(path: Path) -> list[Any]:
@@ -141,3 +143,14 @@ def test_run_report_counts_per_site(runs: dict[str, Any]) -> None:
     assert set(site["coverage"]) == {"published_at", "authors", "text"}
     assert all(0 <= share <= 1 for share in site["coverage"].values())
     assert site["coverage"]["text"] == 1.0
+
+
+@pytest.mark.s3
+def test_revisits_in_an_s3_archive_with_fresh_spools(demo_site: str, tmp_path: Path) -> None:
+    """A container run starts from an empty spool: the dedup entries come from `state/digests/` in the bucket."""
+    with moto_s3_server() as endpoint:
+        uri = f"s3://{create_bucket(endpoint)}/news"
+        first = crawl(demo_site, tmp_path, "spool-1", {"ARCHIVE_URI": uri})
+        second = crawl(demo_site, tmp_path, "spool-2", {"ARCHIVE_URI": uri})
+    assert first["per_site"]["demo-news"]["revisits"] == 0
+    assert second["per_site"]["demo-news"]["revisits"] >= MIN_RECORDS
