@@ -36,6 +36,7 @@ _PROMPT = re.compile(
     # interstitials between the parts of a story, and skip links
     r"(?:story|article|text) continues (?:below|after)|continue reading (?:the main story|below)|"
     r"skip (?:(?:to|past) (?:main |the )?)?(?:content|advert|ad\b|navigation)|"
+    r"(?:skip past|after) (?:the )?(?:[\w-]+ )?promotion|privacy notice:|"
     # credits, filing and citation lines
     r"credit:|\(?image credit|source:|quelle:|fuente:|fonte:|"
     r"filed under|additional reporting|"
@@ -75,6 +76,7 @@ _NOTICE = re.compile(
 _CAPTION = re.compile(
     r"^\W*(?:(?:featured image|photos?|photograph|illustration|images?|pictures?|fotos?|bild|caption|légende|"
     r"pie de foto|citation)\s*:|(?:image|media|video) (?:caption|source)\s*[,:]|"
+    r"a version of this (?:article|story) appear(?:s|ed) in print|"
     r"copyright\b|©|\(c\) \d{4}|all rights reserved|this (?:document|article|material) is (?:subject to|protected by) "
     r"copyright|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati)",
     _FLAGS,
@@ -85,7 +87,7 @@ _PITCH = re.compile(
     r"^\W*(?:if you (?:enjoyed|liked|value|appreciate|rely on) (?:this|our|reading|what)|"
     r"(?:get|enjoy|unlock) (?:unlimited |full |digital |instant |exclusive )?access to|"
     r"support (?:our|independent|quality|local) (?:journalism|reporting)|"
-    r"become an? (?:member|subscriber|supporter|patron)|"
+    r"become an? (?:member|subscriber|supporter|patron)|our (?:[\w'’-]+ ){0,2}(?:email|newsletter)s?\b|"
     r"get (?:[\w'’-]+ ){1,5}delivered (?:to|through|into) your (?:inbox|door|letterbox|mailbox))",
     _FLAGS,
 )
