@@ -45,7 +45,7 @@ PROGRESS = "auto"
 PROGRESS_INTERVAL = 10.0
 # Crawl id of the run (default: generated, e.g. 20261121T050600Z-1a2b3c4d).
 CRAWL_ID = ""
-# Incremental crawls: article URLs already archived (the seen-store) are not fetched again (--refetch: off).
+# Incremental crawls: archived articles are not fetched again, unchanged feeds/sitemaps are skipped (--refetch: off).
 INCREMENTAL = True
 # Local working copy of the archive's state/ (seen-store); default: beside the spool.
 STATE_DIR = ""

@@ -1,9 +1,10 @@
 """A second local news site for discovery and politeness tests, with a log of every request it saw.
 
-What it serves (all generated, stdlib only): robots.txt (Disallow /private/, optional Crawl-delay, a
-Sitemap: line), a sitemap index of monthly news sitemaps (with lastmod and news:publication_date), an RSS
-feed with an ETag that answers If-None-Match with 304, a homepage, an endless calendar trap, links
-carrying session ids, article pages, and on demand a 429 with Retry-After or a captcha wall before articles.
+What it serves (all generated, stdlib only): robots.txt (Disallow /private/, optional Crawl-delay, two
+Sitemap: lines), a sitemap index of monthly news sitemaps (with lastmod and news:publication_date), a news
+sitemap of the newest articles, an RSS feed (sitemaps and feed have ETags and answer If-None-Match with
+304), a homepage, an endless calendar trap, links carrying session ids, article pages, and on demand a
+429 with Retry-After or a captcha wall before articles.
 """
 
 from __future__ import annotations
@@ -93,17 +94,21 @@ class _Handler(BaseHTTPRequestHandler):
         xml = {"Content-Type": "application/xml"}
         if path == "/robots.txt":
             delay = f"Crawl-delay: {site.crawl_delay}\n" if site.crawl_delay else ""
-            text = f"User-agent: *\nDisallow: /private/\n{delay}\nSitemap: {base}/sitemap-index.xml\n"
+            text = (f"User-agent: *\nDisallow: /private/\n{delay}\n"
+                    f"Sitemap: {base}/sitemap-index.xml\nSitemap: {base}/news-sitemap.xml\n")
             return 200, text.encode(), {"Content-Type": "text/plain"}
         if path in site.retry_after:
             return 429, b"slow down", {"Retry-After": str(site.retry_after.pop(path)), "Content-Type": "text/plain"}
+        validator = self.headers.get("If-None-Match")
         if path == "/sitemap-index.xml":
-            return 200, sitemap_index(site, base).encode(), xml
+            return conditional(sitemap_index(site, base).encode(), xml, validator)
         if path.startswith("/sitemaps/"):
-            month = path.removeprefix("/sitemaps/").removesuffix(".xml")
-            return 200, news_sitemap(site, base, month).encode(), xml
+            month = [d for d in sorted(site.articles) if f"/sitemaps/{d:%Y-%m}.xml" == path]
+            return conditional(news_sitemap(site, base, month).encode(), xml, validator)
+        if path == "/news-sitemap.xml":
+            return conditional(news_sitemap(site, base, sorted(site.articles)[-3:]).encode(), xml, validator)
         if path == "/feed.xml":
-            return feed(site, base, self.headers.get("If-None-Match"))
+            return conditional(feed(site, base), {"Content-Type": "application/rss+xml"}, validator)
         if path == "/":
             return 200, homepage(site).encode(), html
         if path.startswith("/calendar/"):
@@ -124,25 +129,29 @@ def sitemap_index(site: FixtureSite, base: str) -> str:
     return f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
 
 
-def news_sitemap(site: FixtureSite, base: str, month: str) -> str:
+def news_sitemap(site: FixtureSite, base: str, articles: list[date]) -> str:
     urls = "".join(f"<url><loc>{base}{site.article_path(day)}</loc><news:news><news:publication>"
                    f"<news:name>Gazette</news:name><news:language>en</news:language></news:publication>"
                    f"<news:publication_date>{day}T08:00:00Z</news:publication_date>"
                    f"<news:title>Harbour wall debate {day}</news:title></news:news></url>"
-                   for day in site.articles if day.strftime("%Y-%m") == month)
+                   for day in articles)
     return ('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
             f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{urls}</urlset>')
 
 
-def feed(site: FixtureSite, base: str, if_none_match: str | None) -> tuple[int, bytes, dict[str, str]]:
-    newest = sorted(site.articles, reverse=True)[:3]
-    items = "".join(f"<item><title>Harbour wall debate {day}</title><link>{base}{site.article_path(day)}</link>"
-                    f"<pubDate>{day:%a, %d %b %Y} 08:00:00 +0000</pubDate></item>" for day in newest)
-    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title>{items}</channel></rss>'.encode()
+def conditional(body: bytes, headers: dict[str, str], if_none_match: str | None) -> tuple[int, bytes, dict[str, str]]:
+    """The body with a strong ETag, or a 304 when the client already has it."""
     etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:16] + '"'
     if if_none_match == etag:
         return 304, b"", {"ETag": etag}
-    return 200, body, {"ETag": etag, "Content-Type": "application/rss+xml"}
+    return 200, body, {"ETag": etag, **headers}
+
+
+def feed(site: FixtureSite, base: str) -> bytes:
+    newest = sorted(site.articles, reverse=True)[:3]
+    items = "".join(f"<item><title>Harbour wall debate {day}</title><link>{base}{site.article_path(day)}</link>"
+                    f"<pubDate>{day:%a, %d %b %Y} 08:00:00 +0000</pubDate></item>" for day in newest)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title>{items}</channel></rss>'.encode()
 
 
 def homepage(site: FixtureSite) -> str:

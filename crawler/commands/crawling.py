@@ -93,7 +93,7 @@ def crawl(
     site: Annotated[list[str] | None, typer.Option(
         "--site", help="Crawl only this site (by name); repeat for several.")] = None,
     refetch: Annotated[bool, typer.Option(
-        "--refetch", help="Fetch articles again even if an earlier run archived them (still remembered).")] = False,
+        "--refetch", help="Fetch again what earlier runs archived or found unchanged.")] = False,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
 ) -> None:

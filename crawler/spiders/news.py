@@ -4,9 +4,9 @@ Every response is archived by the WARC capture extension whatever happens here; 
 decides what to follow and which pages are articles (and says why).
 
 Incremental by default: an article URL whose record was written by an earlier run (the seen-store) is
-not requested again, while seeds, feeds and sitemaps are re-checked (feeds with conditional GET, index
-children only when their lastmod changed). With a backfill `window`, only URLs dated in the window at
-discovery are requested, newest first.
+not requested again, while seeds, feeds and sitemaps are re-checked (feeds and sitemaps other than
+indexes with conditional GET, index children only when their lastmod changed). With a backfill
+`window`, only URLs dated in the window at discovery are requested, newest first.
 """
 
 import logging
@@ -102,17 +102,19 @@ class NewsSpider(Spider):
                 priority: int = 0) -> Request | None:
         """A request carrying its site and discovery, or None when it is not to be fetched (the reason counted)."""
         url = strip_session_ids(url)
-        skip = self.skip_reason(url, site, found, page=callback is None)
+        page = callback is None  # else a feed or a sitemap
+        skip = self.skip_reason(url, site, found, page=page)
         if skip:
             self.crawler.stats.inc_value(f"newsarchive/skipped/{skip}")
             return None
-        if self.window is not None and callback is None and found["via"] != "seed":
+        if self.window is not None and page and found["via"] != "seed":
             day = discovered_date(url, found["hints"])
             priority = self.window.priority(day) if day else priority
         self.scheduled[site.name] += 1
         self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
-        return Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
-                       meta={"newsarchive": {"site": site.name, "discovery": found}})
+        request = Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
+                          meta={"newsarchive": {"site": site.name, "discovery": found}})
+        return request if page else self.conditional(request)
 
     def skip_reason(self, url: str, site: Site, found: dict[str, Any], *, page: bool) -> str | None:
         """Why a URL is not requested: site blocked, already archived, undated or outside the window, trap, budget."""
@@ -157,16 +159,16 @@ class NewsSpider(Spider):
         for url in (site.homepage, *(site.sections if self.window is None else ())):
             yield self.request(url, site, discovery("seed", None), priority=10)
         for url in site.feeds:
-            yield self.feed_request(url, site, discovery("seed", None))
+            yield self.request(url, site, discovery("seed", None), callback=self.parse_feed, priority=15)
         for url in site.sitemaps:
             yield self.request(url, site, discovery("seed", None), callback=self.parse_sitemap, priority=15)
 
-    def feed_request(self, url: str, site: Site, found: dict[str, Any]) -> Request | None:
-        """Conditional GET with the validators of the last clean run (not in a backfill: it needs every entry)."""
-        request = self.request(url, site, found, callback=self.parse_feed, priority=15)
-        if request is None or self.seen is None or self.window is not None:
+    def conditional(self, request: Request) -> Request:
+        """Feeds and sitemaps: conditional GET with the validators of the last clean run (not in a backfill or
+        with --refetch, which need every entry)."""
+        if self.seen is None or self.window is not None or not self.incremental:
             return request
-        known = self.seen.validators(url)
+        known = self.seen.validators(request.url)
         if known.etag:
             request.headers[b"If-None-Match"] = known.etag
         if known.last_modified:
@@ -197,7 +199,8 @@ class NewsSpider(Spider):
         for link in response.xpath("//link[@rel='alternate'][@href]"):
             if (link.attrib.get("type") or "").strip().lower() not in FEED_TYPES:
                 continue
-            yield self.feed_request(urljoin(response.url, link.attrib["href"]), site, discovery("link", response.url))
+            yield self.request(urljoin(response.url, link.attrib["href"]), site, discovery("link", response.url),
+                               callback=self.parse_feed, priority=15)
         domains = site_domains(site)
         for link in self.link_extractors[site.name].extract_links(response):
             if host_in_domains(urlsplit(link.url).hostname, domains):
@@ -219,13 +222,15 @@ class NewsSpider(Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Request | None]:
         """Sitemap or sitemap index; news fields become hints for extraction."""
         site = self.site_of(response)
+        if self.not_modified(response):
+            return
         try:
             sitemap = parse_sitemap(response.body)
         except SitemapError as error:
             self.count_error(site, f"sitemap {response.url} skipped: {error}")
             return
-        if response.meta.get("index_lastmod"):
-            self.pending_validators[response.url] = Validators(lastmod=response.meta["index_lastmod"])
+        # An index never gets a conditional GET: a 304 would hide children whose changes it does not show.
+        self.keep_validators(response, http=not sitemap.sitemaps, lastmod=response.meta.get("index_lastmod"))
         depth = response.meta.get("sitemap_depth", 0)
         for entry in sitemap.sitemaps if depth < MAX_SITEMAP_DEPTH else []:
             if not self.wanted_sitemap(entry):
@@ -259,21 +264,32 @@ class NewsSpider(Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Request | None]:
         site = self.site_of(response)
-        if response.status == 304:
-            self.crawler.stats.inc_value("newsarchive/feeds_not_modified")
+        if self.not_modified(response):
             return
         try:
             entries = parse_feed(response.body, response.url)
         except FeedError as error:
             self.count_error(site, f"feed {response.url} skipped: {error}")
             return
-        validators = Validators(etag=header_text(response, b"ETag"),
-                                last_modified=header_text(response, b"Last-Modified"))
-        if validators != Validators():
-            self.pending_validators[response.url] = validators
+        self.keep_validators(response)
         for entry in entries:
             yield self.request(urljoin(response.url, entry.url), site, discovery("feed", response.url, entry.hints()),
                                priority=5)
+
+    def not_modified(self, response: Response) -> bool:
+        """A 304 to our conditional GET: archived by the capture, nothing new to parse."""
+        if response.status != 304:
+            return False
+        self.crawler.stats.inc_value("newsarchive/not_modified")
+        return True
+
+    def keep_validators(self, response: Response, *, http: bool = True, lastmod: str | None = None) -> None:
+        """Remember a parsed feed's or sitemap's validators; saved by closed() if the run completes."""
+        validators = Validators(etag=header_text(response, b"ETag") if http else None,
+                                last_modified=header_text(response, b"Last-Modified") if http else None,
+                                lastmod=lastmod)
+        if validators != Validators():
+            self.pending_validators[response.url] = validators
 
     def count_error(self, site: Site, message: str) -> None:
         self.crawler.stats.inc_value("newsarchive/errors")
