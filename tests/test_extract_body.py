@@ -96,6 +96,7 @@ def test_subheadings_and_lede_are_kept() -> None:
         "Continue reading the main story",
         "SKIP ADVERTISEMENT",
         "Gift this article",
+        "Our morning email breaks down the key stories of the day, telling you what’s happening and why it matters",
         "Image source, Getty Images",
         "Image caption, Protesters gathered outside parliament on Tuesday evening",
         "Listen to this article · 5 min",
@@ -125,6 +126,10 @@ def test_boilerplate_lines(line: str) -> None:
         "This article was originally published on The Harbour Ledger.",
         "Italian villages sell empty houses for as little as one euro to bring families back.",
         "Get it on Amazon for $39.99",
+        "After his promotion to captain, Smith scored twice.",
+        "“If you value what you have, you protect it,” the mayor said at the opening.",
+        "The summary was written by three judges and published on Monday.",
+        "“Our emails to the ministry went unanswered for months,” said the head of the residents’ association.",
         "The photographer, who asked not to be named, kept the rights to the pictures: © is hers.",
     ],
 )

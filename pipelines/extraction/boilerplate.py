@@ -36,7 +36,7 @@ _PROMPT = re.compile(
     # interstitials between the parts of a story, and skip links
     r"(?:story|article|text) continues (?:below|after)|continue reading (?:the main story|below)|"
     r"skip (?:(?:to|past) (?:main |the )?)?(?:content|advert|ad\b|navigation)|"
-    r"(?:skip past|after) (?:the )?(?:[\w-]+ )?promotion|privacy notice:|"
+    r"(?:skip past|after) (?:the )?(?:newsletter|email|podcast|ad|advert(?:isement)?) promotion|privacy notice:|"
     # credits, filing and citation lines
     r"credit:|\(?image credit|source:|quelle:|fuente:|fonte:|"
     r"filed under|additional reporting|"
@@ -67,9 +67,10 @@ _NOTICE = re.compile(
     r"follow (?:[\w'’]+ ){0,3}on (?:twitter|facebook|instagram|linkedin|youtube|tiktok|x\b)|"
     r"follow (?:[\w'’]+ ){0,2}(?:full |live )?coverage|(?:can|may) be reached at|"
     r"\bmin(?:ute)?s? read\b|reading time|lesezeit|temps de lecture|tiempo de lectura|tempo de leitura|"
-    r"tempo di lettura|leestijd|listen to (?:this|the) (?:article|story)|"
+    r"tempo di lettura|leestijd|listen to this (?:article|story)|"
     r"(?:delivered|straight|sent) (?:to|into) your inbox|^\W*loading\W*$|"
-    r"summary (?:was |is |has been )?(?:generated|created|written|produced) (?:by|with|using))",
+    r"summary (?:was |is |has been )?(?:generated|created|written|produced) (?:by|with|using) "
+    r"(?:the help of )?(?:an? )?(?:ai|artificial intelligence)\b)",
     _FLAGS,
 )
 # Captions and legal lines announce themselves at the start; they can run long, so no limit short of prose.
@@ -84,10 +85,12 @@ _CAPTION = re.compile(
 CAPTION_MAX_CHARS = 600
 # The publisher's own sales pitch, announced by its first words; it runs as long as a caption.
 _PITCH = re.compile(
-    r"^\W*(?:if you (?:enjoyed|liked|value|appreciate|rely on) (?:this|our|reading|what)|"
+    r"^\W*(?:if you (?:enjoyed|liked|value|appreciate|rely on) (?:this (?:article|story|post|newsletter)|"
+    r"our (?:journalism|reporting|work)|reading)|"
     r"(?:get|enjoy|unlock) (?:unlimited |full |digital |instant |exclusive )?access to|"
     r"support (?:our|independent|quality|local) (?:journalism|reporting)|"
-    r"become an? (?:member|subscriber|supporter|patron)|our (?:[\w'’-]+ ){0,2}(?:email|newsletter)s?\b|"
+    r"become an? (?:member|subscriber|supporter|patron)|our (?:[\w'’-]+ ){0,2}(?:email|newsletter) "
+    r"(?:breaks down|brings you|delivers|gives you|sends you|rounds up)|"
     r"get (?:[\w'’-]+ ){1,5}delivered (?:to|through|into) your (?:inbox|door|letterbox|mailbox))",
     _FLAGS,
 )
