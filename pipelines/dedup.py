@@ -24,6 +24,7 @@ class DuplicateIndex:
 
     exact: dict[str, str] = field(default_factory=dict)
     near: dict[tuple[int, int], list[tuple[int, str]]] = field(default_factory=dict)
+    added: list[tuple[str, int, str]] = field(default_factory=list)  # originals first seen in this run
 
     def find(self, text_sha1: str, simhash: int) -> str | None:
         """Id of an earlier record with the same or nearly the same text."""
@@ -51,4 +52,5 @@ class DuplicateIndex:
             record["duplicate_of"] = original
         else:
             self.add(record["text_sha1"], simhash, record["id"])
+            self.added.append((record["text_sha1"], simhash, record["id"]))
         return record
