@@ -1,8 +1,8 @@
-"""Politeness Scrapy leaves out: robots.txt Crawl-delay, Retry-After, per-site ban detection.
+"""Politeness Scrapy leaves out: robots.txt Crawl-delay / Request-rate, Retry-After, per-site ban detection.
 
 One downloader middleware that also listens to signals, because the downloader slot (one per host) is
 where delays live and `response_downloaded` is the last moment before the slot picks its next request:
-- a per-slot *floor* (the site's `delay`, raised by robots.txt `Crawl-delay`) that AutoThrottle and
+- a per-slot *floor* (the site's `delay`, raised by robots.txt `Crawl-delay`/`Request-rate`) that AutoThrottle and
   the delay jitter can never undercut;
 - `Retry-After` on 429/503 holds the whole slot back (RetryMiddleware then retries the request);
 - a storm of 403/429/challenge pages from one site blocks it: its remaining requests are dropped,
@@ -69,6 +69,16 @@ def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> flo
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def robots_delay(robotparser: Any, user_agent: str) -> float | None:
+    """Seconds between requests that robots.txt asks for: `Crawl-delay`, or `Request-rate` (n/Ts) if slower."""
+    delays = [robotparser.crawl_delay(user_agent)]
+    protego = getattr(robotparser, "rp", None)  # Request-rate only through Protego (ROBOTSTXT_PARSER)
+    rate = protego.request_rate(user_agent) if hasattr(protego, "request_rate") else None
+    if rate and rate.requests:
+        delays.append(rate.seconds / rate.requests)
+    return max((float(d) for d in delays if d), default=None)
+
+
 def apply_floor(slot: Slot, floor: float) -> None:
     """Raise the slot's delay to `floor`, and narrow its jitter so no randomized delay goes below it."""
     if slot.delay < floor:
@@ -133,8 +143,8 @@ class PolitenessMiddleware:
         return key, downloader.slots.get(key)
 
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
-        """robots.txt `Crawl-delay` for our user agent becomes the host's floor (capped, never lowered)."""
-        delay = robotparser.crawl_delay(self.crawler.settings.get("USER_AGENT"))
+        """What robots.txt asks of our user agent becomes the host's floor (capped, never lowered)."""
+        delay = robots_delay(robotparser, self.crawler.settings.get("USER_AGENT"))
         if not delay:
             return
         key, slot = self._slot(request)
@@ -142,7 +152,7 @@ class PolitenessMiddleware:
             log.warning("%s asks for Crawl-delay %s s; using CRAWL_DELAY_MAX %s s", key, delay, self.crawl_delay_max)
             delay = self.crawl_delay_max
         self.floors[key] = max(self.floors.get(key, 0.0), float(delay))
-        log.info("robots.txt of %s: Crawl-delay %s s honoured", key, self.floors[key])
+        log.info("robots.txt of %s: %s s between requests honoured", key, self.floors[key])
         if slot is not None:
             apply_floor(slot, self.floors[key])
 

@@ -105,9 +105,12 @@ class RedisSeenStore:
 
     @classmethod
     def from_url(cls, redis_url: str, prefix: str) -> RedisSeenStore:
+        """Connected and checked now: an unreachable Redis stops the crawl before its first request."""
         import redis  # only distributed crawls need it
 
-        return cls(redis.Redis.from_url(redis_url), prefix)
+        client = redis.Redis.from_url(redis_url)
+        client.ping()
+        return cls(client, prefix)
 
     def seen(self, url: str) -> bool:
         return bool(self.client.sismember(self.seen_set, seen_key(url)))

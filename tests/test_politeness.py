@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from scrapy.core.downloader import Slot
 from scrapy.http import HtmlResponse
+from scrapy.robotstxt import ProtegoRobotParser
 
 from crawler.exit_codes import ExitCode
-from crawler.politeness import BanDetector, apply_floor, is_challenge, retry_after_seconds
+from crawler.politeness import BanDetector, apply_floor, is_challenge, retry_after_seconds, robots_delay
 from crawler.traps import ShapeBudget, strip_session_ids, url_shape
 from tests.conftest import run_cli
 from tests.fixture_news_site import CAPTCHA_PAGE, FixtureSite, article_html, days, serve_fixture_site, sites_yaml
@@ -23,6 +24,16 @@ from tests.fixture_news_site import CAPTCHA_PAGE, FixtureSite, article_html, day
                                             (b"Fri, 17 May 2024 09:00:00 GMT", 0.0), (b"soon", None), (None, None)])
 def test_retry_after_values(value: bytes | None, seconds: float | None) -> None:
     assert retry_after_seconds(value, now=datetime(2024, 5, 17, 10, 0, tzinfo=UTC)) == seconds
+
+
+@pytest.mark.parametrize("robots, delay", [
+    (b"User-agent: *\nCrawl-delay: 2\n", 2.0),
+    (b"User-agent: *\nCrawl-delay: 2\nRequest-rate: 1/5s\n", 5.0),
+    (b"User-agent: *\nRequest-rate: 10/5s\n", 0.5),
+    (b"User-agent: otherbot\nCrawl-delay: 9\n\nUser-agent: *\nDisallow: /private/\n", None),
+])
+def test_robots_delay_for_our_user_agent(robots: bytes, delay: float | None) -> None:
+    assert robots_delay(ProtegoRobotParser(robots, None), "newsarchive/0.1 (+https://example.org)") == delay
 
 
 def test_floor_holds_against_jitter() -> None:

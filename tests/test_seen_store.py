@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from crawler.seen_store import RedisSeenStore, SqliteSeenStore, Validators, seen_key
 from pipelines.spool import Spool
 from pipelines.state_sync import StateSync
@@ -37,6 +39,15 @@ def test_redis_store_keeps_archives_apart(tmp_path: Path) -> None:
     with redis_server(tmp_path) as url:
         exercise(RedisSeenStore.from_url(url, "newsarchive:a:"))
         assert not RedisSeenStore.from_url(url, "newsarchive:b:").seen(ARTICLE)
+
+
+def test_unreachable_redis_fails_at_once(tmp_path: Path) -> None:
+    with redis_server(tmp_path) as url:
+        port = url.rsplit(":", 1)[1].split("/")[0]
+    import redis
+
+    with pytest.raises(redis.ConnectionError):
+        RedisSeenStore.from_url(f"redis://127.0.0.1:{port}/0", "newsarchive:a:")  # the server is gone
 
 
 def machine(tmp_path: Path, name: str, archive: str) -> tuple[SqliteSeenStore, StateSync, Spool]:
