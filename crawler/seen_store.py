@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,11 +51,9 @@ class Validators:
         return Validators(*(mine or theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
 
 
-def astuple(validators: Validators) -> tuple[str | None, ...]:
-    return tuple(asdict(validators).values())
-
-
 class SeenStore(Protocol):
+    """What the spider asks: was this article archived, what did a feed or sitemap look like last time."""
+
     def seen(self, url: str) -> bool: ...
 
     def add(self, url: str, site: str) -> None: ...

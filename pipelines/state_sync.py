@@ -19,6 +19,7 @@ import logging
 import shutil
 import sqlite3
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 from pipelines.spool import OPEN_SUFFIX, Spool
@@ -37,15 +38,18 @@ class StateSync:
         self.local = local
         self.prefix = prefix
         local.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS merged_versions (key TEXT PRIMARY KEY)")
+        self._execute("CREATE TABLE IF NOT EXISTS merged_versions (key TEXT PRIMARY KEY)")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.local, timeout=30)
 
+    def _execute(self, sql: str, *params: str) -> list[tuple[str, ...]]:
+        """One committed statement on a short-lived connection."""
+        with closing(self._connect()) as db, db:
+            return db.execute(sql, params).fetchall()
+
     def _merged(self) -> set[str]:
-        with self._connect() as db:
-            return {key for (key,) in db.execute("SELECT key FROM merged_versions")}
+        return {key for (key,) in self._execute("SELECT key FROM merged_versions")}
 
     def pull(self) -> list[str]:
         """Merge the versions this file lacks (see module docstring); returns their keys."""
@@ -67,10 +71,8 @@ class StateSync:
         with tempfile.TemporaryDirectory(prefix="newsarchive-state-") as tmp:
             other = Path(tmp) / "other.sqlite"
             other.write_bytes(gzip.decompress(self.store.get(key)))
-            db = self._connect()
-            db.execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", (key,))
-            db.commit()
-            try:
+            self._execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", key)  # unreadable: not retried
+            with closing(self._connect()) as db:
                 db.execute("ATTACH DATABASE ? AS other", (str(other),))
                 ours = {name for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type='table'")}
                 theirs = [name for (name,) in db.execute("SELECT name FROM other.sqlite_master WHERE type='table'")]
@@ -79,24 +81,17 @@ class StateSync:
                         if table in ours:
                             db.execute(f'INSERT OR IGNORE INTO main."{table}" SELECT * FROM other."{table}"')
                 db.execute("DETACH DATABASE other")
-            finally:
-                db.close()
 
     def push(self, spool: Spool, crawl_id: str) -> StoredObject:
         """Merge concurrent runs' versions, then upload a snapshot through the spool (verified; kept on failure)."""
         self.pull()
         key = f"{self.prefix}{crawl_id}{SUFFIX}"
-        with self._connect() as db:
-            db.execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", (key,))
+        self._execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", key)
         target = spool.path(key)
         partial = target.with_name(target.name + OPEN_SUFFIX)
         with tempfile.TemporaryDirectory(prefix="newsarchive-state-") as tmp:
             snapshot = Path(tmp) / "snapshot.sqlite"
-            db = self._connect()
-            try:
-                db.execute("VACUUM INTO ?", (str(snapshot),))
-            finally:
-                db.close()
+            self._execute("VACUUM INTO ?", str(snapshot))
             with snapshot.open("rb") as source, gzip.open(partial, "wb") as sink:
                 shutil.copyfileobj(source, sink)
         partial.rename(target)
