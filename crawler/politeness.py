@@ -12,12 +12,14 @@ where delays live and `response_downloaded` is the last moment before the slot p
 from __future__ import annotations
 
 import logging
+import zlib
 from collections import deque
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from time import monotonic
 from typing import Any, Self
 
+import brotli
 from scrapy import Request, signals
 from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
@@ -45,11 +47,26 @@ def blocked_sites(stats: dict[str, Any]) -> list[str]:
                   if key.startswith("newsarchive/site/") and key.endswith("/blocked") and value)
 
 
+def body_head(response: Response, limit: int = 65536) -> bytes:
+    """The first `limit` bytes of the body, decoded: response_downloaded sees it still content-encoded."""
+    encoding = (response.headers.get(b"Content-Encoding") or b"").strip().lower()
+    try:
+        if encoding in (b"gzip", b"x-gzip"):
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(response.body, limit)
+        if encoding == b"deflate":
+            return zlib.decompressobj().decompress(response.body, limit)
+        if encoding == b"br":
+            return brotli.Decompressor().process(response.body)[:limit]
+    except (zlib.error, brotli.error):
+        return b""
+    return response.body[:limit] if not encoding or encoding == b"identity" else b""
+
+
 def is_challenge(response: Response) -> bool:
     """A captcha or bot-check page, whatever its status."""
     if b"html" not in (response.headers.get(b"Content-Type") or b""):
         return False
-    head = response.body[:65536].lower()
+    head = body_head(response).lower()
     return any(marker in head for marker in CHALLENGE_MARKERS)
 
 
@@ -171,10 +188,10 @@ class PolitenessMiddleware:
         site = site_of(request)
         if site is None:
             return
-        stats = self.crawler.stats
-        stats.inc_value(site_stat(site, "fetched"))
+        self.crawler.stats.inc_value(site_stat(site, "fetched"))
+        # Judged here, not in process_response: by then the following requests may already be on the wire.
         if self.bans.observe(site, response.status in BAN_STATUSES or is_challenge(response)):
-            stats.set_value(site_stat(site, "blocked"), 1)
+            self.crawler.stats.set_value(site_stat(site, "blocked"), 1)
             self._drop_queued(site)
             log.warning("site %s is blocking the crawler (%d of its last %d responses were 403/429/captcha): its "
                         "remaining requests are dropped; try again later or with a larger delay", site,

@@ -9,6 +9,7 @@ sitemap of the newest articles, an RSS feed (sitemaps and feed have ETags and an
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -116,8 +117,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path in ("/about", "/private/secret"):
             return 200, b"<html><body><p>About the Gazette.</p></body></html>", html
         day = next((day for day in site.articles if site.article_path(day) == path), None)
+        if day is not None and site.captcha:  # gzipped, as CDNs send them
+            return 200, gzip.compress(CAPTCHA_PAGE), {**html, "Content-Encoding": "gzip"}
         if day is not None:
-            return 200, CAPTCHA_PAGE if site.captcha else article_html(day).encode(), html
+            return 200, article_html(day).encode(), html
         return 404, b"<html><body>not found</body></html>", html
 
 

@@ -3,11 +3,13 @@
 Unit tests for the pure parts, then real CLI crawls of the fixture site, asserting on what it saw.
 """
 
+import gzip
 import json
 from datetime import UTC, date, datetime
 from itertools import pairwise
 from pathlib import Path
 
+import brotli
 import pytest
 from scrapy.core.downloader import Slot
 from scrapy.http import HtmlResponse
@@ -54,10 +56,14 @@ def test_ban_detector_counts_ban_like_responses_among_the_recent_ones() -> None:
 
 
 def test_challenge_pages_are_recognised_but_articles_about_captchas_are_not() -> None:
-    def page(body: bytes) -> HtmlResponse:
-        return HtmlResponse("https://h.example/", body=body, headers={"Content-Type": "text/html"})
+    def page(body: bytes, encoding: str = "identity") -> HtmlResponse:
+        return HtmlResponse("https://h.example/", body=body,
+                            headers={"Content-Type": "text/html", "Content-Encoding": encoding})
 
     assert is_challenge(page(CAPTCHA_PAGE))
+    assert is_challenge(page(gzip.compress(CAPTCHA_PAGE), "gzip"))  # response_downloaded sees encoded bodies
+    assert is_challenge(page(brotli.compress(CAPTCHA_PAGE), "br"))
+    assert not is_challenge(page(b"\x1f\x8bnot really gzip", "gzip"))
     assert not is_challenge(page(article_html(date(2024, 5, 17)).encode().replace(b"council", b"captcha")))
 
 
