@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 BAN_STATUSES = frozenset({403, 429})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+MIN_BACKOFF_DELAY = 0.001  # seconds
 # Markup of captcha / bot-check interstitials (Cloudflare, reCAPTCHA, hCaptcha, PerimeterX, DataDome, Distil).
 CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"hcaptcha.com/", b"cf-challenge", b"/cdn-cgi/challenge-platform",
                      b"cf_chl_", b"px-captcha", b"captcha-delivery.com", b"distil_r_captcha",
@@ -214,6 +215,7 @@ class PolitenessMiddleware:
             return
         seconds = min(seconds, self.retry_after_max)
         slot.lastseen = max(slot.lastseen, monotonic() + seconds)  # the slot waits its delay after this moment
+        apply_floor(slot, MIN_BACKOFF_DELAY)  # the downloader only looks at lastseen when the delay is not 0
         self.crawler.stats.inc_value("newsarchive/retry_after")
         log.info("%s answered %d with Retry-After: holding %s back for %.0f s", response.url, response.status, key,
                  seconds)

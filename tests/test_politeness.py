@@ -101,6 +101,21 @@ def test_crawl_delay_and_retry_after_are_honoured(tmp_path: Path) -> None:
     assert retried.at - throttled.at >= 3.0, "Retry-After: 3 not honoured"
 
 
+def test_retry_after_holds_back_a_site_without_any_delay(tmp_path: Path) -> None:
+    site = FixtureSite(articles=days(date(2024, 5, 1), 2))
+    flaky = site.article_path(site.articles[0])
+    site.retry_after[flaky] = 2
+    with serve_fixture_site(site) as base:
+        (tmp_path / "sites.yaml").write_text(sites_yaml(base))  # delay: 0
+        code, output = crawl(tmp_path / "sites.yaml", tmp_path, NEWSARCHIVE_DEPTH_LIMIT="1",
+                             NEWSARCHIVE_AUTOTHROTTLE_ENABLED="false", NEWSARCHIVE_DOWNLOAD_DELAY="0")
+    assert code == 0, output[-3000:]
+    throttled, retried = [hit for hit in site.hits if hit.path == flaky]
+    assert retried.at - throttled.at >= 2.0
+    in_flight = 0.5  # requests already sent when the 429 came back (4 per host at a time) may still arrive
+    assert not [hit for hit in site.hits if throttled.at + in_flight < hit.at < throttled.at + 1.9], "the host waits"
+
+
 def test_traps_are_bounded_and_robots_disallow_obeyed(tmp_path: Path) -> None:
     site = FixtureSite(articles=days(date(2024, 5, 1), 3))
     with serve_fixture_site(site) as base:
