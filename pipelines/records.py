@@ -60,7 +60,8 @@ def build_record(content: dict[str, Any], capture: Capture) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "id": sha1_hex(canonical),
-        "capture_id": capture_id(capture.warc["record_id"]),
+        # this capture: the revisit record when the payload was deduplicated (`warc` then points at the original)
+        "capture_id": capture_id((capture.warc.get("revisit") or capture.warc)["record_id"]),
         "url": capture.url,
         "requested_url": capture.requested_url,
         "canonical_url": canonical,

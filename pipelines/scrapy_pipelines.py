@@ -11,20 +11,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from pipelines.dedup import DuplicateIndex
-from pipelines.extract import extract_article
-from pipelines.records import Capture, build_record, capture_id
+from pipelines.extract_pool import ExtractionPool, default_workers
+from pipelines.records import Capture, build_record
 from pipelines.session import ArchiveSession
+from pipelines.text_index import load_earlier_texts, write_run_texts
 
 log = logging.getLogger(__name__)
-
-
-def with_capture_id(record: dict[str, Any]) -> dict[str, Any]:
-    """`capture_id` names this capture: the revisit record when the payload was deduplicated, while
-    `warc` keeps pointing at the original response (the bytes `show --raw` reads)."""
-    revisit = record["warc"].get("revisit")
-    if revisit:
-        record["capture_id"] = capture_id(revisit["record_id"])
-    return record
 
 
 class ExtractPipeline:
@@ -33,31 +25,40 @@ class ExtractPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.crawl_id = ArchiveSession.for_crawler(crawler).crawl_id
+        workers = crawler.settings.getint("EXTRACT_WORKERS")
+        self.pool = ExtractionPool(default_workers() if workers < 0 else workers)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         if not item.get("warc"):
             self.stats.inc_value("newsarchive/errors")
             raise DropItem(f"no WARC capture for {item['url']}: not recorded (capture extension disabled?)")
-        content = extract_article(item["body"], item["url"], fetched_at=item["fetched_at"],
-                                  hints=item["discovery"].get("hints"), content_type=item.get("content_type"))
+        content = await self.pool.extract(item["body"], item["url"], fetched_at=item["fetched_at"],
+                                          hints=item["discovery"].get("hints"), content_type=item.get("content_type"))
         capture = Capture(
             url=item["url"], requested_url=item["requested_url"], fetched_at=item["fetched_at"],
             http_status=item["status"], warc=item["warc"], site=item["site"], crawl_id=self.crawl_id,
             discovery=item["discovery"], article_signals=tuple(item["article_signals"]),
         )
-        return {"record": with_capture_id(build_record(content, capture))}
+        return {"record": build_record(content, capture)}
+
+    def close_spider(self) -> None:
+        self.pool.close()
 
 
 class DedupPipeline:
-    """Mark syndicated copies and repeated captures within the run (`duplicate_of`)."""
+    """Mark syndicated copies and repeated captures (`duplicate_of`), within the run and against earlier runs."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
+        self.session = ArchiveSession.for_crawler(crawler)
         self.index = DuplicateIndex()
+        loaded = load_earlier_texts(self.index, self.session.store)
+        if loaded:
+            log.info("near-duplicate index: %d text(s) of earlier runs loaded", loaded)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -68,6 +69,11 @@ class DedupPipeline:
         if record["duplicate_of"]:
             self.stats.inc_value("newsarchive/duplicates")
         return item
+
+    def close_spider(self) -> None:
+        key = write_run_texts(self.index, self.session.spool, self.session.crawl_id)
+        if key is not None:
+            self.session.upload_state(key, "near-duplicate texts")
 
 
 class RecordWriterPipeline:

@@ -242,9 +242,7 @@ class ArchiveSession:
             partial = path.with_name(path.name + ".open")
             partial.write_bytes(encode_delta(self._added_payloads))
             os.replace(partial, path)
-            stored = self._upload_now(key, "dedup entries")
-            if stored is not None:
-                self.uploaded.append(stored)
+            self.upload_state(key, "dedup entries")
         self.digests.close()
 
     def _build_report(self, reason: str, stats: dict[str, Any], sites: list[str]) -> dict[str, Any]:
@@ -270,6 +268,12 @@ class ArchiveSession:
         path = self.spool.path(key)
         path.write_text(json.dumps(self.report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         self._upload_now(key, "run report")
+
+    def upload_state(self, key: str, what: str) -> None:
+        """Upload a state file written at the end of the run (it is listed in the run's manifest)."""
+        stored = self._upload_now(key, what)
+        if stored is not None:
+            self.uploaded.append(stored)
 
     def _upload_now(self, key: str, what: str) -> StoredObject | None:
         """Upload a file written at the end of the run; a failure is reported and the file kept for recovery."""

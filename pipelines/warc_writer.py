@@ -18,6 +18,7 @@ from typing import BinaryIO
 from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
 
+from pipelines.fsutil import fsync_dir
 from pipelines.warc import Exchange, Revisit, exchange_records, metadata_record, warc_fields
 
 PREFIX = "NEWSARCHIVE"
@@ -156,7 +157,7 @@ class RotatingWarcWriter:
         current.fh.close()
         final = current.path.with_name(current.path.name.removesuffix(".open"))
         os.rename(current.path, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         self.on_close(current.key)
 
     def _open(self) -> _OpenWarc:
@@ -179,12 +180,3 @@ class RotatingWarcWriter:
         writer.write_record(warcinfo)
         self._current = _OpenWarc(key, path, fh, writer, warcinfo.rec_headers.get_header("WARC-Record-ID"))
         return self._current
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename durable: the directory entry must reach the disk too."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

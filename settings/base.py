@@ -67,6 +67,9 @@ EXTENSIONS = {
     "crawler.size_cap.ResponseSizeCap": 110,
     "crawler.progress.ProgressExtension": 500,
 }
+# Extraction runs in worker processes so the reactor thread keeps downloading: -1 = all cores but one,
+# 0 = in the crawl process.
+EXTRACT_WORKERS = -1
 ITEM_PIPELINES = {
     "pipelines.scrapy_pipelines.ExtractPipeline": 100,
     "pipelines.scrapy_pipelines.DedupPipeline": 200,
