@@ -304,7 +304,8 @@ class NewsSpider(Spider):
         # HTTP errors count; other ignored requests (robots.txt, blocked site, private address) do not.
         if site and (failure.check(HttpError) or not failure.check(IgnoreRequest)):
             self.crawler.stats.inc_value(site_stat(site, "errors"))
-        log.info("not fetched or not used: %s (%s)", request.url if request else "?", failure.getErrorMessage())
+        # DEBUG: a site's dead links would flood the log; the counts are in the stats and the run report
+        log.debug("not fetched or not used: %s (%s)", request.url if request else "?", failure.getErrorMessage())
 
     def item_scraped(self, item: dict[str, Any]) -> None:
         """The article's record is written: remember its URLs so later runs do not fetch it again."""
