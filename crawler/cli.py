@@ -1,19 +1,20 @@
 """The operator CLI, `newsarchive`. Commands stay thin: they parse arguments and call the library.
 
-Every module in `crawler/commands/` registers its commands on the shared app when imported.
+Each module of `crawler/commands/` registers its commands on the shared app when imported; the order
+here is the order `--help` lists them in (the operator's workflow).
 """
 
 import importlib
-import pkgutil
 
-import crawler.commands
 from crawler.cli_common import app
+
+COMMAND_MODULES = ("crawling", "backfill", "importing", "extract", "archive", "status")
 
 
 def load_commands() -> None:
-    """Import every command module so its @app.command() decorators run."""
-    for module in sorted(pkgutil.iter_modules(crawler.commands.__path__), key=lambda m: m.name):
-        importlib.import_module(f"crawler.commands.{module.name}")
+    """Import the command modules so their @app.command() decorators run."""
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"crawler.commands.{name}")
 
 
 def main() -> None:
