@@ -6,6 +6,8 @@
 Runs every AEB page (its ground-truth URL) and every Mozilla Readability page (a fixed URL, all
 categories, not only news) through `extract_article` and hashes each result as canonical JSON, so
 any change in any field of any page shows up. `--dump` keeps the full results to diff a difference.
+It also checks, on every element of every page, that body_readability's `_clean_length` equals
+readability's `len(clean(text))`, which it replaces.
 """
 
 import argparse
@@ -21,7 +23,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from readability.readability import clean  # noqa: E402
+
 from pipelines.extract import extract_article  # noqa: E402
+from pipelines.extraction.body_readability import _clean_length  # noqa: E402
+from pipelines.extraction.document import parse_html  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora")
 READABILITY_URL = "https://news.example.com/2024/01/01/article.html"
@@ -50,6 +56,21 @@ def result_hashes(corpora: Path) -> tuple[dict[str, str], dict[str, Any]]:
     return hashes, results
 
 
+def clean_length_mismatches(corpora: Path) -> tuple[int, int]:
+    """(elements checked, elements where `_clean_length` differs from readability's cleaned length)."""
+    checked = mismatched = 0
+    for _, html, _ in pages(corpora):
+        document = parse_html(html)
+        if document is None:
+            continue
+        for element in document.tree.iter():
+            if isinstance(element.tag, str):
+                text = element.text_content() or ""
+                checked += 1
+                mismatched += _clean_length(text) != len(clean(text))
+    return checked, mismatched
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", type=Path, default=CORPORA)
@@ -65,13 +86,15 @@ def main() -> None:
     if args.dump:
         args.dump.write_text(json.dumps(results, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
     print(f"{len(hashes)} pages hashed")
+    checked, mismatched = clean_length_mismatches(args.corpora)
+    print(f"_clean_length: {mismatched} mismatches on {checked} elements")
     if args.compare:
         baseline = json.loads(args.compare.read_text(encoding="utf-8"))
         differing = sorted(key for key in baseline.keys() | hashes.keys() if baseline.get(key) != hashes.get(key))
         for key in differing:
             print(f"DIFFERENT {key}")
         print(f"{len(differing)} differences against {args.compare}")
-        sys.exit(1 if differing else 0)
+        sys.exit(1 if differing or mismatched else 0)
 
 
 if __name__ == "__main__":
