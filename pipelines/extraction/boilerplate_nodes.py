@@ -8,6 +8,7 @@ the page's prose is never cut whatever its class says (a wrapper named "has-side
 """
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -76,7 +77,13 @@ def _flagged(element: etree._Element) -> bool:
     if tag in ARTICLE_TAGS or tag in INLINE_TAGS or itemprop == "articleBody":
         return False
     names = f"{attrib.get('class', '')} {attrib.get('id', '')}"
-    return len(names) > 1 and bool(_BOILERPLATE_NAME.search(_CAMEL.sub("-", names)))
+    return len(names) > 1 and _is_boilerplate_name(names)
+
+
+@lru_cache(maxsize=4096)
+def _is_boilerplate_name(names: str) -> bool:
+    """Cached: a page repeats the same few class names on hundreds of elements."""
+    return bool(_BOILERPLATE_NAME.search(_CAMEL.sub("-", names)))
 
 
 def _drop_hover_cards(tree: etree._Element) -> None:
