@@ -6,8 +6,9 @@
 Runs every AEB page (its ground-truth URL) and every Mozilla Readability page (a fixed URL, all
 categories, not only news) through `extract_article` and hashes each result as canonical JSON, so
 any change in any field of any page shows up. `--dump` keeps the full results to diff a difference.
-It also checks, on every element of every page, that body_readability's `_clean_length` equals
-readability's `len(clean(text))`, which it replaces.
+It also checks body_readability's shortcuts against the readability code they replace, on every
+element of every page: `_clean_length` against `len(clean(text))`, `_has_block_markup` against the
+regex over serialised markup.
 """
 
 import argparse
@@ -23,10 +24,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from readability.readability import clean  # noqa: E402
+from lxml import etree  # noqa: E402
+from readability.readability import REGEXES, clean  # noqa: E402
 
 from pipelines.extract import extract_article  # noqa: E402
-from pipelines.extraction.body_readability import _clean_length  # noqa: E402
+from pipelines.extraction.body_readability import _INLINE_TAGS, _clean_length, _has_block_markup  # noqa: E402
 from pipelines.extraction.document import parse_html  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora")
@@ -56,18 +58,26 @@ def result_hashes(corpora: Path) -> tuple[dict[str, str], dict[str, Any]]:
     return hashes, results
 
 
-def clean_length_mismatches(corpora: Path) -> tuple[int, int]:
-    """(elements checked, elements where `_clean_length` differs from readability's cleaned length)."""
+def shortcut_mismatches(corpora: Path) -> tuple[int, int]:
+    """(elements checked, elements where a body_readability shortcut differs from readability's code)."""
     checked = mismatched = 0
+    block_markup = REGEXES["divToPElementsRe"]
     for _, html, _ in pages(corpora):
         document = parse_html(html)
         if document is None:
             continue
         for element in document.tree.iter():
-            if isinstance(element.tag, str):
-                text = element.text_content() or ""
-                checked += 1
-                mismatched += _clean_length(text) != len(clean(text))
+            if not isinstance(element.tag, str):
+                continue
+            text = element.text_content() or ""
+            checked += 1
+            mismatched += _clean_length(text) != len(clean(text))
+            children = list(element)
+            serialised = str(b"".join(etree.tostring(child, encoding="utf-8") for child in children))
+            mismatched += _has_block_markup(children, "xml") != bool(block_markup.search(serialised))
+            if element.tag in _INLINE_TAGS:
+                serialised = etree.tounicode(element, method="html")
+                mismatched += _has_block_markup([element], "html") != bool(block_markup.search(serialised))
     return checked, mismatched
 
 
@@ -86,8 +96,8 @@ def main() -> None:
     if args.dump:
         args.dump.write_text(json.dumps(results, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
     print(f"{len(hashes)} pages hashed")
-    checked, mismatched = clean_length_mismatches(args.corpora)
-    print(f"_clean_length: {mismatched} mismatches on {checked} elements")
+    checked, mismatched = shortcut_mismatches(args.corpora)
+    print(f"readability shortcuts: {mismatched} mismatches on {checked} elements")
     if args.compare:
         baseline = json.loads(args.compare.read_text(encoding="utf-8"))
         differing = sorted(key for key in baseline.keys() | hashes.keys() if baseline.get(key) != hashes.get(key))

@@ -3,11 +3,13 @@
 import copy
 import logging
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml import etree
+from lxml.html import fragment_fromstring
 from readability import Document as ReadabilityDocument
-from readability.readability import Unparseable
+from readability.readability import REGEXES, Unparseable
 
 from pipelines.extraction.boilerplate_nodes import prune_boilerplate
 from pipelines.extraction.document import Document
@@ -33,6 +35,14 @@ REPEATED_ITEM_MAX_LINK_DENSITY = 0.25
 _WHITESPACE_RUNS = re.compile(r"\s{2,}")
 _TABS_AND_SPACE_RUNS = re.compile(r"\t|[ \t]{2,}")
 READABILITY_MAX_RUN = 255
+_BLOCK_MARKUP = REGEXES["divToPElementsRe"]
+_UNLIKELY = REGEXES["unlikelyCandidatesRe"]
+_MAYBE_CANDIDATE = REGEXES["okMaybeItsACandidateRe"]
+# readability's inline tags for wrapping a div's loose inline children in <p>.
+_INLINE_TAGS = frozenset({"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"})
+# Elements whose text an HTML serialisation may write unescaped, where "<p" could be text, not a tag.
+_RAW_TEXT_TAGS = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext",
+                            "textarea", "title"})
 # readability's own threshold for appending a sibling to its pick.
 SIBLING_MIN_SCORE = 10
 SIBLING_SCORE_SHARE = 0.2
@@ -56,6 +66,54 @@ class _PrunedReadability(ReadabilityDocument):
         for heading in _LINKED_HEADINGS_BEFORE_PROSE(tree):
             _unwrap_offsite_links(heading, self.url or "")
         return tree
+
+    def remove_unlikely_candidates(self) -> None:
+        """readability's removal of unlikely candidates, its two class/id regexes cached per name."""
+        for elem in self.html.findall(".//*"):
+            names = "{} {}".format(elem.get("class", ""), elem.get("id", ""))
+            if (
+                len(names) >= 2
+                and _unlikely_name(names)
+                and elem.tag not in ["html", "body"]
+                and not elem.xpath("ancestor-or-self::pre | ancestor-or-self::code")
+                and not elem.xpath("descendant-or-self::main | descendant-or-self::article | descendant-or-self::math")
+            ):
+                elem.drop_tree()
+
+    def transform_misused_divs_into_paragraphs(self) -> None:
+        """readability's div-to-<p> rewriting, with its search for block tags in serialised markup done on
+        tag names instead (it serialised every div's children, nested divs again and again)."""
+        for elem in self.tags(self.html, "div"):
+            if not _has_block_markup(list(elem), "xml"):
+                elem.tag = "p"
+        for elem in self.tags(self.html, "div"):
+            children = list(elem)
+            paragraph = None
+            if elem.text and elem.text.strip():
+                p = fragment_fromstring("<p/>")
+                p.text = elem.text
+                elem.text = None
+                elem.insert(0, p)
+                paragraph = p
+            for child in children:
+                if child.tag == "br":
+                    paragraph = None
+                    continue
+                if child.tag not in _INLINE_TAGS or _has_block_markup([child], "html"):
+                    paragraph = None
+                    continue
+                if paragraph is None:
+                    paragraph = fragment_fromstring("<p/>")
+                    child.addprevious(paragraph)
+                paragraph.append(child)
+            for pos, child in reversed(list(enumerate(elem))):
+                if child.tail and child.tail.strip():
+                    p = fragment_fromstring("<p/>")
+                    p.text = child.tail
+                    child.tail = None
+                    elem.insert(pos + 1, p)
+                if child.tag == "br":
+                    child.drop_tree()
 
     def get_link_density(self, elem: etree._Element) -> float:
         """readability's link density, with its text lengths computed without building cleaned strings."""
@@ -138,6 +196,29 @@ def _clean_length(text: str) -> int:
 def _text_length(element: etree._Element) -> int:
     """readability's `text_length`: the cleaned length of the element's text."""
     return _clean_length(element.text_content() or "")
+
+
+@lru_cache(maxsize=4096)
+def _unlikely_name(names: str) -> bool:
+    """readability's "unlikely candidate" verdict on a class/id string; pages repeat a few names a lot."""
+    return bool(_UNLIKELY.search(names)) and not _MAYBE_CANDIDATE.search(names)
+
+
+def _has_block_markup(nodes: list[etree._Element], method: str) -> bool:
+    """Whether readability's `divToPElementsRe` would match `nodes` serialised with `method`.
+
+    Serialisation escapes "<" in text and attribute values, so the regex (a "<" then a tag name) can only
+    match a start tag: testing "<" + tag of every element is the same answer without serialising.
+    Comments, processing instructions and raw-text elements can carry a literal "<", and a namespaced
+    tag is written with a prefix: those are serialised as readability does.
+    """
+    tags = []
+    for node in nodes:
+        for element in node.iter():
+            if not isinstance(element.tag, str) or element.tag in _RAW_TEXT_TAGS or "{" in element.tag:
+                return bool(_BLOCK_MARKUP.search("".join(etree.tounicode(n, method=method) for n in nodes)))
+            tags.append(f"<{element.tag}")
+    return bool(_BLOCK_MARKUP.search("".join(tags)))
 
 
 def _unwrap_offsite_links(element: etree._Element, page_url: str) -> None:
