@@ -1,0 +1,60 @@
+"""`newsarchive export wacz|records`: the archive as one file for replay tools or for analysis."""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crawler.cli_common import ArchiveOption, app, fail
+from crawler.commands.archive import FromOption, ToOption, day, open_archive
+from crawler.exit_codes import ExitCode
+from pipelines.storage import StoreError
+
+export_app = typer.Typer(help="Export the archive: a WACZ for replay tools, or the records as JSONL/Parquet.",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+OutputOption = Annotated[Path, typer.Option("--output", "-o", help="The file to write (replaced when complete).")]
+
+
+class RecordsFormat(StrEnum):
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+@export_app.command("wacz")
+def export_wacz_command(
+    output: OutputOption,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    archive: ArchiveOption = None,
+) -> None:
+    """Write the WARCs filed in the date range, their index and a page list of the articles as a WACZ 1.1.1."""
+    from pipelines.wacz import export_wacz
+
+    store = open_archive(archive)
+    try:
+        counts = export_wacz(store, output, day(date_from), day(date_to))
+    except (StoreError, ValueError, OSError) as error:
+        raise fail(ExitCode.FAILURE, str(error)) from error
+    typer.echo(f"{output}: {counts['warcs']} WARC file(s), {counts['pages']} page(s), {counts['bytes']:,} bytes")
+
+
+@export_app.command("records")
+def export_records_command(
+    output: OutputOption,
+    fmt: Annotated[RecordsFormat, typer.Option("--format", help="jsonl (one record per line) or parquet.")],
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    archive: ArchiveOption = None,
+) -> None:
+    """Write the records filed in the date range to one file (Parquet schema: docs/operations.md)."""
+    from pipelines.records_export import export_records
+
+    store = open_archive(archive)
+    try:
+        count = export_records(store, output, fmt.value, day(date_from), day(date_to))
+    except (StoreError, ValueError, OSError) as error:
+        raise fail(ExitCode.FAILURE, str(error)) from error
+    typer.echo(f"{output}: {count} record(s)")
