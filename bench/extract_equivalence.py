@@ -7,7 +7,7 @@ Runs every AEB page (its ground-truth URL) and every Mozilla Readability page (a
 categories, not only news) through `extract_article` and hashes each result as canonical JSON, so
 any change in any field of any page shows up. `--dump` keeps the full results to diff a difference.
 It also checks body_readability's shortcuts against the readability code they replace, on every
-element of every page: `_clean_length` against `len(clean(text))`, `_has_block_markup` against the
+element of every page: `_clean_length` against `len(clean(text))`, `_BlockMarkup` against the
 regex over serialised markup.
 """
 
@@ -28,7 +28,7 @@ from lxml import etree  # noqa: E402
 from readability.readability import REGEXES, clean  # noqa: E402
 
 from pipelines.extract import extract_article  # noqa: E402
-from pipelines.extraction.body_readability import _INLINE_TAGS, _clean_length, _has_block_markup  # noqa: E402
+from pipelines.extraction.body_readability import _INLINE_TAGS, _BlockMarkup, _clean_length  # noqa: E402
 from pipelines.extraction.document import parse_html  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora")
@@ -61,23 +61,23 @@ def result_hashes(corpora: Path) -> tuple[dict[str, str], dict[str, Any]]:
 def shortcut_mismatches(corpora: Path) -> tuple[int, int]:
     """(elements checked, elements where a body_readability shortcut differs from readability's code)."""
     checked = mismatched = 0
-    block_markup = REGEXES["divToPElementsRe"]
+    divs_to_p = REGEXES["divToPElementsRe"]
     for _, html, _ in pages(corpora):
         document = parse_html(html)
         if document is None:
             continue
+        block_markup = _BlockMarkup(document.tree)
         for element in document.tree.iter():
             if not isinstance(element.tag, str):
                 continue
             text = element.text_content() or ""
             checked += 1
             mismatched += _clean_length(text) != len(clean(text))
-            children = list(element)
-            serialised = str(b"".join(etree.tostring(child, encoding="utf-8") for child in children))
-            mismatched += _has_block_markup(children, "xml") != bool(block_markup.search(serialised))
+            serialised = str(b"".join(etree.tostring(child, encoding="utf-8") for child in element))
+            mismatched += block_markup.in_children(element) != bool(divs_to_p.search(serialised))
             if element.tag in _INLINE_TAGS:
                 serialised = etree.tounicode(element, method="html")
-                mismatched += _has_block_markup([element], "html") != bool(block_markup.search(serialised))
+                mismatched += block_markup.in_element(element) != bool(divs_to_p.search(serialised))
     return checked, mismatched
 
 

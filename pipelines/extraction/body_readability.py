@@ -83,8 +83,9 @@ class _PrunedReadability(ReadabilityDocument):
     def transform_misused_divs_into_paragraphs(self) -> None:
         """readability's div-to-<p> rewriting, with its search for block tags in serialised markup done on
         tag names instead (it serialised every div's children, nested divs again and again)."""
+        block_markup = _BlockMarkup(self.html)
         for elem in self.tags(self.html, "div"):
-            if not _has_block_markup(list(elem), "xml"):
+            if not block_markup.in_children(elem):
                 elem.tag = "p"
         for elem in self.tags(self.html, "div"):
             children = list(elem)
@@ -99,7 +100,7 @@ class _PrunedReadability(ReadabilityDocument):
                 if child.tag == "br":
                     paragraph = None
                     continue
-                if child.tag not in _INLINE_TAGS or _has_block_markup([child], "html"):
+                if child.tag not in _INLINE_TAGS or block_markup.in_element(child):
                     paragraph = None
                     continue
                 if paragraph is None:
@@ -204,21 +205,44 @@ def _unlikely_name(names: str) -> bool:
     return bool(_UNLIKELY.search(names)) and not _MAYBE_CANDIDATE.search(names)
 
 
-def _has_block_markup(nodes: list[etree._Element], method: str) -> bool:
-    """Whether readability's `divToPElementsRe` would match `nodes` serialised with `method`.
+class _BlockMarkup:
+    """Answers readability's "does this markup hold a block tag?" (`divToPElementsRe` over serialised
+    children) for a whole tree in one pass, where readability serialised every div's subtree again.
 
-    Serialisation escapes "<" in text and attribute values, so the regex (a "<" then a tag name) can only
-    match a start tag: testing "<" + tag of every element is the same answer without serialising.
-    Comments, processing instructions and raw-text elements can carry a literal "<", and a namespaced
-    tag is written with a prefix: those are serialised as readability does.
+    Serialisation escapes "<" in text and attribute values, so the regex (a "<" then a tag name) only
+    ever matches a start tag: an element holds block markup when a descendant's "<" + tag matches. The
+    answers stay true while readability renames divs to <p>, which the regex matches as well. Below
+    a comment, processing instruction, raw-text element (a literal "<" may be text) or namespaced tag
+    (written with a prefix) the markup is serialised and searched as readability does.
     """
-    tags = []
-    for node in nodes:
-        for element in node.iter():
-            if not isinstance(element.tag, str) or element.tag in _RAW_TEXT_TAGS or "{" in element.tag:
-                return bool(_BLOCK_MARKUP.search("".join(etree.tounicode(n, method=method) for n in nodes)))
-            tags.append(f"<{element.tag}")
-    return bool(_BLOCK_MARKUP.search("".join(tags)))
+
+    def __init__(self, root: etree._Element) -> None:
+        self.holders: set[etree._Element] = set()
+        self.unsure: set[etree._Element] = set()
+        for element in root.iter():
+            tag = element.tag
+            if not isinstance(tag, str) or tag in _RAW_TEXT_TAGS or "{" in tag:
+                marked = self.unsure
+            elif _BLOCK_MARKUP.match(f"<{tag}"):
+                marked = self.holders
+            else:
+                continue
+            parent = element.getparent()
+            while parent is not None and parent not in marked:  # a marked parent has marked ancestors
+                marked.add(parent)
+                parent = parent.getparent()
+
+    def in_children(self, element: etree._Element) -> bool:
+        """readability's test on a div's children, serialised as XML."""
+        if element in self.unsure:
+            return bool(_BLOCK_MARKUP.search(str(b"".join(etree.tostring(c, encoding="utf-8") for c in element))))
+        return element in self.holders
+
+    def in_element(self, element: etree._Element) -> bool:
+        """readability's test on an inline element (never a block tag itself), serialised as HTML."""
+        if element in self.unsure:
+            return bool(_BLOCK_MARKUP.search(etree.tounicode(element, method="html")))
+        return element in self.holders
 
 
 def _unwrap_offsite_links(element: etree._Element, page_url: str) -> None:
