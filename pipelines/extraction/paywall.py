@@ -19,6 +19,8 @@ _MARKUP = re.compile(
     r"metered[-_]?content|regwall|registration[-_]?wall|(?:article|content)[-_]locked|locked[-_]content",
     re.IGNORECASE,
 )
+# Every alternative of `_MARKUP` contains one of these.
+_MARKUP_WORDS = ("paywall", "piano", "tp-", "subscriber", "metered", "regwall", "registration", "locked")
 _CLASS_AND_ID_VALUES = etree.XPath("//@class | //@id", smart_strings=False)
 _TEASER_PROMPT = re.compile(
     r"subscribe (?:now )?to (?:continue|read|keep)|to continue reading|continue reading with|already a subscriber"
@@ -41,7 +43,12 @@ def _has_paywall_markup(tree: HtmlElement) -> bool:
     matches a space and `\\b` sees a space as it sees the string's edge, so a match never spans two names
     and the answer is the per-element one.
     """
-    return bool(_MARKUP.search(" ".join(_CLASS_AND_ID_VALUES(tree))))
+    names = " ".join(_CLASS_AND_ID_VALUES(tree))
+    if names.isascii():  # case-insensitive on ASCII is lowercase: skip the slow regex on clean pages
+        lowered = names.lower()
+        if not any(word in lowered for word in _MARKUP_WORDS):
+            return False
+    return bool(_MARKUP.search(names))
 
 
 def _is_teaser(tree: HtmlElement, text: str) -> bool:
