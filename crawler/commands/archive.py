@@ -158,8 +158,3 @@ def warc_ls(
     for obj in objects:
         typer.echo(f"{key_day(obj.key)}  {obj.size:>14,}  {obj.key}")
     typer.echo(f"{len(objects)} WARC file(s), {sum(o.size for o in objects):,} bytes", err=True)
-
-
-# `export` shares this module's options; crawler/cli.py's COMMAND_MODULES does not list it yet, so it
-# registers through this import (drop this once "export" is in COMMAND_MODULES).
-from crawler.commands import export as _export  # noqa: E402, F401
