@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
+from pipelines.record_sink import current_records_keys
 from pipelines.storage import READ_CHUNK, ObjectStore, StoredObject
 
 WARC_PREFIX = "warc/"
@@ -51,8 +52,11 @@ def warc_objects(store: ObjectStore, start: date | None = None, end: date | None
 
 
 def records_objects(store: ObjectStore, start: date | None = None, end: date | None = None) -> list[StoredObject]:
-    """Records files filed on days in [start, end], oldest first."""
-    return _dated(store.list(RECORDS_PREFIX), start, end)
+    """Current records files filed on days in [start, end], oldest first: of a re-extracted WARC only the
+    newest records file (the older ones stay in the archive, addressable, but are not read twice)."""
+    objects = _dated(store.list(RECORDS_PREFIX), start, end)
+    current = set(current_records_keys(obj.key for obj in objects))
+    return [obj for obj in objects if obj.key in current]
 
 
 def read_records(store: ObjectStore, key: str) -> Iterator[dict[str, Any]]:

@@ -57,6 +57,14 @@ def test_new_records_beside_the_crawls(archive: dict[str, Any]) -> None:
     assert newest_records_key(keys) == line["records_key"]
 
 
+def test_show_returns_the_reextracted_record(archive: dict[str, Any]) -> None:
+    _, report = reextract(archive, "--force")
+    url = jsonl_gz(archive["crawl_bytes"])[0]["url"]
+    shown = run_cli("show", url, "--json", env=archive["env"])
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert json.loads(shown.stdout)["crawl_id"] == report["crawl_id"]
+
+
 def test_done_once_per_version_unless_forced(archive: dict[str, Any]) -> None:
     reextract(archive)
     _, report = reextract(archive)
