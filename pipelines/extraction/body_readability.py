@@ -18,6 +18,7 @@ from pipelines.extraction.document import Document
 logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
 
 
+_QUOTES_AND_EMBEDS = etree.XPath("//blockquote | //*[contains(@class, 'embed')]")
 _QUOTE_WRAPPERS = etree.XPath(".//*[self::div or self::section or self::figure][.//blockquote]")
 _DATA_TABLES = etree.XPath(".//table[.//th or .//thead]")
 DATA_TABLE_MAX_LINK_DENSITY = 0.5
@@ -60,7 +61,7 @@ class _PrunedReadability(ReadabilityDocument):
         tree = prune_boilerplate(copy.deepcopy(input))
         # Quotes and embedded posts are article content, but their names ("twitter-tweet",
         # "social-media-embed") hit readability's negative patterns and they would vanish.
-        for element in tree.xpath("//blockquote | //*[contains(@class, 'embed')]"):
+        for element in _QUOTES_AND_EMBEDS(tree):
             element.attrib.pop("class", None)
             element.attrib.pop("id", None)
         for heading in _LINKED_HEADINGS_BEFORE_PROSE(tree):
