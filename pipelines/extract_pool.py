@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from pipelines.extract import extract_article
+from pipelines.extract import extract_article, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +21,6 @@ log = logging.getLogger(__name__)
 def default_workers() -> int:
     """All cores but the one the reactor needs; 0 (extract in-process) on a single core."""
     return max(0, (os.cpu_count() or 1) - 1)
-
-
-def _warm_up() -> None:
-    """Import the extractor's heavy modules in a new worker before the first page arrives."""
-    extract_article(b"<html><body><p>warm</p></body></html>", "http://warm.invalid/")
 
 
 class ExtractionPool:
@@ -38,7 +33,7 @@ class ExtractionPool:
     def _start(self) -> ProcessPoolExecutor:
         # spawn, not fork: the crawler process has threads (uploads) and a running event loop.
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_warm_up)
+                                   initializer=warm_up)
 
     async def extract(self, html: bytes | str, url: str, **kwargs: Any) -> dict[str, Any]:
         if self._pool is None:

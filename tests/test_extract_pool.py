@@ -44,3 +44,13 @@ def test_a_dead_worker_costs_a_retry_not_the_page() -> None:
 def test_zero_workers_extracts_in_process() -> None:
     pool = ExtractionPool(workers=0)
     assert run(pool.extract(b"<p>hello world</p>", "https://a.example/"))["text"] == "hello world"
+
+
+def test_warm_up_loads_the_language_model_and_date_tables_once() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from pipelines.extract import warm_up; from pipelines.extraction.language import _identifier; "
+            "warm_up(); print(_identifier.cache_info().currsize, 'dateparser' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1", "True"]
