@@ -1,6 +1,7 @@
 """Commands that crawl: `demo` and `crawl`."""
 
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -60,15 +61,35 @@ def run_and_exit(sites: list[Any], overrides: dict[str, Any], window: Any = None
     raise typer.Exit(int(result.exit_code))
 
 
+DEMO_PORT = 8642
+
+
+def usable_port(port: int) -> int:
+    """The port asked for, or any free one (with a warning) when something else holds it."""
+    if port == 0:
+        return 0
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            typer.secho(f"port {port} is in use; the demo site takes a free port (its URLs differ from earlier runs)",
+                        err=True, fg=typer.colors.YELLOW)
+            return 0
+    return port
+
+
 @app.command()
 def demo(
     archive: ArchiveOption = None,
+    port: Annotated[int, typer.Option(
+        "--port", help="Port of the demo site on 127.0.0.1. The same port keeps its URLs the same from run to run, "
+        "so a second demo run into one archive stores unchanged pages as revisits. 0 = any free port.")] = DEMO_PORT,
     verbose: VerboseOption = False,
 ) -> None:
     """Serve the bundled demo news site on 127.0.0.1 and crawl it into ARCHIVE_URI (about 10 seconds)."""
     from crawler.demo.server import demo_sites_yaml, serve_demo_site
 
-    with serve_demo_site() as base_url:
+    with serve_demo_site(port=usable_port(port)) as base_url:
         typer.echo(f"demo site at {base_url} → archive {archive or os.environ.get('ARCHIVE_URI') or './archive'}")
         sites = parse_sites(yaml.safe_load(demo_sites_yaml(base_url)), source="demo sites")
         overrides = crawl_overrides(archive, verbose) | {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}

@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
 MAX_SITEMAP_DEPTH = 3
+# Where sites usually keep them, tried when the sites file names none (a site given only its homepage).
+# A missing one is not an error; robots.txt `Sitemap:` lines and <link rel=alternate> are found anyway.
+PROBED_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
+PROBED_FEEDS = ("/feed", "/rss.xml", "/feed.xml", "/atom.xml")
 
 
 def discovery(via: str, source: str | None, hints: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -162,6 +166,18 @@ class NewsSpider(Spider):
             yield self.request(url, site, discovery("seed", None), callback=self.parse_feed, priority=15)
         for url in site.sitemaps:
             yield self.request(url, site, discovery("seed", None), callback=self.parse_sitemap, priority=15)
+        if not site.feeds and not site.sitemaps:
+            yield from self.probe_requests(site)
+
+    def probe_requests(self, site: Site) -> Iterator[Request | None]:
+        """Common feed and sitemap paths, marked as probes: a 404 or a non-feed there is not an error."""
+        probes = [(path, self.parse_sitemap) for path in PROBED_SITEMAPS] + [(p, self.parse_feed) for p in PROBED_FEEDS]
+        for path, callback in probes:
+            request = self.request(urljoin(site.homepage, path), site, discovery("seed", None), callback=callback,
+                                   priority=14)
+            if request is not None:
+                request.meta["probe"] = True
+                yield request
 
     def conditional(self, request: Request) -> Request:
         """Feeds and sitemaps: conditional GET with the validators of the last clean run (not in a backfill or
@@ -227,7 +243,7 @@ class NewsSpider(Spider):
         try:
             sitemap = parse_sitemap(response.body)
         except SitemapError as error:
-            self.count_error(site, f"sitemap {response.url} skipped: {error}")
+            self.count_error(site, f"sitemap {response.url} skipped: {error}", probe=response.meta.get("probe"))
             return
         # An index never gets a conditional GET: a 304 would hide children whose changes it does not show.
         self.keep_validators(response, http=not sitemap.sitemaps, lastmod=response.meta.get("index_lastmod"))
@@ -269,7 +285,7 @@ class NewsSpider(Spider):
         try:
             entries = parse_feed(response.body, response.url)
         except FeedError as error:
-            self.count_error(site, f"feed {response.url} skipped: {error}")
+            self.count_error(site, f"feed {response.url} skipped: {error}", probe=response.meta.get("probe"))
             return
         self.keep_validators(response)
         for entry in entries:
@@ -291,7 +307,11 @@ class NewsSpider(Spider):
         if validators != Validators():
             self.pending_validators[response.url] = validators
 
-    def count_error(self, site: Site, message: str) -> None:
+    def count_error(self, site: Site, message: str, *, probe: bool = False) -> None:
+        if probe:  # a guessed path that holds something else: expected, not an error
+            self.crawler.stats.inc_value("newsarchive/probes_missed")
+            log.debug("probe: %s (site %s)", message, site.name)
+            return
         self.crawler.stats.inc_value("newsarchive/errors")
         self.crawler.stats.inc_value(site_stat(site.name, "errors"))
         log.warning("%s (site %s)", message, site.name)
@@ -299,6 +319,9 @@ class NewsSpider(Spider):
     def failed(self, failure: Any) -> None:
         """Errors are archived (the capture saw the response) and counted; the crawl goes on."""
         request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("probe"):
+            self.crawler.stats.inc_value("newsarchive/probes_missed")
+            return
         self.crawler.stats.inc_value("newsarchive/fetch_failures")
         site = (request.meta.get("newsarchive") or {}).get("site") if request is not None else None
         # HTTP errors count; other ignored requests (robots.txt, blocked site, private address) do not.
