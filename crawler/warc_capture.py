@@ -65,6 +65,8 @@ class CaptureTimeMiddleware:
 
     def process_request(self, request: Request) -> None:
         request.meta["warc_date"] = datetime.now(UTC)
+        # A redirect copies meta: without this, a hop whose capture fails would keep pointing at the 301.
+        request.meta.pop("warc", None)
 
 
 def header_list(headers: Headers) -> HeaderList:
@@ -141,6 +143,12 @@ def warcinfo_fields(crawler: Crawler, crawl_id: str, host: str) -> dict[str, str
     }
 
 
+def file_host(hostname: str, crawl_id: str) -> str:
+    """The `<host>` part of WARC names: the host plus the run's random suffix, so two crawls started in the same
+    second on one host (serials both start at 0) never pick the same write-once key."""
+    return f"{hostname}-{crawl_id.rsplit('-', 1)[-1]}"
+
+
 class WarcCaptureExtension:
     """Writes every HTTP exchange of the crawl and tells the item side where the response landed."""
 
@@ -150,7 +158,7 @@ class WarcCaptureExtension:
         self.session = session
         self.writer = RotatingWarcWriter(
             Path(session.spool_root),
-            host=host,
+            host=file_host(host, session.crawl_id),
             max_size=crawler.settings.getint("WARC_MAX_SIZE"),
             warcinfo=warcinfo_fields(crawler, session.crawl_id, host),
             on_close=session.warc_closed,

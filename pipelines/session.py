@@ -22,7 +22,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler import __version__
-from pipelines.cdxj import write_cdxj
+from pipelines.cdxj import cdxj_path, write_cdxj
 from pipelines.digest_index import ArchivedPayload, DigestIndex, delta_key, encode_delta, open_digest_index, sync
 from pipelines.records import rfc3339
 from pipelines.records_file import RecordsFile, records_key_for
@@ -98,11 +98,19 @@ class ArchiveSession:
     def recover(self) -> None:
         """Upload what a killed run left in the spool (salvaging half-written files)."""
         try:
-            self.recovered = self.spool.recover()
+            self.recovered = self.spool.recover(prepare=self._index_leftover)
         except StoreError as error:
             log.error("could not upload leftovers from %s: %s", self.spool_root, error)
+        # What could not go up stays in the spool; the run must say so (exit 3), not report success.
+        self.failed_uploads.extend({"key": key, "error": "left in the spool: its upload failed at the start of the run"}
+                                   for key in self.spool.pending())
         if self.recovered:
             log.info("uploaded %d file(s) left in the spool by an earlier run", len(self.recovered))
+
+    def _index_leftover(self, key: str) -> None:
+        """A WARC salvaged from a killed run gets the CDXJ index its run never wrote."""
+        if key.endswith(".warc.gz") and not cdxj_path(self.spool.path(key)).exists():
+            write_cdxj(self.spool.path(key))
 
     def load_digests(self) -> None:
         """Learn the payloads earlier runs archived (their `state/digests/` files not seen yet)."""
@@ -222,9 +230,9 @@ class ArchiveSession:
         for future in self._uploads:
             try:
                 self.uploaded.extend(future.result())
-            except StoreError as error:
+            except Exception as error:  # StoreError, or e.g. a full disk while indexing: the report must still go out
                 log.error("upload failed; the file stays in the spool %s: %s", self.spool_root, error)
-                self.failed_uploads.append({"error": str(error)})
+                self.failed_uploads.append({"error": f"{type(error).__name__}: {error}"})
         self._executor.shutdown(wait=True)
         self._store_digests()
         self.report = self._build_report(reason, stats, sites)

@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -188,17 +189,22 @@ class Spool:
 
     # -- recovery --------------------------------------------------------------------------------
 
-    def recover(self) -> list[StoredObject]:
-        """Salvage `.open` leftovers of a killed run, then upload every pending file.
+    def recover(self, prepare: Callable[[str], None] | None = None) -> list[StoredObject]:
+        """Salvage `.open` leftovers of a killed run, let `prepare` complete each pending file's companions
+        (e.g. a WARC's index), then upload every pending file, run reports last ("written last").
 
         Call it at start, before this process writes. An upload that fails is logged and its file
-        kept for the next run, so one bad leftover never blocks a crawl.
+        kept for the next run (`pending()` names it), so one bad leftover never blocks a crawl.
         """
         for open_path in sorted(self.root.rglob("*" + OPEN_SUFFIX)):
-            if open_path.is_file():
+            if open_path.name.endswith(".cdxj" + OPEN_SUFFIX):
+                open_path.unlink()  # derived from its WARC: rebuilt by `prepare`, never uploaded half-written
+            elif open_path.is_file():
                 _salvage(open_path)
+        for key in self.pending() if prepare is not None else []:
+            prepare(key)
         uploaded = []
-        for key in self.pending():
+        for key in sorted(self.pending(), key=lambda key: key.startswith("runs/")):
             try:
                 uploaded.append(self.upload(key))
             except StoreError as exc:

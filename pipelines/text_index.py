@@ -34,7 +34,7 @@ def load_earlier_texts(index: DuplicateIndex, store: ObjectStore) -> int:
                 entry = json.loads(line)
                 index.add(entry["text_sha1"], int(entry["simhash"], 16), entry["id"])
                 loaded += 1
-        except (StoreError, OSError, ValueError, KeyError) as error:
+        except (StoreError, OSError, ValueError, KeyError, TypeError) as error:
             log.warning("near-duplicate index: skipped %s: %s", obj.key, error)
     return loaded
 

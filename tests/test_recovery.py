@@ -1,5 +1,6 @@
 """A crawl killed with SIGKILL loses nothing it had written: the next run salvages and uploads it."""
 
+import json
 import os
 import signal
 import subprocess
@@ -7,7 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from crawler.demo.server import demo_sites_yaml, serve_demo_site
+from pipelines.spool import default_spool_root
 from pipelines.storage import open_store
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
@@ -41,7 +45,38 @@ def test_killed_run_is_salvaged_and_uploaded_by_the_next(tmp_path: Path) -> None
     killed_warc = open_warcs[0].name.removesuffix(".open")
     assert any(key.endswith(killed_warc) for key in recovered)
     salvaged = next(key for key in contents.warcs if key.endswith(killed_warc))
+    assert salvaged.removesuffix(".warc.gz") + ".cdxj" in contents.keys, "a salvaged WARC gets its index"
     assert len(contents.warcs[salvaged]) > 10  # whole records kept, the torn one dropped
     check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", str(archive / salvaged)],
                            capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_leftover_that_cannot_be_uploaded_makes_the_run_exit_3(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spool file whose write-once key already holds other bytes stays in the spool, and the run says so."""
+    archive, spool = tmp_path / "archive", tmp_path / "spool"
+    key = "records/dt=2026-01-01/NEWSARCHIVE-20260101000000-00000-elsewhere.jsonl.gz"
+    open_store(str(archive)).put_bytes(key, b"the archived bytes")
+    monkeypatch.setenv("NEWSARCHIVE_SPOOL", str(spool))
+    leftover = default_spool_root(str(archive)) / key
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"different bytes")
+    result = run_cli("demo", "--port", "0", env={"ARCHIVE_URI": str(archive)})
+    assert result.returncode == 3, result.stdout + result.stderr[-2000:]
+    report = json.loads(next((archive / "runs").glob("*.json")).read_text())
+    assert any(failure.get("key") == key for failure in report["failed_uploads"])
+    assert leftover.read_bytes() == b"different bytes"
+
+
+def test_two_crawls_at_once_into_one_archive_lose_nothing(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    runs = [subprocess.Popen([sys.executable, "-m", "crawler", "demo", "--port", "0"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL,
+                             env={**os.environ, "ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(tmp_path / name),
+                                  "NEWSARCHIVE_PROGRESS": "off"})
+            for name in ("spool-a", "spool-b")]
+    assert [run.wait(timeout=300) for run in runs] == [0, 0]
+    contents = ArchiveContents.read(open_store(str(archive)))
+    assert len(contents.warcs) == 2 and len(contents.reports) == 2
+    assert len(contents.records) == 34

@@ -168,8 +168,9 @@ def test_recover_handles_every_kind_of_leftover(tmp_path: Path) -> None:
     members = [gzip.compress(line) for line in lines]
     leftovers = {
         "records/dt=2024-05-01/a.jsonl.gz.open": b"".join(members) + members[0][:7],  # cut member
-        "warc/2024/05/01/a.cdxj.open": b"".join(lines) + b'{"id": "pa',  # cut plain-text line
-        "warc/2024/05/01/b.cdxj.open": b"".join(members[:2]),  # gzipped cdxj, intact
+        "state/texts/a.ndjson.open": b"".join(lines) + b'{"id": "pa',  # cut plain-text line
+        "state/texts/b.ndjson.open": b"".join(members[:2]),  # gzipped lines, intact
+        "warc/2024/05/01/c.cdxj.open": b"".join(lines),  # an index: rebuilt from its WARC, never salvaged
         "warc/2024/05/01/empty.warc.gz.open": b"",
         "warc/2024/05/01/garbage.warc.gz.open": b"\x1f\x8b\x08\x00 not really gzip",
         "warc/2024/05/01/done.warc.gz": b"".join(members),  # renamed but never uploaded
@@ -184,12 +185,13 @@ def test_recover_handles_every_kind_of_leftover(tmp_path: Path) -> None:
         assert spool_files(spool) == ["state", "state/notes.json.open"]
     assert uploaded == {
         "records/dt=2024-05-01/a.jsonl.gz": len(b"".join(members)),
-        "warc/2024/05/01/a.cdxj": len(b"".join(lines)),
-        "warc/2024/05/01/b.cdxj": len(b"".join(members[:2])),
+        "state/texts/a.ndjson": len(b"".join(lines)),
+        "state/texts/b.ndjson": len(b"".join(members[:2])),
         "warc/2024/05/01/done.warc.gz": len(b"".join(members)),
     }
     assert gzip.decompress(store.get("records/dt=2024-05-01/a.jsonl.gz")) == b"".join(lines)
-    assert store.get("warc/2024/05/01/a.cdxj") == b"".join(lines)
+    assert store.get("state/texts/a.ndjson") == b"".join(lines)
+    assert store.head("warc/2024/05/01/c.cdxj") is None and not (root / "warc/2024/05/01/c.cdxj.open").exists()
     assert store.head("warc/2024/05/01/garbage.warc.gz") is None
     assert store.head("warc/2024/05/01/empty.warc.gz") is None
 
