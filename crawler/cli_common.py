@@ -1,6 +1,8 @@
 """What every `newsarchive` command shares: the Typer app, common options, and how errors end a command."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -36,3 +38,13 @@ def fail(code: ExitCode, message: str) -> typer.Exit:
 
 
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+
+
+@contextmanager
+def failing_on(*errors: type[Exception]) -> Iterator[None]:
+    """Turn the expected errors of a command's work into a one-line message and exit code 1."""
+    try:
+        yield
+    except errors as error:
+        raise fail(ExitCode.FAILURE, str(error)) from error
+

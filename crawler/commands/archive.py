@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crawler.cli_common import ArchiveOption, app, fail
+from crawler.cli_common import ArchiveOption, app, fail, failing_on
 from crawler.exit_codes import ExitCode
 from pipelines.storage import ObjectStore, StoreConfigError, StoreError, check_key, open_store
 
@@ -151,10 +151,8 @@ def warc_ls(
     from pipelines.archive_lookup import key_day, warc_objects
 
     store = open_archive(archive)
-    try:
+    with failing_on(StoreError):
         objects = warc_objects(store, day(date_from), day(date_to))
-    except StoreError as error:
-        raise fail(ExitCode.FAILURE, str(error)) from error
     for obj in objects:
         typer.echo(f"{key_day(obj.key)}  {obj.size:>14,}  {obj.key}")
     typer.echo(f"{len(objects)} WARC file(s), {sum(o.size for o in objects):,} bytes", err=True)

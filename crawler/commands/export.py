@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from crawler.cli_common import ArchiveOption, app, fail
+from crawler.cli_common import ArchiveOption, app, failing_on
 from crawler.commands.archive import FromOption, ToOption, day, open_archive
-from crawler.exit_codes import ExitCode
 from pipelines.storage import StoreError
 
 export_app = typer.Typer(help="Export the archive: a WACZ for replay tools, or the records as JSONL/Parquet.",
@@ -34,10 +33,8 @@ def export_wacz_command(
     from pipelines.wacz import export_wacz
 
     store = open_archive(archive)
-    try:
+    with failing_on(StoreError, ValueError, OSError):
         counts = export_wacz(store, output, day(date_from), day(date_to))
-    except (StoreError, ValueError, OSError) as error:
-        raise fail(ExitCode.FAILURE, str(error)) from error
     typer.echo(f"{output}: {counts['warcs']} WARC file(s), {counts['pages']} page(s), {counts['bytes']:,} bytes")
 
 
@@ -53,8 +50,6 @@ def export_records_command(
     from pipelines.records_export import export_records
 
     store = open_archive(archive)
-    try:
+    with failing_on(StoreError, ValueError, OSError):
         count = export_records(store, output, fmt.value, day(date_from), day(date_to))
-    except (StoreError, ValueError, OSError) as error:
-        raise fail(ExitCode.FAILURE, str(error)) from error
     typer.echo(f"{output}: {count} record(s)")
