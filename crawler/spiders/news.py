@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
 MAX_SITEMAP_DEPTH = 3
-# Where sites usually keep them, tried when the sites file names none (a site given only its homepage).
-# A missing one is not an error; robots.txt `Sitemap:` lines and <link rel=alternate> are found anyway.
+# Where sites usually keep them, tried for a site whose sites-file entry names none, when robots.txt names no
+# sitemap (sitemap paths) or the homepage declares no feed (feed paths). A miss is not an error.
 PROBED_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
 PROBED_FEEDS = ("/feed", "/rss.xml", "/feed.xml", "/atom.xml")
 
@@ -166,13 +166,13 @@ class NewsSpider(Spider):
             yield self.request(url, site, discovery("seed", None), callback=self.parse_feed, priority=15)
         for url in site.sitemaps:
             yield self.request(url, site, discovery("seed", None), callback=self.parse_sitemap, priority=15)
-        if not site.feeds and not site.sitemaps:
-            yield from self.probe_requests(site)
 
-    def probe_requests(self, site: Site) -> Iterator[Request | None]:
-        """Common feed and sitemap paths, marked as probes: a 404 or a non-feed there is not an error."""
-        probes = [(path, self.parse_sitemap) for path in PROBED_SITEMAPS] + [(p, self.parse_feed) for p in PROBED_FEEDS]
-        for path, callback in probes:
+    def probe_requests(self, site: Site, paths: tuple[str, ...], callback: Any) -> Iterator[Request]:
+        """Common feed or sitemap paths of a site that declares none, marked as probes: a 404 or a non-feed there
+        is not an error. Only for sites whose sites-file entry names no feed and no sitemap."""
+        if site.feeds or site.sitemaps:
+            return
+        for path in paths:
             request = self.request(urljoin(site.homepage, path), site, discovery("seed", None), callback=callback,
                                    priority=14)
             if request is not None:
@@ -212,11 +212,13 @@ class NewsSpider(Spider):
             self.crawler.stats.inc_value("newsarchive/articles")
             self.crawler.stats.inc_value(site_stat(site.name, "articles"))
             yield article_item(response, site, signals)
-        for link in response.xpath("//link[@rel='alternate'][@href]"):
-            if (link.attrib.get("type") or "").strip().lower() not in FEED_TYPES:
-                continue
-            yield self.request(urljoin(response.url, link.attrib["href"]), site, discovery("link", response.url),
+        feeds = [link.attrib["href"] for link in response.xpath("//link[@rel='alternate'][@href]")
+                 if (link.attrib.get("type") or "").strip().lower() in FEED_TYPES]
+        for href in feeds:
+            yield self.request(urljoin(response.url, href), site, discovery("link", response.url),
                                callback=self.parse_feed, priority=15)
+        if not feeds and response.meta.get("redirect_urls", [response.url])[0] == site.homepage:
+            yield from self.probe_requests(site, PROBED_FEEDS, self.parse_feed)
         domains = site_domains(site)
         for link in self.link_extractors[site.name].extract_links(response):
             if host_in_domains(urlsplit(link.url).hostname, domains):
@@ -229,11 +231,15 @@ class NewsSpider(Spider):
         if site is None or protego is None:
             return
         robots = robots_url(request.url)
-        for url in protego.sitemaps:
+        declared = list(protego.sitemaps)
+        for url in declared:
             sitemap_request = self.request(urljoin(robots, url), site, discovery("sitemap", robots),
                                            callback=self.parse_sitemap, priority=15)
             if sitemap_request is not None:
                 self.crawler.engine.crawl(sitemap_request)
+        if not declared and urlsplit(robots).netloc == urlsplit(site.homepage).netloc:
+            for probe in self.probe_requests(site, PROBED_SITEMAPS, self.parse_sitemap):
+                self.crawler.engine.crawl(probe)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request | None]:
         """Sitemap or sitemap index; news fields become hints for extraction."""
