@@ -128,11 +128,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def same_content(existing: StoredObject, size: int, sha256: str) -> bool:
-    """Whether an existing object is the one we meant to write (sha256 must be known)."""
-    return existing.size == size and existing.sha256 == sha256
-
-
 def parse_s3_uri(uri: str) -> tuple[str, str]:
     """`s3://bucket/some/prefix` → (bucket, 'some/prefix/'); the prefix is '' at the bucket root."""
     parts = urlsplit(uri)
