@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.aeb_metric import PageScore, score_page, summarize  # noqa: E402
-from pipelines.extract import warm_up  # noqa: E402
+from pipelines.extract.article import warm_up  # noqa: E402
 
 Extractor = Callable[[str, str], str]
 WARMUP_PAGES = 5
@@ -35,11 +35,11 @@ WARMUP_PAGES = 5
 
 def newsarchive_extractor() -> Extractor:
     """Our path: parse once, metadata (its JSON-LD body feeds ours), body; all three are timed."""
-    from pipelines.extraction.body import extract_body
-    from pipelines.extraction.document import parse_html
+    from pipelines.extract.body.text import extract_body
+    from pipelines.extract.document import parse_html
 
     try:
-        from pipelines.extraction.metadata import extract_metadata
+        from pipelines.extract.metadata.fields import extract_metadata
     except ImportError:
         extract_metadata = None
 

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 from lxml import etree  # noqa: E402
 from readability.readability import REGEXES, clean  # noqa: E402
 
-from pipelines.extract import extract_article  # noqa: E402
-from pipelines.extraction.body_readability import _INLINE_TAGS, _BlockMarkup, _clean_length  # noqa: E402
-from pipelines.extraction.document import parse_html  # noqa: E402
+from pipelines.extract.article import extract_article  # noqa: E402
+from pipelines.extract.body.readability import _INLINE_TAGS, _BlockMarkup, _clean_length  # noqa: E402
+from pipelines.extract.document import parse_html  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora")
 READABILITY_URL = "https://news.example.com/2024/01/01/article.html"

@@ -143,9 +143,9 @@ def same_language(predicted: str | None, expected: str | None) -> bool:
 
 
 def newsarchive(html: str) -> dict[str, Any]:
-    from crawler.classify import classify_page
-    from pipelines.extract import extract_article
-    from pipelines.extraction.document import parse_html
+    from pipelines.extract.article import extract_article
+    from pipelines.extract.classify import classify_page
+    from pipelines.extract.document import parse_html
 
     record = extract_article(html, PAGE_URL)
     document = parse_html(html)

@@ -1,3 +1,5 @@
 """The crawling side of newsarchive: spiders, discovery, politeness, WARC capture hooks and the CLI."""
 
-__version__ = "0.1.0"
+from pipelines import __version__
+
+__all__ = ["__version__"]

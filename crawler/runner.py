@@ -7,13 +7,13 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.discovery.window import Window
 from crawler.exit_codes import ExitCode
-from crawler.politeness import blocked_sites
+from crawler.middlewares.politeness import blocked_sites
+from crawler.session import SESSION_ATTRIBUTE
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider, site_domains
-from crawler.window import Window
-from pipelines.session import SESSION_ATTRIBUTE
-from pipelines.storage import open_store
+from pipelines.store.base import open_store
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Base Scrapy settings. Politeness first: robots.txt, AutoThrottle, a descriptive User-Agent."""
 
-from crawler import __version__
+from pipelines import __version__
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -58,22 +58,22 @@ RETRY_AFTER_MAX = 300.0
 BAN_THRESHOLD = 10
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.netguard.PrivateNetworkGuardMiddleware": 50,
-    "crawler.politeness.PolitenessMiddleware": 60,
-    "crawler.warc_capture.CaptureTimeMiddleware": 1000,
+    "crawler.middlewares.netguard.PrivateNetworkGuardMiddleware": 50,
+    "crawler.middlewares.politeness.PolitenessMiddleware": 60,
+    "crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000,
 }
 EXTENSIONS = {
-    "crawler.warc_capture.WarcCaptureExtension": 100,
-    "crawler.size_cap.ResponseSizeCap": 110,
-    "crawler.progress.ProgressExtension": 500,
+    "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
+    "crawler.extensions.size_cap.ResponseSizeCap": 110,
+    "crawler.extensions.progress.ProgressExtension": 500,
 }
 # Extraction runs in worker processes so the reactor thread keeps downloading: -1 = all cores but one,
 # 0 = in the crawl process.
 EXTRACT_WORKERS = -1
 ITEM_PIPELINES = {
-    "pipelines.scrapy_pipelines.ExtractPipeline": 100,
-    "pipelines.scrapy_pipelines.DedupPipeline": 200,
-    "pipelines.scrapy_pipelines.RecordWriterPipeline": 900,
+    "crawler.item_pipelines.ExtractPipeline": 100,
+    "crawler.item_pipelines.DedupPipeline": 200,
+    "crawler.item_pipelines.RecordWriterPipeline": 900,
 }
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

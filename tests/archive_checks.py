@@ -9,7 +9,7 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.storage import ObjectStore
+from pipelines.store.base import ObjectStore
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from pipelines.extraction.document import Document, parse_html
+from pipelines.extract.document import Document, parse_html
 
 SAMPLE = Path(__file__).parent / "fixtures" / "readability_sample"
 PAGE_URL = "http://fakehost/test/page.html"

@@ -2,10 +2,10 @@
 
 import pytest
 
-from pipelines.extraction.authors import dedupe, find_authors, split_byline
-from pipelines.extraction.document import parse_html
-from pipelines.extraction.jsonld import JsonLd
-from pipelines.extraction.metatags import MetaTags
+from pipelines.extract.document import parse_html
+from pipelines.extract.metadata.authors import dedupe, find_authors, split_byline
+from pipelines.extract.metadata.jsonld import JsonLd
+from pipelines.extract.metadata.metatags import MetaTags
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from crawler.window import Window, discovered_date, parse_date, url_dates
-from pipelines.gzip_members import complete_members_length
-from pipelines.storage import open_store
+from crawler.discovery.window import Window, discovered_date, parse_date, url_dates
+from pipelines.store.base import open_store
+from pipelines.warc.members import complete_members_length
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cdxj import cdxj_path, write_cdxj
-from pipelines.warc import Exchange
-from pipelines.warc_writer import CaptureRef, RotatingWarcWriter
+from pipelines.warc.cdxj import cdxj_path, write_cdxj
+from pipelines.warc.records import Exchange
+from pipelines.warc.writer import CaptureRef, RotatingWarcWriter
 
 
 def exchange(url: str, method: str = "GET", body: bytes = b"") -> Exchange:

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from crawler.classify import classify_page
-from pipelines.extraction.document import parse_html
+from pipelines.extract.classify import classify_page
+from pipelines.extract.document import parse_html
 from tests import readability_sample as sample
 
 PARAGRAPH = "<p>" + "The council voted on Tuesday to close the old harbour road for repairs. " * 8 + "</p>"

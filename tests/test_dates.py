@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pipelines.extraction.dates import FUTURE_TOLERANCE, find_modified, find_published, parse_date
-from pipelines.extraction.document import parse_html
-from pipelines.extraction.jsonld import JsonLd
-from pipelines.extraction.metatags import MetaTags
+from pipelines.extract.document import parse_html
+from pipelines.extract.metadata.dates import FUTURE_TOLERANCE, find_modified, find_published, parse_date
+from pipelines.extract.metadata.jsonld import JsonLd
+from pipelines.extract.metadata.metatags import MetaTags
 
 FETCHED = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.digest_index import (
+from pipelines.run.session import ArchiveSession
+from pipelines.state.digests import (
     SQLITE_NAME,
     ArchivedPayload,
     DigestIndex,
@@ -22,10 +23,9 @@ from pipelines.digest_index import (
     redis_namespace,
     sync,
 )
-from pipelines.session import ArchiveSession
-from pipelines.storage import open_store
-from pipelines.warc import Exchange, payload_digest, warc_date
-from pipelines.warc_writer import CaptureRef, RotatingWarcWriter
+from pipelines.store.base import open_store
+from pipelines.warc.records import Exchange, payload_digest, warc_date
+from pipelines.warc.writer import CaptureRef, RotatingWarcWriter
 from tests.conftest import require
 from tests.test_revisits import crawl
 

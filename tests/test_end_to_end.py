@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pipelines.extraction.document import parse_html
-from pipelines.records import validate_record
-from pipelines.storage import open_store
-from pipelines.warc_lint import lint_warc
+from pipelines.extract.document import parse_html
+from pipelines.records.build import validate_record
+from pipelines.store.base import open_store
+from pipelines.warc.lint import lint_warc
 from tests.archive_checks import ArchiveContents, decoded_body, record_at_pointer, sha256
 from tests.conftest import run_cli
 from tests.s3_server import create_bucket, moto_s3_server

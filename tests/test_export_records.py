@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.records_export import parquet_schema
-from pipelines.storage import open_store
+from pipelines.records.export import parquet_schema
+from pipelines.store.base import open_store
 from tests.archive_checks import ArchiveContents
 from tests.conftest import require, run_cli
 
@@ -15,7 +15,7 @@ try:
 except ImportError:  # until pyarrow is a project dependency
     pq = None
 
-SCHEMA = Path(__file__).resolve().parent.parent / "pipelines" / "record_schema.json"
+SCHEMA = Path(__file__).resolve().parent.parent / "pipelines" / "records" / "schema.json"
 
 
 @pytest.fixture(scope="module")

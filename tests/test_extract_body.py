@@ -8,14 +8,14 @@ import lxml.html
 import pytest
 
 from bench.aeb_metric import score_page, summarize
-from pipelines.extraction import body as body_module
-from pipelines.extraction.body import dedupe, extract_body, is_link_list
-from pipelines.extraction.body_structured import next_data_paragraphs, prefer_structured
-from pipelines.extraction.body_summary import drop_summary_boxes
-from pipelines.extraction.boilerplate import is_boilerplate, is_dateline
-from pipelines.extraction.boilerplate_nodes import prune_boilerplate
-from pipelines.extraction.document import parse_html
-from pipelines.extraction.paragraphs import Paragraph, html_paragraphs
+from pipelines.extract.body import text as body_module
+from pipelines.extract.body.boilerplate import is_boilerplate, is_dateline
+from pipelines.extract.body.nodes import prune_boilerplate
+from pipelines.extract.body.paragraphs import Paragraph, html_paragraphs
+from pipelines.extract.body.structured import next_data_paragraphs, prefer_structured
+from pipelines.extract.body.summary import drop_summary_boxes
+from pipelines.extract.body.text import dedupe, extract_body, is_link_list
+from pipelines.extract.document import parse_html
 
 AEB_SAMPLE = Path(__file__).parent / "fixtures" / "aeb_sample"
 URL = "https://news.example/2024/05/01/story"

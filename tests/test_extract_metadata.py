@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.extraction.document import parse_html
-from pipelines.extraction.language import normalize_tag, resolve_language
-from pipelines.extraction.metadata import empty_metadata, extract_metadata
+from pipelines.extract.document import parse_html
+from pipelines.extract.language import normalize_tag, resolve_language
+from pipelines.extract.metadata.fields import empty_metadata, extract_metadata
 from tests import readability_sample as sample
 
 FETCHED = datetime(2026, 1, 1, tzinfo=UTC)

@@ -6,8 +6,8 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from pipelines.extract import extract_article
-from pipelines.extract_pool import ExtractionPool
+from pipelines.extract.article import extract_article
+from pipelines.extract.pool import ExtractionPool
 
 PAGE = (Path(__file__).parent / "fixtures" / "seeds").glob("*.html")
 
@@ -50,7 +50,7 @@ def test_warm_up_loads_the_language_model_and_date_tables_once() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from pipelines.extract import warm_up; from pipelines.extraction.language import _identifier; "
+    code = ("import sys; from pipelines.extract import warm_up; from pipelines.extract.language import _identifier; "
             "warm_up(); print(_identifier.cache_info().currsize, 'dateparser' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["1", "True"]

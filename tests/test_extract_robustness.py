@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.extract import CONTENT_FIELDS, extract_article
-from pipelines.extraction.body import extract_body
-from pipelines.extraction.document import parse_html
+from pipelines.extract.article import CONTENT_FIELDS, extract_article
+from pipelines.extract.body.text import extract_body
+from pipelines.extract.document import parse_html
 
 URL = "https://news.example/a"
 TAGS = [

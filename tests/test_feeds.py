@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from crawler.feeds import FeedError, parse_feed
+from crawler.discovery.feeds import FeedError, parse_feed
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Herald</title>
 <item><title>Rates rise</title><link>https://herald.example/2024/05/17/rates</link>

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.records import validate_record
-from pipelines.storage import open_store, sha256_file
-from pipelines.warc_records import NotGzipWarcError, ScanCounts, gzip_members
+from pipelines.records.build import validate_record
+from pipelines.store.base import open_store, sha256_file
+from pipelines.warc.reader import NotGzipWarcError, ScanCounts, gzip_members
 from tests.archive_checks import jsonl_gz, warc_records
 from tests.conftest import run_cli
 from tests.s3_server import create_bucket, moto_s3_server

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.session import RECORD_CONTENT_TYPE
-from pipelines.storage import open_store
-from pipelines.warc import warc_fields
-from pipelines.warc_lint import lint_warc
+from pipelines.run.session import RECORD_CONTENT_TYPE
+from pipelines.store.base import open_store
+from pipelines.warc.lint import lint_warc
+from pipelines.warc.records import warc_fields
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
 

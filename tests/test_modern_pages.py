@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract import extract_article
-from pipelines.textnorm import normalize_text
+from pipelines.extract.article import extract_article
+from pipelines.extract.textnorm import normalize_text
 
 MODERN = Path(__file__).parent / "fixtures" / "modern"
 NAMES = sorted(path.name.removesuffix(".html") for path in MODERN.glob("*.html"))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.netguard import is_public_address, non_public_address
+from crawler.middlewares.netguard import is_public_address, non_public_address
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",

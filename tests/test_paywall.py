@@ -1,7 +1,7 @@
 """Paywall detection: the publisher's declaration, vendor markup, and teaser-only bodies."""
 
-from pipelines.extraction.document import parse_html
-from pipelines.extraction.paywall import detect_paywall
+from pipelines.extract.document import parse_html
+from pipelines.extract.paywall import detect_paywall
 
 LONG_TEXT = "The council voted on Tuesday to close the old harbour road for repairs. " * 40
 

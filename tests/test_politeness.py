@@ -15,9 +15,10 @@ from scrapy.core.downloader import Slot
 from scrapy.http import HtmlResponse
 from scrapy.robotstxt import ProtegoRobotParser
 
+from crawler.discovery.traps import ShapeBudget, url_shape
 from crawler.exit_codes import ExitCode
-from crawler.politeness import BanDetector, apply_floor, is_challenge, retry_after_seconds, robots_delay
-from crawler.traps import ShapeBudget, strip_session_ids, url_shape
+from crawler.middlewares.politeness import BanDetector, apply_floor, is_challenge, retry_after_seconds, robots_delay
+from pipelines.extract.urls import strip_session_ids
 from tests.conftest import run_cli
 from tests.fixture_news_site import CAPTCHA_PAGE, FixtureSite, article_html, days, serve_fixture_site, sites_yaml
 

@@ -2,7 +2,7 @@
 
 import io
 
-from crawler.progress import human_bytes, progress_line, progress_mode
+from crawler.extensions.progress import human_bytes, progress_line, progress_mode
 
 
 class FakeTty(io.StringIO):

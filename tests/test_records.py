@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import jsonschema
 import pytest
 
-from pipelines.extract import empty_result
-from pipelines.records import Capture, build_record, capture_id, rfc3339, validate_record
+from pipelines.extract.article import empty_result
+from pipelines.records.build import Capture, build_record, capture_id, rfc3339, validate_record
 
 WARC = {"key": "warc/2026/11/21/NEWSARCHIVE-20261121050600-00000-host.warc.gz",
         "filename": "NEWSARCHIVE-20261121050600-00000-host.warc.gz", "offset": 1234, "length": 987,

@@ -4,7 +4,7 @@ import gzip
 import json
 from pathlib import Path
 
-from pipelines.records_file import RecordsFile, records_key_for
+from pipelines.records.files import RecordsFile, records_key_for
 
 
 def test_key_follows_the_warc() -> None:

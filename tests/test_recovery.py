@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from crawler.demo.server import demo_sites_yaml, serve_demo_site
-from pipelines.spool import default_spool_root
-from pipelines.storage import open_store
+from pipelines.store.base import open_store
+from pipelines.store.spool import default_spool_root
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
 

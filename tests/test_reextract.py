@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from crawler import __version__
-from pipelines.record_sink import current_records_keys, newest_records_key, reextract_key
-from pipelines.records import validate_record
-from pipelines.storage import open_store
+from pipelines import __version__
+from pipelines.records.build import validate_record
+from pipelines.run.sink import current_records_keys, newest_records_key, reextract_key
+from pipelines.store.base import open_store
 from tests.archive_checks import jsonl_gz
 from tests.conftest import run_cli
 from tests.s3_server import create_bucket, moto_s3_server

@@ -16,12 +16,12 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo.server import demo_sites_yaml
-from pipelines.digest_index import DELTA_PREFIX
-from pipelines.records import validate_record
-from pipelines.records_file import records_key_for
-from pipelines.storage import open_store
-from pipelines.warc import REVISIT_IDENTICAL
-from pipelines.warc_lint import lint_warc
+from pipelines.records.build import validate_record
+from pipelines.records.files import records_key_for
+from pipelines.state.digests import DELTA_PREFIX
+from pipelines.store.base import open_store
+from pipelines.warc.lint import lint_warc
+from pipelines.warc.records import REVISIT_IDENTICAL
 from tests.archive_checks import jsonl_gz, record_at_pointer
 from tests.conftest import run_cli
 from tests.s3_server import create_bucket, moto_s3_server

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.seen_store import RedisSeenStore, SqliteSeenStore, Validators, seen_key
-from pipelines.spool import Spool
-from pipelines.state_sync import StateSync
-from pipelines.storage import open_store
+from pipelines.state.seen import RedisSeenStore, SqliteSeenStore, Validators, seen_key
+from pipelines.state.sync import StateSync
+from pipelines.store.base import open_store
+from pipelines.store.spool import Spool
 from tests.redis_server import redis_server
 
 ARTICLE = "https://herald.example/2024/05/17/rates"

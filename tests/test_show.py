@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from pipelines.archive_lookup import latest_record
-from pipelines.storage import open_store
+from pipelines.records.lookup import latest_record
+from pipelines.store.base import open_store
 from tests.archive_checks import ArchiveContents, record_at_pointer
 from tests.conftest import run_cli
 

@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from crawler.sitemaps import SitemapError, parse_sitemap
+from crawler.discovery.sitemaps import SitemapError, parse_sitemap
 
 NEWS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.storage import open_store
-from pipelines.warc_lint import lint_warc
+from pipelines.store.base import open_store
+from pipelines.warc.lint import lint_warc
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
 

@@ -16,8 +16,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.spool import Spool, default_spool_root
-from pipelines.storage import ObjectExistsError, ObjectStore, StoreError, open_store
+from pipelines.store.base import ObjectExistsError, ObjectStore, StoreError, open_store
+from pipelines.store.spool import Spool, default_spool_root
 from tests.s3_server import create_bucket, moto_s3_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -243,8 +243,8 @@ def test_spool_refuses_another_archive(tmp_path: Path) -> None:
 def test_spool_is_owned_by_one_process(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "archive"))
     code = (
-        "import sys; from pathlib import Path; from pipelines.spool import Spool; "
-        "from pipelines.storage import open_store, StoreError\n"
+        "import sys; from pathlib import Path; from pipelines.store.spool import Spool; "
+        "from pipelines.store.base import open_store, StoreError\n"
         "try:\n    Spool(Path(sys.argv[1]), open_store(sys.argv[2]))\n"
         "except StoreError as e:\n    print(e); sys.exit(3)\n"
     )

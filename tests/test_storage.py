@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from pipelines.storage import (
+from pipelines.store.base import (
     ObjectExistsError,
     ObjectNotFoundError,
     ObjectStore,
@@ -20,8 +20,8 @@ from pipelines.storage import (
     StoreError,
     open_store,
 )
-from pipelines.store_local import LocalStore
-from pipelines.store_s3 import MIN_PART_SIZE, S3Store
+from pipelines.store.local import LocalStore
+from pipelines.store.s3 import MIN_PART_SIZE, S3Store
 from tests.s3_server import create_bucket, moto_s3_server
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.extraction.urls import choose_canonical, normalize_url, registered_domain
+from pipelines.extract.urls import choose_canonical, normalize_url, registered_domain
 
 
 @pytest.mark.parametrize(

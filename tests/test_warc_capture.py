@@ -26,11 +26,11 @@ from scrapy.http import Response
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.warc_capture import CaptureTimeMiddleware, WarcCaptureExtension
-from pipelines.digest_index import ArchivedPayload
-from pipelines.warc import REVISIT_NOT_MODIFIED
-from pipelines.warc_lint import lint_warc
-from pipelines.warc_writer import RotatingWarcWriter
+from crawler.extensions.warc_capture import CaptureTimeMiddleware, WarcCaptureExtension
+from pipelines.state.digests import ArchivedPayload
+from pipelines.warc.lint import lint_warc
+from pipelines.warc.records import REVISIT_NOT_MODIFIED
+from pipelines.warc.writer import RotatingWarcWriter
 
 WARCIO = Path(sys.executable).with_name("warcio")
 HTML = b"<html><head><title>t</title></head><body>" + b"<p>news</p>" * 200 + b"</body></html>"
@@ -126,7 +126,7 @@ def site() -> Iterator[str]:
 
 @dataclass
 class StandInSession:
-    """What the capture needs of pipelines.session.ArchiveSession, nothing else (an empty dedup index)."""
+    """What the capture needs of pipelines.run.session.ArchiveSession, nothing else (an empty dedup index)."""
 
     spool_root: Path
     crawl_id: str = "test-crawl"

@@ -11,7 +11,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
-from pipelines.warc import (
+from pipelines.warc.lint import lint_warc
+from pipelines.warc.records import (
     REVISIT_IDENTICAL,
     REVISIT_NOT_MODIFIED,
     Exchange,
@@ -26,8 +27,7 @@ from pipelines.warc import (
     warc_date,
     warc_protocol,
 )
-from pipelines.warc_lint import lint_warc
-from pipelines.warc_writer import ArchiveWarcWriter
+from pipelines.warc.writer import ArchiveWarcWriter
 
 GZIPPED = gzip.compress(b"<html>hello</html>")
 WHEN = datetime(2024, 5, 1, 12, 30, 45, 123456, tzinfo=UTC)

@@ -17,9 +17,9 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.warc import REVISIT_IDENTICAL, Exchange
-from pipelines.warc_lint import lint_warc
-from pipelines.warc_writer import CaptureRef, RotatingWarcWriter
+from pipelines.warc.lint import lint_warc
+from pipelines.warc.records import REVISIT_IDENTICAL, Exchange
+from pipelines.warc.writer import CaptureRef, RotatingWarcWriter
 
 WARCIO = Path(sys.executable).with_name("warcio")
 KEY = re.compile(r"warc/\d{4}/\d{2}/\d{2}/NEWSARCHIVE-\d{14}-\d{5}-crawler-1\.warc\.gz")

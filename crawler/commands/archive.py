@@ -11,7 +11,7 @@ import typer
 
 from crawler.cli_common import ArchiveOption, app, fail, failing_on
 from crawler.exit_codes import ExitCode
-from pipelines.storage import ObjectStore, StoreConfigError, StoreError, check_key, open_store
+from pipelines.store.base import ObjectStore, StoreConfigError, StoreError, check_key, open_store
 
 DEFAULT_ARCHIVE = "./archive"
 
@@ -70,7 +70,7 @@ def show(
 
     Records are found by scanning records/ newest day first: fine for small archives, slow for huge ones.
     """
-    from pipelines.archive_lookup import CaptureMismatchError, archived_response, latest_record
+    from pipelines.records.lookup import CaptureMismatchError, archived_response, latest_record
 
     if as_json and raw:
         raise fail(ExitCode.USAGE, "--json and --raw exclude each other")
@@ -96,7 +96,7 @@ app.add_typer(warc_app, name="warc")
 
 def fetch_key(target: str, store: ObjectStore, scratch: Path) -> Path:
     """Download an archive key to the scratch directory (it is not a local file)."""
-    from pipelines.archive_lookup import download
+    from pipelines.records.lookup import download
 
     try:
         key = check_key(target)
@@ -115,8 +115,8 @@ def warc_verify(
     archive: ArchiveOption = None,
 ) -> None:
     """Check WARC files: every digest (as `warcio check`) plus the lint replay needs (exit 1 on any fault)."""
-    from pipelines.archive_lookup import digest_problems
-    from pipelines.warc_lint import lint_warc
+    from pipelines.records.lookup import digest_problems
+    from pipelines.warc.lint import lint_warc
 
     faulty = 0
     store: ObjectStore | None = None
@@ -148,7 +148,7 @@ def warc_ls(
     archive: ArchiveOption = None,
 ) -> None:
     """List the archive's WARC files (day filed, size in bytes, key), oldest first."""
-    from pipelines.archive_lookup import key_day, warc_objects
+    from pipelines.records.lookup import key_day, warc_objects
 
     store = open_archive(archive)
     with failing_on(StoreError):

@@ -7,8 +7,8 @@ import typer
 
 from crawler.cli_common import ArchiveOption, VerboseOption, app, fail
 from crawler.commands.crawling import SitesFileOption, chosen_sites, crawl_overrides, run_and_exit
+from crawler.discovery.window import Window
 from crawler.exit_codes import ExitCode
-from crawler.window import Window
 
 
 @app.command()

@@ -12,7 +12,7 @@ import yaml
 from crawler.cli_common import ArchiveOption, VerboseOption, app, fail
 from crawler.exit_codes import ExitCode
 from crawler.sites import SitesConfigError, default_sites_path, load_sites, parse_sites, select_sites
-from pipelines.storage import StoreConfigError
+from pipelines.store.base import StoreConfigError
 
 
 def crawl_overrides(archive: str | None, verbose: bool) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def summarize(report: dict[str, Any] | None, exit_code: ExitCode, blocked: list[
 
 
 def run_and_exit(sites: list[Any], overrides: dict[str, Any], window: Any = None) -> None:
-    """Crawl (only `window`, a crawler.window.Window, if given), print the summary, exit with the run's code."""
+    """Crawl (only `window`, a backfill Window, if given), print the summary, exit with the run's code."""
     from crawler.runner import run_crawl  # Scrapy import is slow; keep --help fast
 
     try:

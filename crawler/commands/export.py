@@ -8,7 +8,7 @@ import typer
 
 from crawler.cli_common import ArchiveOption, app, failing_on
 from crawler.commands.archive import FromOption, ToOption, day, open_archive
-from pipelines.storage import StoreError
+from pipelines.store.base import StoreError
 
 export_app = typer.Typer(help="Export the archive: a WACZ for replay tools, or the records as JSONL/Parquet.",
                          no_args_is_help=True)
@@ -30,7 +30,7 @@ def export_wacz_command(
     archive: ArchiveOption = None,
 ) -> None:
     """Write the WARCs filed in the date range, their index and a page list of the articles as a WACZ 1.1.1."""
-    from pipelines.wacz import export_wacz
+    from pipelines.warc.wacz import export_wacz
 
     store = open_archive(archive)
     with failing_on(StoreError, ValueError, OSError):
@@ -47,7 +47,7 @@ def export_records_command(
     archive: ArchiveOption = None,
 ) -> None:
     """Write the records filed in the date range to one file (Parquet schema: docs/operations.md)."""
-    from pipelines.records_export import export_records
+    from pipelines.records.export import export_records
 
     store = open_archive(archive)
     with failing_on(StoreError, ValueError, OSError):

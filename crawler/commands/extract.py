@@ -19,7 +19,7 @@ def extract(
         "--content-type", help="HTTP Content-Type, if known (its charset is used).")] = None,
 ) -> None:
     """Extract one page to a record (JSON on stdout): the same extractor the crawler uses."""
-    from pipelines.extract_record import page_record
+    from pipelines.extract.page import page_record
 
     if str(file) == "-":
         html = sys.stdin.buffer.read()

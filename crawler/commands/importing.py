@@ -18,15 +18,15 @@ from urllib.parse import urlsplit
 
 import typer
 
-from crawler import __version__
 from crawler.cli_common import ArchiveOption, VerboseOption, app, fail
 from crawler.exit_codes import ExitCode
 from crawler.hosts import host_in_domains
-from pipelines.dedup import DuplicateIndex
-from pipelines.record_sink import RecordSink, RunTally, newest_records_key, reextract_key
-from pipelines.records_file import records_key_for
-from pipelines.storage import StoreConfigError, StoreError, open_store
-from pipelines.warc_records import (
+from pipelines import __version__
+from pipelines.records.files import records_key_for
+from pipelines.run.sink import RecordSink, RunTally, newest_records_key, reextract_key
+from pipelines.state.dedup import DuplicateIndex
+from pipelines.store.base import StoreConfigError, StoreError, open_store
+from pipelines.warc.reader import (
     NotGzipWarcError,
     Page,
     ScanCounts,

@@ -15,7 +15,7 @@ import typer
 
 from crawler.cli_common import ArchiveOption, app, fail
 from crawler.exit_codes import ExitCode
-from pipelines.storage import StoreConfigError, StoreError, open_store
+from pipelines.store.base import StoreConfigError, StoreError, open_store
 
 BASELINE_RUNS = 10  # earlier runs read beyond --runs, for the medians
 MIN_RECORDS_SHARE = 0.5  # flag when records < 50 % of the median

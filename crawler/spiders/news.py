@@ -22,16 +22,18 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.classify import classify_page
-from crawler.feeds import FeedError, parse_feed
+from crawler.discovery.feeds import FeedError, parse_feed
+from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
+from crawler.discovery.traps import ShapeBudget
+from crawler.discovery.window import Window, discovered_date, url_dates
 from crawler.hosts import host_in_domains
-from crawler.politeness import site_stat
-from crawler.seen_store import SeenStore, Validators, open_seen_store
-from crawler.sitemaps import SitemapEntry, SitemapError, parse_sitemap
+from crawler.middlewares.politeness import site_stat
+from crawler.session import crawl_seen_store
 from crawler.sites import Site
-from crawler.traps import ShapeBudget, strip_session_ids
-from crawler.window import Window, discovered_date, url_dates
-from pipelines.extraction.document import parse_html
+from pipelines.extract.classify import classify_page
+from pipelines.extract.document import parse_html
+from pipelines.extract.urls import strip_session_ids
+from pipelines.state.seen import SeenStore, Validators
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +154,7 @@ class NewsSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "NewsSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.seen = open_seen_store(crawler)
+        spider.seen = crawl_seen_store(crawler)
         spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)

@@ -1,0 +1,1 @@
+"""Discovery: feeds, sitemaps, backfill date windows, spider-trap bounds."""

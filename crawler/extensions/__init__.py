@@ -1,0 +1,1 @@
+"""Scrapy extensions: WARC capture, the response size cap, live progress."""

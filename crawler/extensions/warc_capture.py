@@ -1,0 +1,216 @@
+"""Scrapy glue for WARC capture: every downloaded response, as received, goes to the rotating writer.
+
+`response_downloaded` fires before any downloader middleware's `process_response`, so it sees every
+redirect hop, retried attempt, robots.txt fetch and error status, with the body still content-encoded.
+The record building itself is Scrapy-free (`pipelines.warc.records`).
+
+A payload the archive already holds for the same URL (uploaded and verified) is written as a `revisit`
+record; a 304 to a conditional request as a `server-not-modified` revisit. Each capture is followed by a
+metadata record with what the crawl knew about it (referer, redirect chain, fetch time, discovery).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Protocol, Self
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Headers, Response
+
+from pipelines import __version__
+from pipelines.state.digests import ArchivedPayload
+from pipelines.warc.records import (
+    REVISIT_IDENTICAL,
+    REVISIT_NOT_MODIFIED,
+    Exchange,
+    HeaderList,
+    Revisit,
+    payload_digest,
+    warc_date,
+)
+from pipelines.warc.writer import CaptureRef, RotatingWarcWriter
+
+log = logging.getLogger(__name__)
+ARCHIVED_SCHEMES = ("http", "https")
+CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+
+
+class CaptureSession(Protocol):
+    """What the capture needs of the crawl's ArchiveSession."""
+
+    spool_root: Path
+    crawl_id: str
+
+    def warc_closed(self, key: str) -> None: ...
+
+    def use_warc_writer(self, writer: RotatingWarcWriter) -> None: ...
+
+    def archived_payload(self, url: str, payload_digest: str) -> ArchivedPayload | None: ...
+
+    def payload_written(self, payload: ArchivedPayload) -> None: ...
+
+
+class CaptureTimeMiddleware:
+    """Downloader middleware at priority 1000 (last before the handler): stamps the capture time.
+
+    Request and response records share this `WARC-Date`; retries and redirects are new requests and
+    pass through here again, so each attempt gets its own time.
+    """
+
+    def process_request(self, request: Request) -> None:
+        request.meta["warc_date"] = datetime.now(UTC)
+        # A redirect copies meta: without this, a hop whose capture fails would keep pointing at the 301.
+        request.meta.pop("warc", None)
+
+
+def header_list(headers: Headers) -> HeaderList:
+    """Every value of every header (`headers[k]` would keep only the last `Set-Cookie`)."""
+    return [(bytes(name), bytes(value)) for name in headers for value in headers.getlist(name)]
+
+
+def truncation(response: Response) -> str | None:
+    """WARC-Truncated reason from the response flags: a lost connection, or a body cut on purpose."""
+    if "dataloss" in response.flags:
+        return "disconnect"
+    if "download_stopped" in response.flags:
+        return "length"
+    return None
+
+
+def exchange_from(response: Response, request: Request) -> Exchange:
+    """The exchange as it went over the wire, from Scrapy's request and (still encoded) response."""
+    ip_address = getattr(response, "ip_address", None)
+    return Exchange(
+        url=response.url,
+        method=request.method,
+        request_headers=header_list(request.headers),
+        request_body=request.body,
+        status=response.status,
+        response_headers=header_list(response.headers),
+        body=response.body,
+        protocol=getattr(response, "protocol", None),
+        ip_address=str(ip_address) if ip_address else None,
+        date=request.meta.get("warc_date") or datetime.now(UTC),
+        truncated=truncation(response),
+    )
+
+
+def capture_fields(request: Request) -> list[tuple[str, str]]:
+    """The metadata record of a capture (warc-fields): what the crawl knew that the HTTP messages don't say."""
+    fields: list[tuple[str, str]] = []
+    discovery = (request.meta.get("newsarchive") or {}).get("discovery") or {}
+    if discovery.get("source"):
+        fields.append(("via", discovery["source"]))
+    if discovery.get("via"):
+        fields.append(("discovery", discovery["via"]))
+    referer = request.headers.get(b"Referer")
+    if referer:
+        fields.append(("referer", referer.decode("latin-1")))
+    fields += [("redirectedFrom", url) for url in request.meta.get("redirect_urls") or []]
+    latency = request.meta.get("download_latency")
+    if latency is not None:
+        fields.append(("fetchTimeMs", str(round(latency * 1000))))
+    return fields
+
+
+def pointer(ref: CaptureRef, original: ArchivedPayload | None) -> dict[str, Any]:
+    """The `warc` object of a record: bytes that can be read back (the original for a revisit), and where
+    this capture is when it is a revisit."""
+    if original is None:
+        return {**ref.as_dict(), "revisit": None}
+    revisit = {name: value for name, value in ref.as_dict().items() if name != "payload_digest"}
+    return {**original.ref.as_dict(), "revisit": revisit}
+
+
+def warcinfo_fields(crawler: Crawler, crawl_id: str, host: str) -> dict[str, str]:
+    """What the warcinfo record says about the crawl that wrote the file."""
+    settings = crawler.settings
+    return {
+        "software": f"newsarchive/{__version__} warcio/{version('warcio')}",
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "hostname": host,
+        "operator": settings.get("WARC_OPERATOR") or "",
+        "http-header-user-agent": settings.get("USER_AGENT") or "",
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "isPartOf": crawl_id,
+    }
+
+
+def file_host(hostname: str, crawl_id: str) -> str:
+    """The `<host>` part of WARC names: the host plus the run's random suffix, so two crawls started in the same
+    second on one host (serials both start at 0) never pick the same write-once key."""
+    return f"{hostname}-{crawl_id.rsplit('-', 1)[-1]}"
+
+
+class WarcCaptureExtension:
+    """Writes every HTTP exchange of the crawl and tells the item side where the response landed."""
+
+    def __init__(self, crawler: Crawler, session: CaptureSession) -> None:
+        self.crawler = crawler
+        host = socket.gethostname()
+        self.session = session
+        self.writer = RotatingWarcWriter(
+            Path(session.spool_root),
+            host=file_host(host, session.crawl_id),
+            max_size=crawler.settings.getint("WARC_MAX_SIZE"),
+            warcinfo=warcinfo_fields(crawler, session.crawl_id, host),
+            on_close=session.warc_closed,
+        )
+        session.use_warc_writer(self.writer)
+
+    @classmethod
+    def session_for(cls, crawler: Crawler) -> CaptureSession:
+        """The crawl's archive session (tests override this with a stand-in)."""
+        from crawler.session import archive_session
+
+        return archive_session(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        extension = cls(crawler, cls.session_for(crawler))
+        crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
+        return extension
+
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        """Archive one hop; `request.meta["warc"]` (also `response.meta`) points at its record."""
+        stats = self.crawler.stats
+        if urlsplit(response.url).scheme not in ARCHIVED_SCHEMES:
+            return  # data:, file:, ftp: ... are not HTTP exchanges
+        try:
+            exchange = exchange_from(response, request)
+            revisit, original = self.revisit_for(exchange, request)
+            ref = self.writer.write_exchange(exchange, revisit=revisit, capture_fields=capture_fields(request))
+        except Exception:
+            # One failed capture must not stop the crawl; the run report shows the count.
+            log.exception("WARC capture failed for %s %s", request.method, response.url)
+            if stats:
+                stats.inc_value("warc/write_errors")
+            return
+        if revisit is None:
+            self.session.payload_written(ArchivedPayload(exchange.url, warc_date(exchange.date), ref))
+        request.meta["warc"] = pointer(ref, original)
+        if stats:
+            stats.inc_value("warc/exchanges")
+            if revisit is not None:
+                stats.inc_value("warc/revisits")
+
+    def revisit_for(self, exchange: Exchange, request: Request) -> tuple[Revisit | None, ArchivedPayload | None]:
+        """(revisit to write, the original it stands for) — or (None, None) to write the full response.
+
+        Empty or cut bodies are always written in full: a revisit would save nothing or mislead.
+        """
+        if exchange.status == 304 and any(request.headers.get(name) for name in CONDITIONAL_HEADERS):
+            return Revisit(REVISIT_NOT_MODIFIED, exchange.url), None
+        if not exchange.body or exchange.truncated:
+            return None, None
+        original = self.session.archived_payload(exchange.url, payload_digest(exchange.body))
+        if original is None:
+            return None, None
+        return Revisit(REVISIT_IDENTICAL, original.url, original.ref.record_id, original.date), original

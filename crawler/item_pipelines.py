@@ -1,0 +1,94 @@
+"""Scrapy item pipelines: thin glue from the spider's article items to records in the archive.
+
+An item is a dict made by the spider (see crawler.spiders.news.article_item); the pure work happens
+in pipelines.extract.article, pipelines.records.build and pipelines.state.dedup.
+"""
+
+import logging
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.session import archive_session
+from pipelines.extract.pool import ExtractionPool, default_workers
+from pipelines.records.build import Capture, build_record
+from pipelines.state.dedup import DuplicateIndex
+from pipelines.state.texts import load_earlier_texts, write_run_texts
+
+log = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    """Page bytes → record (content fields from the extractor, capture facts from the crawl)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.crawl_id = archive_session(crawler).crawl_id
+        workers = crawler.settings.getint("EXTRACT_WORKERS")
+        self.pool = ExtractionPool(default_workers() if workers < 0 else workers)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        if not item.get("warc"):
+            self.stats.inc_value("newsarchive/errors")
+            raise DropItem(f"no WARC capture for {item['url']}: not recorded (capture extension disabled?)")
+        content = await self.pool.extract(item["body"], item["url"], fetched_at=item["fetched_at"],
+                                          hints=item["discovery"].get("hints"), content_type=item.get("content_type"))
+        capture = Capture(
+            url=item["url"], requested_url=item["requested_url"], fetched_at=item["fetched_at"],
+            http_status=item["status"], warc=item["warc"], site=item["site"], crawl_id=self.crawl_id,
+            discovery=item["discovery"], article_signals=tuple(item["article_signals"]),
+        )
+        return {"record": build_record(content, capture)}
+
+    def close_spider(self) -> None:
+        self.pool.close()
+
+
+class DedupPipeline:
+    """Mark syndicated copies and repeated captures (`duplicate_of`), within the run and against earlier runs."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.session = archive_session(crawler)
+        self.index = DuplicateIndex()
+        loaded = load_earlier_texts(self.index, self.session.store)
+        if loaded:
+            log.info("near-duplicate index: %d text(s) of earlier runs loaded", loaded)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        record = self.index.link(item["record"])
+        if record["duplicate_of"]:
+            self.stats.inc_value("newsarchive/duplicates")
+        return item
+
+    def close_spider(self) -> None:
+        key = write_run_texts(self.index, self.session.spool, self.session.crawl_id)
+        if key is not None:
+            self.session.upload_state(key, "near-duplicate texts")
+
+
+class RecordWriterPipeline:
+    """Append the record to the JSONL.gz file of its capture's WARC, in the spool, and to the WARC itself
+    as a metadata record (the session does both)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.session = archive_session(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        self.session.add_record(item["record"])
+        self.stats.inc_value("newsarchive/records")
+        return item

@@ -1,0 +1,1 @@
+"""Scrapy downloader middlewares: the private-network guard, politeness."""

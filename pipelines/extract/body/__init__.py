@@ -1,0 +1,1 @@
+"""The article body: candidate containers, boilerplate removal, structured-data text."""

@@ -1,0 +1,1 @@
+"""Article records: schema, building, records files, reading them back and exporting them."""

@@ -1,0 +1,105 @@
+"""Build the normalized article record (RECORDS.md) from extracted content and its capture.
+
+Pure: no Scrapy, no I/O besides reading the bundled JSON Schema once.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from pipelines import __version__
+from pipelines.extract.urls import normalize_url, registered_domain
+from pipelines.state.simhash import simhash_hex
+
+SCHEMA_VERSION = 1
+EXTRACTOR = {"name": "newsarchive", "version": __version__}
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What the crawl knows about one fetched article page."""
+
+    url: str
+    requested_url: str
+    fetched_at: datetime
+    http_status: int
+    warc: dict[str, Any]
+    site: str
+    crawl_id: str
+    discovery: dict[str, Any] = field(default_factory=lambda: {"via": "link", "source": None, "hints": {}})
+    article_signals: tuple[str, ...] = ()
+
+
+def rfc3339(moment: datetime) -> str:
+    """UTC, RFC 3339, with an explicit offset (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def sha1_hex(text: str) -> str:
+    """Hex SHA-1 of UTF-8 text."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def capture_id(record_id: str) -> str:
+    """A WARC-Record-ID without its `<urn:uuid:` wrapper."""
+    return record_id.strip("<>").removeprefix("urn:uuid:")
+
+
+def build_record(content: dict[str, Any], capture: Capture) -> dict[str, Any]:
+    """Merge `extract_article` output with capture facts into a schema-valid record."""
+    canonical = content.get("canonical_url") or normalize_url(capture.url)
+    text = content.get("text") or ""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": sha1_hex(canonical),
+        # this capture: the revisit record when the payload was deduplicated (`warc` then points at the original)
+        "capture_id": capture_id((capture.warc.get("revisit") or capture.warc)["record_id"]),
+        "url": capture.url,
+        "requested_url": capture.requested_url,
+        "canonical_url": canonical,
+        "site": capture.site,
+        "domain": registered_domain(capture.url),
+        "fetched_at": rfc3339(capture.fetched_at),
+        "http_status": capture.http_status,
+        "title": content.get("title") or "",
+        "authors": list(content.get("authors") or []),
+        "published_at": content.get("published_at"),
+        "modified_at": content.get("modified_at"),
+        "date_source": content.get("date_source"),
+        "language": content.get("language"),
+        "section": content.get("section"),
+        "tags": list(content.get("tags") or []),
+        "description": content.get("description"),
+        "image": content.get("image"),
+        "site_name": content.get("site_name"),
+        "text": text,
+        "word_count": int(content.get("word_count") or 0),
+        "paywall": content.get("paywall") or {"detected": False, "signals": []},
+        "article_signals": list(capture.article_signals),
+        "text_sha1": sha1_hex(text),
+        "simhash": simhash_hex(text),
+        "duplicate_of": None,
+        "discovery": capture.discovery,
+        "warc": dict(capture.warc),
+        "crawl_id": capture.crawl_id,
+        "extractor": dict(EXTRACTOR),
+    }
+
+
+@cache
+def record_schema() -> dict[str, Any]:
+    """The JSON Schema of a record, shipped with the package (pipelines/records/schema.json)."""
+    return json.loads(resources.files("pipelines.records").joinpath("schema.json").read_text("utf-8"))
+
+
+def validate_record(record: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError if the record breaks the schema."""
+    jsonschema.validate(record, record_schema(), format_checker=jsonschema.FormatChecker())

@@ -1,0 +1,79 @@
+"""Records export to one JSONL or Parquet file, streamed records file by records file.
+
+Parquet schema: one column per record field (record_schema.json); lists are list<string>; `paywall`,
+`warc` (with its nullable `revisit` pointer) and `extractor` are structs; `discovery` is a struct whose
+free-form `hints` is a JSON string (its keys vary by source, which a fixed Parquet schema cannot hold).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pipelines.records.lookup import read_records, records_objects
+from pipelines.store.base import ObjectStore
+
+BATCH = 1000
+
+
+def _records(store: ObjectStore, start: Any, end: Any) -> Iterator[dict[str, Any]]:
+    for obj in records_objects(store, start, end):
+        yield from read_records(store, obj.key)
+
+
+def parquet_schema() -> Any:
+    """The Parquet schema of a record (pyarrow is imported only when Parquet is asked for)."""
+    import pyarrow as pa
+
+    strings = pa.list_(pa.string())
+    text = pa.string()
+    pointer = [("key", text), ("filename", text), ("offset", pa.int64()), ("length", pa.int64()), ("record_id", text)]
+    return pa.schema([
+        ("schema_version", pa.int32()), ("id", text), ("capture_id", text), ("url", text),
+        ("requested_url", text), ("canonical_url", text), ("site", text), ("domain", text),
+        ("fetched_at", text), ("http_status", pa.int32()), ("title", text), ("authors", strings),
+        ("published_at", text), ("modified_at", text), ("date_source", text), ("language", text),
+        ("section", text), ("tags", strings), ("description", text), ("image", text), ("site_name", text),
+        ("text", text), ("word_count", pa.int64()),
+        ("paywall", pa.struct([("detected", pa.bool_()), ("signals", strings)])),
+        ("article_signals", strings), ("text_sha1", text), ("simhash", text), ("duplicate_of", text),
+        ("discovery", pa.struct([("via", text), ("source", text), ("hints", text)])),
+        ("warc", pa.struct([*pointer, ("payload_digest", text), ("revisit", pa.struct(pointer))])),
+        ("crawl_id", text), ("extractor", pa.struct([("name", text), ("version", text)])),
+    ])
+
+
+def _row(record: dict[str, Any]) -> dict[str, Any]:
+    discovery = record["discovery"]
+    return {**record, "discovery": {**discovery, "hints": json.dumps(discovery["hints"], ensure_ascii=False)}}
+
+
+def export_records(store: ObjectStore, output: Path, fmt: str, start: Any = None, end: Any = None) -> int:
+    """Write the records filed in [start, end] to `output` as `jsonl` or `parquet`; returns how many."""
+    partial = output.with_name(output.name + ".part")
+    count = 0
+    if fmt == "jsonl":
+        with partial.open("w", encoding="utf-8") as out:
+            for record in _records(store, start, end):
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+    elif fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = parquet_schema()
+        with pq.ParquetWriter(partial, schema) as writer:
+            batch: list[dict[str, Any]] = []
+            for record in _records(store, start, end):
+                batch.append(_row(record))
+                if len(batch) == BATCH:
+                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                    count, batch = count + len(batch), []
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
+    else:
+        raise ValueError(f"unknown format {fmt!r}: use jsonl or parquet")
+    partial.rename(output)
+    return count

@@ -1,0 +1,143 @@
+"""Reading an archive back: which WARC and records objects exist, a URL's latest record, its raw capture.
+
+Everything goes through `ObjectStore`, so the same code reads a local directory and an S3 bucket. There is
+no lookup index yet: a URL's record is found by scanning `records/` partitions newest first, which is fine
+for archives of thousands of records per day and the first thing to replace when they grow.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+
+from pipelines.run.sink import current_records_keys
+from pipelines.store.base import READ_CHUNK, ObjectStore, StoredObject
+
+WARC_PREFIX = "warc/"
+RECORDS_PREFIX = "records/"
+_WARC_DAY = re.compile(r"^warc/(\d{4})/(\d{2})/(\d{2})/[^/]+\.warc\.gz$")
+_RECORDS_DAY = re.compile(r"^records/dt=(\d{4})-(\d{2})-(\d{2})/[^/]+\.jsonl\.gz$")
+URL_FIELDS = ("url", "requested_url", "canonical_url")
+
+
+class CaptureMismatchError(Exception):
+    """A record's WARC pointer does not address its own response record (archive damaged or rewritten)."""
+
+
+def key_day(key: str) -> date | None:
+    """The day a WARC or records key is filed under, None for any other key."""
+    match = _WARC_DAY.match(key) or _RECORDS_DAY.match(key)
+    return date(int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def _in_range(day: date, start: date | None, end: date | None) -> bool:
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def _dated(objects: Iterable[StoredObject], start: date | None, end: date | None) -> list[StoredObject]:
+    return [obj for obj in objects if (day := key_day(obj.key)) is not None and _in_range(day, start, end)]
+
+
+def warc_objects(store: ObjectStore, start: date | None = None, end: date | None = None) -> list[StoredObject]:
+    """WARC files filed on days in [start, end] (both inclusive, None = open), oldest first."""
+    return _dated(store.list(WARC_PREFIX), start, end)
+
+
+def records_objects(store: ObjectStore, start: date | None = None, end: date | None = None) -> list[StoredObject]:
+    """Current records files filed on days in [start, end], oldest first: of a re-extracted WARC only the
+    newest records file (the older ones stay in the archive, addressable, but are not read twice)."""
+    objects = _dated(store.list(RECORDS_PREFIX), start, end)
+    current = set(current_records_keys(obj.key for obj in objects))
+    return [obj for obj in objects if obj.key in current]
+
+
+def read_records(store: ObjectStore, key: str) -> Iterator[dict[str, Any]]:
+    """The records of one records file (one JSON object per line, each line its own gzip member)."""
+    with gzip.GzipFile(fileobj=BytesIO(store.get(key))) as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def matches_url(record: dict[str, Any], url: str) -> bool:
+    """Whether the record is a capture of `url` (as fetched, as first requested, or its canonical form)."""
+    return any(record.get(field) == url for field in URL_FIELDS)
+
+
+def latest_record(store: ObjectStore, url: str) -> dict[str, Any] | None:
+    """The most recent record of a URL: newest day partition first, latest `fetched_at` within the day."""
+    by_day: dict[date, list[str]] = {}
+    for obj in records_objects(store):
+        by_day.setdefault(key_day(obj.key) or date.min, []).append(obj.key)
+    for day in sorted(by_day, reverse=True):
+        found = [rec for key in by_day[day] for rec in read_records(store, key) if matches_url(rec, url)]
+        if found:
+            return max(found, key=lambda rec: rec["fetched_at"])
+    return None
+
+
+def archived_response(store: ObjectStore, record: dict[str, Any]) -> bytes:
+    """The HTTP response of a record exactly as archived (status line, headers, body as received).
+
+    One ranged read of the gzip member the record points at; the WARC record block is returned unparsed,
+    so the bytes are the stored ones, not a re-serialisation.
+    """
+    pointer = record["warc"]
+    member = store.get(pointer["key"], start=pointer["offset"], length=pointer["length"])
+    warc_record = next(iter(ArchiveIterator(BytesIO(member), no_record_parse=True)), None)
+    if warc_record is None:
+        raise CaptureMismatchError(f"{pointer['key']}@{pointer['offset']}: no WARC record there")
+    record_id = warc_record.rec_headers.get_header("WARC-Record-ID")
+    if record_id != pointer["record_id"]:
+        raise CaptureMismatchError(
+            f"{pointer['key']}@{pointer['offset']}: found record {record_id}, the record points at "
+            f"{pointer['record_id']}")
+    return warc_record.raw_stream.read()
+
+
+def copy_object(store: ObjectStore, obj: StoredObject, out: BinaryIO) -> None:
+    """Stream an object into a file in READ_CHUNK ranged reads, never holding it whole in memory."""
+    offset = 0
+    while offset < obj.size:
+        chunk = store.get(obj.key, start=offset, length=min(READ_CHUNK, obj.size - offset))
+        if not chunk:
+            raise OSError(f"{obj.key}: object ended at {offset} of {obj.size} bytes")
+        out.write(chunk)
+        offset += len(chunk)
+
+
+def download(store: ObjectStore, key: str, dest: Path) -> StoredObject | None:
+    """Copy an object to a local file; None (and no file) if the key does not exist."""
+    obj = store.head(key)
+    if obj is None:
+        return None
+    with dest.open("wb") as out:
+        copy_object(store, obj, out)
+    return obj
+
+
+def digest_problems(path: Path) -> list[str]:
+    """Block and payload digest failures of a WARC file, as `warcio check` finds them (same iterator)."""
+    problems = []
+    with path.open("rb") as fh:
+        records = ArchiveIterator(fh, check_digests=True)
+        try:
+            for record in records:
+                stream = record.content_stream()
+                while stream.read(READ_CHUNK):
+                    pass
+                if record.digest_checker.passed is False:
+                    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    where = f"@{records.get_record_offset()} {record.rec_type} {uri}".rstrip()
+                    problems += [f"{where}: {problem}" for problem in record.digest_checker.problems]
+        except Exception as exc:  # warcio raises several unrelated types for unreadable input
+            problems.append(f"unreadable after @{records.get_record_offset()}: {exc}")
+    return problems

@@ -1,0 +1,1 @@
+"""Crawl state kept between runs: seen URLs, archived payload digests, texts for near-duplicates, and their sync."""

@@ -1,0 +1,156 @@
+"""The seen-store: which article URLs are already archived, and the validators of discovery documents.
+
+Keyed by canonical URL (session ids and tracking parameters removed), so `?utm_source=` variants of
+an archived article are not fetched again. Two backends behind one small interface: SQLite (a local
+working file synced with the archive's `state/`, see pipelines.state.sync) and Redis (shared by the
+processes of a distributed crawl, `REDIS_URL`). Both only grow: a URL is never "unseen".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from dataclasses import asdict, astuple, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from pipelines.extract.urls import normalize_url, strip_session_ids
+from pipelines.run.session import ArchiveSession
+from pipelines.state.sync import StateSync
+from pipelines.store.base import StoreError, normalize_uri
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen (url TEXT PRIMARY KEY, site TEXT, first_seen TEXT);
+CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, lastmod TEXT);
+"""
+
+
+def seen_key(url: str) -> str:
+    """The canonical form a URL is remembered by."""
+    return normalize_url(strip_session_ids(url))
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What we knew of a feed or sitemap after the last clean run: HTTP validators and sitemap lastmod."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    lastmod: str | None = None
+
+    def merged(self, other: Validators) -> Validators:
+        """Our values where set, the other's elsewhere."""
+        return Validators(*(mine or theirs for mine, theirs in zip(astuple(self), astuple(other), strict=True)))
+
+
+class SeenStore(Protocol):
+    """What the spider asks: was this article archived, what did a feed or sitemap look like last time."""
+
+    def seen(self, url: str) -> bool: ...
+
+    def add(self, url: str, site: str) -> None: ...
+
+    def validators(self, url: str) -> Validators: ...
+
+    def save_validators(self, url: str, validators: Validators) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SqliteSeenStore:
+    """A SQLite file; every write is committed at once, so a killed run keeps what it marked."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        self.db.executescript(SCHEMA)
+
+    def seen(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM seen WHERE url = ?", (seen_key(url),)).fetchone() is not None
+
+    def add(self, url: str, site: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)",
+                        (seen_key(url), site, datetime.now(UTC).isoformat(timespec="seconds")))
+
+    def validators(self, url: str) -> Validators:
+        row = self.db.execute("SELECT etag, last_modified, lastmod FROM validators WHERE url = ?", (url,)).fetchone()
+        return Validators(*row) if row else Validators()
+
+    def save_validators(self, url: str, validators: Validators) -> None:
+        merged = validators.merged(self.validators(url))
+        self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?)", (url, *astuple(merged)))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class RedisSeenStore:
+    """A Redis set of canonical URLs and a hash of validators, under a per-archive key prefix."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self.client = client
+        self.seen_set = f"{prefix}seen"
+        self.validators_hash = f"{prefix}validators"
+
+    @classmethod
+    def from_url(cls, redis_url: str, prefix: str) -> RedisSeenStore:
+        """Connected and checked now: an unreachable Redis stops the crawl before its first request."""
+        import redis  # only distributed crawls need it
+
+        client = redis.Redis.from_url(redis_url)
+        client.ping()
+        return cls(client, prefix)
+
+    def seen(self, url: str) -> bool:
+        return bool(self.client.sismember(self.seen_set, seen_key(url)))
+
+    def add(self, url: str, site: str) -> None:
+        self.client.sadd(self.seen_set, seen_key(url))
+
+    def validators(self, url: str) -> Validators:
+        raw = self.client.hget(self.validators_hash, url)
+        return Validators(**json.loads(raw)) if raw else Validators()
+
+    def save_validators(self, url: str, validators: Validators) -> None:
+        merged = validators.merged(self.validators(url))
+        self.client.hset(self.validators_hash, url, json.dumps(asdict(merged)))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def state_dir(spool_root: Path) -> Path:
+    """The local working state of an archive: beside its spool (`…/spool/<hash>` → `…/state/<hash>`)."""
+    return spool_root.parent.parent / "state" / spool_root.name
+
+
+def open_seen_store(session: ArchiveSession, *, redis_url: str = "", local_dir: Path | None = None) -> SeenStore:
+    """Redis when `redis_url` is set; else the local SQLite file, merged with the archive's state now and
+    uploaded as a new version when the session finishes (see pipelines.state.sync)."""
+    if redis_url:
+        digest = hashlib.sha256(normalize_uri(session.archive_uri).encode()).hexdigest()[:16]
+        return RedisSeenStore.from_url(redis_url, f"newsarchive:{digest}:")
+    local = (local_dir or state_dir(session.spool_root)) / "seen.sqlite"
+    store = SqliteSeenStore(local)  # creates the tables first: a pull merges only tables the file has
+    sync = StateSync(session.store, local)
+    try:
+        sync.pull()
+    except StoreError as error:
+        log.error("state: could not read the archive's state, going on with %s: %s", local, error)
+
+    def push() -> None:
+        try:
+            session.uploaded.append(sync.push(session.spool, session.crawl_id))
+        except StoreError as error:
+            log.error("state: upload failed; it stays in the spool %s: %s", session.spool_root, error)
+            session.failed_uploads.append({"error": str(error)})
+        store.close()
+
+    session.add_closer(push)
+    return store

@@ -1,0 +1,98 @@
+"""A local SQLite state file kept in the archive as write-once versions: `state/seen/<crawl_id>.sqlite.gz`.
+
+Keys are write-once, so there is no single `state/seen.sqlite` to overwrite. Every run that ends uploads
+a snapshot under its own crawl id (ids sort by time), and a run starts from the newest one. The state is
+grow-only (seen URLs, validators), so versions are merged as a union (`INSERT OR IGNORE` per table):
+- a fresh machine (container) merges the newest version only; it already holds everything before it;
+- a machine with a working file from earlier runs (a killed run included: its marks are committed
+  as they happen) merges it with any versions it has not merged yet, so nothing it did is lost;
+- just before uploading, versions written by runs that ran at the same time are merged too.
+Only tables the local file already has are merged: its owner creates its schema before pulling.
+Which versions a file already holds is itself a table of the file (`merged_versions`), so it travels
+with the snapshots. Old versions stay in the archive (a history; an operator may delete them).
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import shutil
+import sqlite3
+import tempfile
+from contextlib import closing
+from pathlib import Path
+
+from pipelines.store.base import ObjectStore, StoredObject
+from pipelines.store.spool import OPEN_SUFFIX, Spool
+
+log = logging.getLogger(__name__)
+SUFFIX = ".sqlite.gz"
+MAX_MERGES = 20  # per pull: bounds the work after a long absence; the newest versions hold the older ones
+
+
+class StateSync:
+    """Pull (merge) and push (snapshot) one local SQLite file against `<prefix><crawl_id>.sqlite.gz`."""
+
+    def __init__(self, store: ObjectStore, local: Path, prefix: str = "state/seen/") -> None:
+        self.store = store
+        self.local = local
+        self.prefix = prefix
+        local.parent.mkdir(parents=True, exist_ok=True)
+        self._execute("CREATE TABLE IF NOT EXISTS merged_versions (key TEXT PRIMARY KEY)")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.local, timeout=30)
+
+    def _execute(self, sql: str, *params: str) -> list[tuple[str, ...]]:
+        """One committed statement on a short-lived connection."""
+        with closing(self._connect()) as db, db:
+            return db.execute(sql, params).fetchall()
+
+    def _merged(self) -> set[str]:
+        return {key for (key,) in self._execute("SELECT key FROM merged_versions")}
+
+    def pull(self) -> list[str]:
+        """Merge the versions this file lacks (see module docstring); returns their keys."""
+        versions = sorted(o.key for o in self.store.list(self.prefix) if o.key.endswith(SUFFIX))
+        merged = self._merged()
+        if not versions or versions[-1] in merged:
+            return []
+        todo = [key for key in versions if key not in merged] if merged else versions[-1:]
+        todo = todo[-MAX_MERGES:]
+        for key in todo:
+            try:
+                self._merge(key)
+            except (OSError, EOFError, sqlite3.DatabaseError) as error:
+                log.warning("state: version %s is unreadable and is skipped: %s", key, error)
+        log.info("state: merged %d version(s) from the archive into %s", len(todo), self.local)
+        return todo
+
+    def _merge(self, key: str) -> None:
+        with tempfile.TemporaryDirectory(prefix="newsarchive-state-") as tmp:
+            other = Path(tmp) / "other.sqlite"
+            other.write_bytes(gzip.decompress(self.store.get(key)))
+            self._execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", key)  # unreadable: not retried
+            with closing(self._connect()) as db:
+                db.execute("ATTACH DATABASE ? AS other", (str(other),))
+                ours = {name for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type='table'")}
+                theirs = [name for (name,) in db.execute("SELECT name FROM other.sqlite_master WHERE type='table'")]
+                with db:
+                    for table in theirs:
+                        if table in ours:
+                            db.execute(f'INSERT OR IGNORE INTO main."{table}" SELECT * FROM other."{table}"')
+                db.execute("DETACH DATABASE other")
+
+    def push(self, spool: Spool, crawl_id: str) -> StoredObject:
+        """Merge concurrent runs' versions, then upload a snapshot through the spool (verified; kept on failure)."""
+        self.pull()
+        key = f"{self.prefix}{crawl_id}{SUFFIX}"
+        self._execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", key)
+        target = spool.path(key)
+        partial = target.with_name(target.name + OPEN_SUFFIX)
+        with tempfile.TemporaryDirectory(prefix="newsarchive-state-") as tmp:
+            snapshot = Path(tmp) / "snapshot.sqlite"
+            self._execute("VACUUM INTO ?", str(snapshot))
+            with snapshot.open("rb") as source, gzip.open(partial, "wb") as sink:
+                shutil.copyfileobj(source, sink)
+        partial.rename(target)
+        return spool.upload(key)

@@ -1,0 +1,108 @@
+"""WACZ 1.1.1 export: the archive's WARCs, their merged CDXJ index and a page list in one zip.
+
+Everything is streamed: WARCs go from ranged object reads straight into stored (uncompressed) zip entries,
+indexes are merged line by line from temp files, and every entry is hashed while it is written, so the
+export needs neither memory nor a second pass over the data. The file appears under its name only when
+complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from pipelines.records.lookup import copy_object, download, read_records, records_objects, warc_objects
+from pipelines.store.base import ObjectStore
+from pipelines.warc.cdxj import WARC_SUFFIX
+
+WACZ_VERSION = "1.1.1"
+INDEX = "indexes/index.cdx"
+PAGES = "pages/pages.jsonl"
+
+
+class HashingWriter:
+    """Counts and SHA-256-hashes what goes into a zip entry."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out, self.size, self.digest = out, 0, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return self.out.write(data)
+
+
+class WaczWriter:
+    """Adds entries to the zip and remembers each one's size and hash for datapackage.json."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.resources: list[dict[str, Any]] = []
+
+    @contextmanager
+    def entry(self, path: str, *, compress: bool) -> Iterator[HashingWriter]:
+        """Write one entry (ZIP64 allowed: WARCs are large); its size and hash are recorded on close."""
+        info = zipfile.ZipInfo(path, datetime.now(UTC).timetuple()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        with self.zf.open(info, "w", force_zip64=True) as raw:
+            writer = HashingWriter(raw)
+            yield writer
+        self.resources.append({"name": Path(path).name.lower(), "path": path,
+                               "hash": "sha256:" + writer.digest.hexdigest(), "bytes": writer.size})
+
+
+def page(record: dict[str, Any]) -> dict[str, str]:
+    """A pages.jsonl line: the article as a replay tool lists it."""
+    return {"url": record["url"], "ts": record["fetched_at"], "title": record["title"] or record["url"]}
+
+
+def export_wacz(store: ObjectStore, output: Path, start: Any = None, end: Any = None) -> dict[str, int]:
+    """Write the WARCs filed in [start, end] (dates, inclusive) as a WACZ; returns counts for the operator."""
+    warcs = warc_objects(store, start, end)
+    if not warcs:
+        raise ValueError(f"no WARC files in {store.uri} for that date range")
+    keys = {obj.key for obj in warcs}
+    partial = output.with_name(output.name + ".part")
+    pages = 0
+    with tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as scratch, \
+            zipfile.ZipFile(partial, "w", allowZip64=True) as zf:
+        wacz = WaczWriter(zf)
+        for obj in warcs:
+            with wacz.entry(f"archive/{Path(obj.key).name}", compress=False) as writer:
+                copy_object(store, obj, writer)
+        indexes = []
+        for key in sorted(keys):
+            cdxj_key = key.removesuffix(WARC_SUFFIX) + ".cdxj"
+            local = Path(scratch) / Path(cdxj_key).name
+            if download(store, cdxj_key, local) is None:
+                raise ValueError(f"{key} has no index {cdxj_key}: the crawl that wrote it did not finish")
+            indexes.append(local)
+        with wacz.entry(INDEX, compress=True) as writer, ExitStack() as files:
+            for line in heapq.merge(*(files.enter_context(path.open("rb")) for path in indexes)):
+                writer.write(line)
+        with wacz.entry(PAGES, compress=True) as writer:
+            writer.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})
+                               .encode() + b"\n")
+            for obj in records_objects(store, start, end):
+                for record in read_records(store, obj.key):
+                    if record["warc"]["key"] in keys:
+                        writer.write(json.dumps(page(record), ensure_ascii=False).encode() + b"\n")
+                        pages += 1
+        package = json.dumps({
+            "profile": "data-package", "resources": wacz.resources, "wacz_version": WACZ_VERSION,
+            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "software": "newsarchive",
+            "title": f"newsarchive export of {store.uri}",
+        }, indent=2).encode()
+        zf.writestr("datapackage.json", package, zipfile.ZIP_DEFLATED)
+        digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package).hexdigest()}
+        zf.writestr("datapackage-digest.json", json.dumps(digest), zipfile.ZIP_DEFLATED)
+    partial.rename(output)
+    return {"warcs": len(warcs), "pages": pages, "bytes": output.stat().st_size}
