@@ -62,7 +62,7 @@ def baseline_settings() -> Settings:
 
 
 def _host_in(host: str | None, domains: list[str]) -> bool:
-    """Host is one of the domains or a subdomain of one, ports ignored (as crawler.hosts.host_in_domains)."""
+    """Host is one of the domains or a subdomain of one, ports ignored (as pipelines.extract.urls.host_in_domains)."""
     host = (host or "").lower().rstrip(".")
     return any(host == domain or host.endswith("." + domain) for domain in domains)
 

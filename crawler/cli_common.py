@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from crawler.exit_codes import ExitCode
+from pipelines.days import DayRange, DayRangeError
 
 app = typer.Typer(
     name="newsarchive",
@@ -48,3 +49,16 @@ def failing_on(*errors: type[Exception]) -> Iterator[None]:
     except errors as error:
         raise fail(ExitCode.FAILURE, str(error)) from error
 
+
+FromOption = Annotated[str | None, typer.Option(
+    "--from", metavar="YYYY-MM-DD", help="First day (UTC), inclusive.", show_default=False)]
+ToOption = Annotated[str | None, typer.Option(
+    "--to", metavar="YYYY-MM-DD", help="Last day (UTC), inclusive.", show_default=False)]
+
+
+def day_range(first: str | None, last: str | None) -> DayRange:
+    """Every command's `--from/--to`: parsed one way, refused one way (exit 2, one line)."""
+    try:
+        return DayRange.parse(first, last)
+    except DayRangeError as error:
+        raise fail(ExitCode.USAGE, str(error)) from error

@@ -1,6 +1,10 @@
-"""Process exit codes (documented in the README; operators' scripts rely on them)."""
+"""Process exit codes (documented in the README; operators' scripts rely on them), and the one place that
+decides which code a run ends with."""
 
 from enum import IntEnum
+from typing import Any
+
+from pipelines.run.batch import BatchResult
 
 
 class ExitCode(IntEnum):
@@ -13,3 +17,28 @@ class ExitCode(IntEnum):
     BLOCKED = 5          # crawl done, but at least one site was blocking the crawler (403/429/captcha storm):
                          # its remaining pages were not fetched; the run report's stats name the site
     INTERRUPTED = 130    # stopped by Ctrl-C / SIGTERM after a clean shutdown
+
+
+def crawl_exit_code(report: dict[str, Any] | None, stats: dict[str, Any], blocked: list[str]) -> ExitCode:
+    """A crawl's code: no report is a failure; pending uploads win over an interruption (files are in the spool);
+    a run that fetched nothing failed."""
+    if report is None:
+        return ExitCode.FAILURE
+    if report["failed_uploads"]:
+        return ExitCode.UPLOAD_PENDING
+    if report["exit_reason"] == "shutdown":
+        return ExitCode.INTERRUPTED
+    if blocked:
+        return ExitCode.BLOCKED
+    if not stats.get("downloader/response_count"):
+        return ExitCode.FAILURE
+    return ExitCode.OK
+
+
+def batch_exit_code(result: BatchResult) -> ExitCode:
+    """An import's or re-extraction's code: interrupted, uploads pending, a source failed, or all done."""
+    if result.interrupted:
+        return ExitCode.INTERRUPTED
+    if result.report["failed_uploads"]:
+        return ExitCode.UPLOAD_PENDING
+    return ExitCode.FAILURE if result.failed else ExitCode.OK

@@ -7,12 +7,12 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.discovery.window import Window
-from crawler.exit_codes import ExitCode
+from crawler.exit_codes import ExitCode, crawl_exit_code
 from crawler.middlewares.politeness import blocked_sites
 from crawler.session import SESSION_ATTRIBUTE
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider, site_domains
+from pipelines.days import DayRange
 from pipelines.store.base import open_store
 
 log = logging.getLogger(__name__)
@@ -40,21 +40,8 @@ def politeness_slots(sites: list[Site]) -> dict[str, dict[str, float]]:
             for domain in site_domains(site)}
 
 
-def exit_code_for(report: dict[str, Any] | None, stats: dict[str, Any]) -> ExitCode:
-    if report is None:
-        return ExitCode.FAILURE
-    if report["failed_uploads"]:
-        return ExitCode.UPLOAD_PENDING
-    if report["exit_reason"] == "shutdown":
-        return ExitCode.INTERRUPTED
-    if blocked_sites(stats):
-        return ExitCode.BLOCKED
-    if not stats.get("downloader/response_count"):
-        return ExitCode.FAILURE
-    return ExitCode.OK
-
-
-def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None, window: Window | None = None) -> CrawlResult:
+def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None,
+              window: DayRange | None = None) -> CrawlResult:
     """Crawl the sites into ARCHIVE_URI (only what was published in `window`, if given); blocks until the
     run report is written."""
     settings = project_settings(overrides)
@@ -69,5 +56,6 @@ def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None, window
     session = getattr(crawler, SESSION_ATTRIBUTE, None)
     stats = crawler.stats.get_stats() if crawler.stats else {}
     report = session.report if session else None
-    return CrawlResult(exit_code=exit_code_for(report, stats), report=report, stats=stats,
-                       blocked=blocked_sites(stats))
+    blocked = blocked_sites(stats)
+    return CrawlResult(exit_code=crawl_exit_code(report, stats, blocked), report=report, stats=stats,
+                       blocked=blocked)

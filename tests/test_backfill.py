@@ -10,9 +10,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from crawler.discovery.window import Window, discovered_date, parse_date, url_dates
+from crawler.discovery.window import discovered_date, newest_first, parse_date, url_dates
+from pipelines.days import DayRange
 from pipelines.store.base import open_store
-from pipelines.warc.members import complete_members_length
+from pipelines.warc.members import complete_prefix_length
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml
@@ -29,11 +30,11 @@ def test_dates_known_at_discovery() -> None:
     hints = {"published_at": "2024-05-16T10:00:00Z"}
     assert discovered_date("https://h.example/2024/05/17/x", hints) == date(2024, 5, 16)
     assert discovered_date("https://h.example/2024/05/x", {}) is None, "a month is not a publication date"
-    window = Window(date(2024, 4, 10), date(2024, 4, 20))
+    window = DayRange(date(2024, 4, 10), date(2024, 4, 20))
     assert date(2024, 4, 10) in window and date(2024, 4, 21) not in window
     assert window.overlaps(date(2024, 4, 1), date(2024, 4, 30))
     assert not window.overlaps(date(2024, 5, 1), date(2024, 5, 31))
-    assert window.priority(date(2024, 4, 20)) > window.priority(date(2024, 4, 11))
+    assert newest_first(window, date(2024, 4, 20)) > newest_first(window, date(2024, 4, 11))
 
 
 def backfill_env(root: Path) -> dict[str, str]:
@@ -72,7 +73,7 @@ def recorded_paths(spool: Path) -> set[str]:
     paths = set()
     for records_file in spool.rglob("*.jsonl.gz*"):
         with records_file.open("rb") as fh:
-            complete = records_file.read_bytes()[: complete_members_length(fh)]
+            complete = records_file.read_bytes()[: complete_prefix_length(fh)]
         for line in gzip.decompress(complete).splitlines() if complete else []:
             paths.add("/" + json.loads(line)["url"].split("//", 1)[1].split("/", 1)[1])
     return paths

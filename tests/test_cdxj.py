@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.warc.cdxj import cdxj_path, write_cdxj
+from pipelines.layout import cdxj_key_for
+from pipelines.warc.cdxj import write_cdxj
 from pipelines.warc.records import Exchange
 from pipelines.warc.writer import CaptureRef, RotatingWarcWriter
 
@@ -44,7 +45,7 @@ def written(tmp_path: Path) -> tuple[Path, list[CaptureRef]]:
 def test_index_points_at_each_response(written: tuple[Path, list[CaptureRef]]) -> None:
     warc, refs = written
     out = write_cdxj(warc)
-    assert out == cdxj_path(warc) and out.name == warc.name.removesuffix(".warc.gz") + ".cdxj"
+    assert out == Path(cdxj_key_for(str(warc))) and out.name == warc.name.removesuffix(".warc.gz") + ".cdxj"
     assert not list(out.parent.glob("*.open"))
     lines = out.read_text().splitlines()
     assert lines == sorted(lines) and len(lines) == len(refs)
@@ -75,4 +76,4 @@ def test_index_is_write_once(written: tuple[Path, list[CaptureRef]]) -> None:
 
 def test_only_warc_gz_files() -> None:
     with pytest.raises(ValueError):
-        cdxj_path(Path("x.warc"))
+        cdxj_key_for("x.warc")

@@ -2,8 +2,8 @@
 
 import random
 
+from pipelines.records.simhash import hamming, simhash, simhash_hex
 from pipelines.state.dedup import DuplicateIndex
-from pipelines.state.simhash import hamming, simhash, simhash_hex
 
 SENTENCE = ("the minister said on tuesday that talks with the union would resume next week after a pause of "
             "several months during which both sides traded accusations over pay and conditions in the sector")
@@ -53,7 +53,7 @@ def test_recapture_of_same_article_is_not_its_own_duplicate_and_short_texts_are_
 def test_fast_simhash_equals_the_textbook_vote() -> None:
     import hashlib
 
-    from pipelines.state.simhash import _shingles
+    from pipelines.records.simhash import _shingles
 
     def textbook(text: str) -> int:
         votes = [0] * 64

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.layout import digests_key
 from pipelines.run.session import ArchiveSession
 from pipelines.state.digests import (
     SQLITE_NAME,
@@ -17,7 +18,6 @@ from pipelines.state.digests import (
     DigestIndex,
     RedisDigestIndex,
     SqliteDigestIndex,
-    delta_key,
     encode_delta,
     open_digest_index,
     redis_namespace,
@@ -107,13 +107,13 @@ def test_backends_are_what_the_mode_says(tmp_path: Path, redis_url: str) -> None
 
 def test_sync_loads_each_run_file_once_and_skips_a_broken_one(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "archive"))
-    store.put_bytes(delta_key("20261121T050000Z-aaaaaaaa"), encode_delta([payload()]))
-    store.put_bytes(delta_key("20261121T060000Z-bbbbbbbb"), b"not gzip")
+    store.put_bytes(digests_key("20261121T050000Z-aaaaaaaa"), encode_delta([payload()]))
+    store.put_bytes(digests_key("20261121T060000Z-bbbbbbbb"), b"not gzip")
     index = SqliteDigestIndex(tmp_path / "index.sqlite")
     assert sync(index, store) == 1
     assert index.lookup(URL, payload().ref.payload_digest) == payload()
     assert sync(index, store) == 0, "loaded files are not read again; the broken one is retried, still broken"
-    assert not index.has_delta(delta_key("20261121T060000Z-bbbbbbbb"))
+    assert not index.has_delta(digests_key("20261121T060000Z-bbbbbbbb"))
     index.close()
 
 
@@ -131,7 +131,7 @@ def test_a_payload_becomes_a_dedup_target_only_after_its_warc_is_uploaded(tmp_pa
     assert session.archived_payload(URL, ref.payload_digest) is None, "its WARC is not uploaded yet"
     report = session.finish("finished", stats={}, sites=[])
     assert (archive / ref.key).is_file()
-    assert delta_key(session.crawl_id) in {o["key"] for o in report["objects"]}
+    assert digests_key(session.crawl_id) in {o["key"] for o in report["objects"]}
     reopened = SqliteDigestIndex(session.spool_root / ".digests.sqlite")
     found = reopened.lookup(URL, ref.payload_digest)
     assert found is not None and found.ref == ref

@@ -17,7 +17,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.records.build import validate_record
 from pipelines.store.base import open_store, sha256_file
-from pipelines.warc.reader import NotGzipWarcError, ScanCounts, gzip_members
+from pipelines.warc.members import ScanCounts
+from pipelines.warc.reader import NotGzipWarcError, warc_members
 from tests.archive_checks import jsonl_gz, warc_records
 from tests.conftest import run_cli
 from tests.s3_server import create_bucket, moto_s3_server
@@ -210,14 +211,14 @@ def test_member_splitting_resyncs_after_any_damage() -> None:
     members = [gzip.compress(bytes([65 + n]) * 5000 + os.urandom(3000), mtime=0) for n in range(4)]
     damaged_head = b"\x00\x00" + members[0][2:]
     counts = ScanCounts()
-    found = list(gzip_members(io.BytesIO(damaged_head + b"".join(members[1:])), counts))
+    found = list(warc_members(io.BytesIO(damaged_head + b"".join(members[1:])), counts))
     assert [m.data[:1] for m in found] == [b"B", b"C", b"D"] and counts.corrupt == 1
     assert found[0].offset == len(members[0]) and found[0].length == len(members[1])
 
     counts = ScanCounts()
-    found = list(gzip_members(io.BytesIO(b"".join(members)[:-10]), counts))
+    found = list(warc_members(io.BytesIO(b"".join(members)[:-10]), counts))
     assert len(found) == 3 and counts.truncated and counts.corrupt == 1
 
     for junk in (b"", b"<html>not a warc</html>", b"WARC/1.0\r\n"):
         with pytest.raises(NotGzipWarcError):
-            list(gzip_members(io.BytesIO(junk), ScanCounts()))
+            list(warc_members(io.BytesIO(junk), ScanCounts()))

@@ -4,7 +4,8 @@ import gzip
 import json
 from pathlib import Path
 
-from pipelines.records.files import RecordsFile, records_key_for
+from pipelines.layout import records_key_for
+from pipelines.records.files import RecordsFile
 
 
 def test_key_follows_the_warc() -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pipelines import __version__
+from pipelines.extract import EXTRACTOR_VERSION
+from pipelines.layout import current_records_keys, newest_records_key, reextract_key
 from pipelines.records.build import validate_record
-from pipelines.run.sink import current_records_keys, newest_records_key, reextract_key
 from pipelines.store.base import open_store
 from tests.archive_checks import jsonl_gz
 from tests.conftest import run_cli
@@ -39,10 +39,10 @@ def reextract(archive: dict[str, Any], *args: str) -> tuple[Any, dict[str, Any]]
 def test_new_records_beside_the_crawls(archive: dict[str, Any]) -> None:
     store = archive["store"]
     _, report = reextract(archive)
-    assert report["command"] == "reextract" and report["extractor_version"] == __version__
+    assert report["command"] == "reextract" and report["extractor_version"] == EXTRACTOR_VERSION
     (line,) = report["sources"]
     assert line["status"] == "rebuilt" and line["missing"] == 0 and line["from"] == archive["crawl_key"]
-    assert line["records_key"] == reextract_key(archive["crawl_key"], report["crawl_id"], __version__)
+    assert line["records_key"] == reextract_key(archive["crawl_key"], report["crawl_id"], EXTRACTOR_VERSION)
     assert store.get(archive["crawl_key"]) == archive["crawl_bytes"]  # old records stay as they were
     old = {r["url"]: r for r in jsonl_gz(archive["crawl_bytes"])}
     new = {r["url"]: r for r in jsonl_gz(store.get(line["records_key"]))}
@@ -51,7 +51,7 @@ def test_new_records_beside_the_crawls(archive: dict[str, Any]) -> None:
         validate_record(record)
         kept = ("site", "discovery", "requested_url", "warc", "capture_id", "fetched_at", "article_signals")
         assert {k: record[k] for k in kept} == {k: old[url][k] for k in kept}
-        assert record["crawl_id"] == report["crawl_id"] and record["extractor"]["version"] == __version__
+        assert record["crawl_id"] == report["crawl_id"] and record["extractor"]["version"] == EXTRACTOR_VERSION
     assert report["counts"]["records"] == len(new) and report["per_site"]["demo-news"]["records"] == len(new)
     keys = [o.key for o in store.list("records/")]
     assert newest_records_key(keys) == line["records_key"]

@@ -16,9 +16,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo.server import demo_sites_yaml
+from pipelines.layout import DIGESTS_PREFIX, records_key_for
 from pipelines.records.build import validate_record
-from pipelines.records.files import records_key_for
-from pipelines.state.digests import DELTA_PREFIX
 from pipelines.store.base import open_store
 from pipelines.warc.lint import lint_warc
 from pipelines.warc.records import REVISIT_IDENTICAL
@@ -130,7 +129,7 @@ def test_show_raw_returns_the_original_bytes_of_a_revisited_article(runs: dict[s
 
 def test_a_fresh_spool_learns_the_payloads_from_the_archive(runs: dict[str, Any], demo_site: str) -> None:
     """The dedup entries travel in the archive (`state/digests/`), not only in the spool's SQLite file."""
-    assert [o.key for o in runs["store"].list(DELTA_PREFIX)], "each run stores the payloads it made dedup targets"
+    assert [o.key for o in runs["store"].list(DIGESTS_PREFIX)], "each run stores the payloads it made dedup targets"
     third = crawl(demo_site, runs["root"], "fresh-spool")
     assert third["per_site"]["demo-news"]["revisits"] >= MIN_RECORDS
 

@@ -3,28 +3,16 @@
 import json
 import sys
 import tempfile
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from crawler.cli_common import ArchiveOption, app, fail, failing_on
+from crawler.cli_common import ArchiveOption, FromOption, ToOption, app, day_range, fail, failing_on
 from crawler.exit_codes import ExitCode
 from pipelines.store.base import ObjectStore, StoreConfigError, StoreError, check_key, open_store
 
 DEFAULT_ARCHIVE = "./archive"
-
-FromOption = Annotated[datetime | None, typer.Option(
-    "--from", formats=["%Y-%m-%d"], help="Only files filed on this UTC day or later (YYYY-MM-DD).")]
-ToOption = Annotated[datetime | None, typer.Option(
-    "--to", formats=["%Y-%m-%d"], help="Only files filed on this UTC day or earlier (YYYY-MM-DD).")]
-
-
-def day(value: datetime | None) -> date | None:
-    """A --from/--to option as a date (Typer parses it as a datetime)."""
-    return value.date() if value else None
-
 
 def open_archive(archive: str | None) -> ObjectStore:
     """The store ARCHIVE_URI names; a bad URI exits 2 like every other command."""
@@ -148,11 +136,13 @@ def warc_ls(
     archive: ArchiveOption = None,
 ) -> None:
     """List the archive's WARC files (day filed, size in bytes, key), oldest first."""
-    from pipelines.records.lookup import key_day, warc_objects
+    from pipelines.layout import key_day
+    from pipelines.records.lookup import warc_objects
 
+    days = day_range(date_from, date_to)
     store = open_archive(archive)
     with failing_on(StoreError):
-        objects = warc_objects(store, day(date_from), day(date_to))
+        objects = warc_objects(store, days)
     for obj in objects:
         typer.echo(f"{key_day(obj.key)}  {obj.size:>14,}  {obj.key}")
     typer.echo(f"{len(objects)} WARC file(s), {sum(o.size for o in objects):,} bytes", err=True)

@@ -1,21 +1,18 @@
 """`newsarchive backfill`: archive what a site published in a date window."""
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from crawler.cli_common import ArchiveOption, VerboseOption, app, fail
+from crawler.cli_common import ArchiveOption, VerboseOption, app, day_range
 from crawler.commands.crawling import SitesFileOption, chosen_sites, crawl_overrides, run_and_exit
-from crawler.discovery.window import Window
-from crawler.exit_codes import ExitCode
 
 
 @app.command()
 def backfill(
     site: Annotated[list[str], typer.Option("--site", help="The site (by name); repeat for several.")],
-    from_: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, YYYY-MM-DD (UTC).")],
-    to: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, YYYY-MM-DD (UTC).")],
+    from_: Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help="First day of publication (UTC).")],
+    to: Annotated[str, typer.Option("--to", metavar="YYYY-MM-DD", help="Last day of publication (UTC).")],
     sites_file: SitesFileOption = None,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
@@ -27,7 +24,6 @@ def backfill(
     Nothing outside the window is fetched; sitemaps outside it are not even read.
 
     Killed or interrupted? Run the same command again: articles already archived are not fetched again."""
-    if from_ > to:
-        raise fail(ExitCode.USAGE, f"--from {from_:%Y-%m-%d} is after --to {to:%Y-%m-%d}")
+    window = day_range(from_, to)
     sites = chosen_sites(sites_file, site)
-    run_and_exit(sites, crawl_overrides(archive, verbose), window=Window(from_.date(), to.date()))
+    run_and_exit(sites, crawl_overrides(archive, verbose), window=window)

@@ -12,6 +12,7 @@ import yaml
 from crawler.cli_common import ArchiveOption, VerboseOption, app, fail
 from crawler.exit_codes import ExitCode
 from crawler.sites import SitesConfigError, default_sites_path, load_sites, parse_sites, select_sites
+from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, is_records_key, is_warc_key, run_report_key
 from pipelines.store.base import StoreConfigError
 
 
@@ -35,12 +36,12 @@ def summarize(report: dict[str, Any] | None, exit_code: ExitCode, blocked: list[
     counts = report["counts"]
     typer.echo(f"\nrun {report['crawl_id']}: {counts['responses']} responses, {counts['articles']} articles, "
                f"{counts['records']} records, {counts['errors']} errors")
-    for label, prefix in (("WARCs", "warc/"), ("records", "records/")):
-        found = [k for k in keys if k.startswith(prefix) and not k.endswith(".cdxj")]
+    for label, prefix, wanted in (("WARCs", WARC_PREFIX, is_warc_key), ("records", RECORDS_PREFIX, is_records_key)):
+        found = [k for k in keys if wanted(k)]
         typer.echo(f"{label}: {len(found)} file(s) under {archive}/{prefix}")
         for key in found[:5]:
             typer.echo(f"  {archive}/{key}")
-    typer.echo(f"run report: {archive}/runs/{report['crawl_id']}.json")
+    typer.echo(f"run report: {archive}/{run_report_key(report['crawl_id'])}")
     if exit_code == ExitCode.BLOCKED:
         typer.echo("blocked by: " + ", ".join(blocked) + " (storm of 403/429/captcha "
                    "responses); their remaining pages were not fetched", err=True)

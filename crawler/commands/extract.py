@@ -19,7 +19,7 @@ def extract(
         "--content-type", help="HTTP Content-Type, if known (its charset is used).")] = None,
 ) -> None:
     """Extract one page to a record (JSON on stdout): the same extractor the crawler uses."""
-    from pipelines.extract.page import page_record
+    from pipelines.records.build import standalone_record
 
     if str(file) == "-":
         html = sys.stdin.buffer.read()
@@ -30,5 +30,5 @@ def extract(
             raise fail(ExitCode.USAGE, f"cannot read {file}: {error.strerror}") from error
     if not url.startswith(("http://", "https://")):
         raise fail(ExitCode.USAGE, f"--url must be an absolute http(s) URL, got {url!r}")
-    json.dump(page_record(html, url, content_type=content_type), sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(standalone_record(html, url, content_type=content_type), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

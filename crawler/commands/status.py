@@ -15,6 +15,7 @@ import typer
 
 from crawler.cli_common import ArchiveOption, app, fail
 from crawler.exit_codes import ExitCode
+from pipelines.layout import RUNS_PREFIX, is_run_report_key
 from pipelines.store.base import StoreConfigError, StoreError, open_store
 
 BASELINE_RUNS = 10  # earlier runs read beyond --runs, for the medians
@@ -30,7 +31,7 @@ SITE_COLUMNS = ("site", "command", "last run", "fetched", "articles", "records",
 def load_reports(archive: str, count: int) -> list[dict[str, Any]]:
     """The newest `count` run reports, oldest first; unreadable ones are skipped with a warning."""
     store = open_store(archive)
-    keys = sorted(o.key for o in store.list("runs/") if o.key.endswith(".json"))[-count:]
+    keys = sorted(o.key for o in store.list(RUNS_PREFIX) if is_run_report_key(o.key))[-count:]
     reports = []
     for key in keys:
         try:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+
+from pipelines.days import DayRange
 
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])(?:[/_-](0?[1-9]|[12]\d|3[01]))?(?!\d)")
 HINT_KEYS = ("published_at", "lastmod")
@@ -49,19 +50,6 @@ def discovered_date(url: str, hints: dict[str, Any]) -> date | None:
     return span[0] if span and span[0] == span[1] else None
 
 
-@dataclass(frozen=True)
-class Window:
-    """An inclusive range of UTC dates."""
-
-    start: date
-    end: date
-
-    def __contains__(self, day: date | None) -> bool:
-        return day is not None and self.start <= day <= self.end
-
-    def overlaps(self, first: date, last: date) -> bool:
-        return first <= self.end and last >= self.start
-
-    def priority(self, day: date) -> int:
-        """Newest first: the last day of the window gets the highest request priority."""
-        return (day - self.start).days
+def newest_first(window: DayRange, day: date) -> int:
+    """Request priority of a page published on `day`: the last day of the window gets the highest."""
+    return (day - (window.first or day)).days

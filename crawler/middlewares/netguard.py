@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.hosts import host_in_domains
+from pipelines.extract.urls import host_in_domains
 
 log = logging.getLogger(__name__)
 

@@ -25,14 +25,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
-from crawler.discovery.window import Window, discovered_date, url_dates
-from crawler.hosts import host_in_domains
+from crawler.discovery.window import discovered_date, newest_first, url_dates
 from crawler.middlewares.politeness import site_stat
 from crawler.session import crawl_seen_store
 from crawler.sites import Site
+from pipelines.days import DayRange
 from pipelines.extract.classify import classify_page
 from pipelines.extract.document import parse_html
-from pipelines.extract.urls import strip_session_ids
+from pipelines.extract.urls import host_in_domains, strip_session_ids
 from pipelines.state.seen import SeenStore, Validators
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class NewsSpider(Spider):
 
     name = "news"
 
-    def __init__(self, sites: Iterable[Site] = (), window: Window | None = None, **kwargs: Any) -> None:
+    def __init__(self, sites: Iterable[Site] = (), window: DayRange | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sites = {site.name: site for site in sites}
         self.window = window
@@ -115,7 +115,7 @@ class NewsSpider(Spider):
             return None
         if self.window is not None and page and found["via"] != "seed":
             day = discovered_date(url, found["hints"])
-            priority = self.window.priority(day) if day else priority
+            priority = newest_first(self.window, day) if day else priority
         self.scheduled[site.name] += 1
         self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
         request = Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
@@ -281,7 +281,7 @@ class NewsSpider(Spider):
             return True
         span = url_dates(entry.loc)
         modified = discovered_date(entry.loc, {"lastmod": entry.lastmod})
-        if (span and not self.window.overlaps(*span)) or (modified and modified < self.window.start):
+        if (span and not self.window.overlaps(*span)) or (modified and modified < (self.window.first or date.min)):
             stats.inc_value("newsarchive/skipped/sitemap_outside_window")
             return False
         return True

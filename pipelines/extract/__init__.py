@@ -4,6 +4,6 @@ The public API is `pipelines.extract.extract_article(html, url) -> dict`; the sa
 crawls, re-extraction, imports and `newsarchive extract`.
 """
 
-from pipelines.extract.article import extract_article, warm_up
+from pipelines.extract.article import EXTRACTOR_VERSION, extract_article, warm_up
 
-__all__ = ["extract_article", "warm_up"]
+__all__ = ["EXTRACTOR_VERSION", "extract_article", "warm_up"]

@@ -7,6 +7,7 @@ link, a feed and the homepage must normalise to one string, and a publisher's br
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from functools import cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -148,3 +149,9 @@ def strip_session_ids(url: str) -> str:
     if path == parts.path and len(kept) == len(pairs):
         return url
     return urlunsplit((parts.scheme, parts.netloc, path, urlencode(kept, doseq=True), parts.fragment))
+
+
+def host_in_domains(host: str | None, domains: Iterable[str]) -> bool:
+    """True if the host is one of the domains or a subdomain of one (ports play no part)."""
+    host = (host or "").lower().rstrip(".")
+    return any(host == domain or host.endswith("." + domain) for domain in domains)

@@ -13,12 +13,14 @@ from typing import Any
 
 import jsonschema
 
-from pipelines import __version__
+from pipelines.extract.article import EXTRACTOR_VERSION, extract_article
+from pipelines.extract.classify import classify_page
+from pipelines.extract.document import parse_html
 from pipelines.extract.urls import normalize_url, registered_domain
-from pipelines.state.simhash import simhash_hex
+from pipelines.records.simhash import simhash_hex
 
 SCHEMA_VERSION = 1
-EXTRACTOR = {"name": "newsarchive", "version": __version__}
+EXTRACTOR = {"name": "newsarchive", "version": EXTRACTOR_VERSION}
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,26 @@ def build_record(content: dict[str, Any], capture: Capture) -> dict[str, Any]:
         "discovery": capture.discovery,
         "warc": dict(capture.warc),
         "crawl_id": capture.crawl_id,
+        "extractor": dict(EXTRACTOR),
+    }
+
+
+def standalone_record(html: bytes, url: str, *, content_type: str | None = None) -> dict[str, Any]:
+    """A record-shaped view of one page without a crawl (`newsarchive extract`): the fields that depend only
+    on the page, no capture, WARC or crawl fields."""
+    content = extract_article(html, url, content_type=content_type)
+    document = parse_html(html, content_type=content_type)
+    is_article, signals = classify_page(document, url) if document is not None else (False, ["empty"])
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": sha1_hex(content["canonical_url"]),
+        "url": url,
+        "domain": registered_domain(url),
+        **content,
+        "is_article": is_article,
+        "article_signals": signals,
+        "text_sha1": sha1_hex(content["text"]),
+        "simhash": simhash_hex(content["text"]),
         "extractor": dict(EXTRACTOR),
     }
 

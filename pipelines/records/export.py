@@ -12,14 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pipelines.days import ALL_DAYS, DayRange
 from pipelines.records.lookup import read_records, records_objects
 from pipelines.store.base import ObjectStore
 
 BATCH = 1000
 
 
-def _records(store: ObjectStore, start: Any, end: Any) -> Iterator[dict[str, Any]]:
-    for obj in records_objects(store, start, end):
+def _records(store: ObjectStore, days: DayRange) -> Iterator[dict[str, Any]]:
+    for obj in records_objects(store, days):
         yield from read_records(store, obj.key)
 
 
@@ -50,13 +51,13 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "discovery": {**discovery, "hints": json.dumps(discovery["hints"], ensure_ascii=False)}}
 
 
-def export_records(store: ObjectStore, output: Path, fmt: str, start: Any = None, end: Any = None) -> int:
+def export_records(store: ObjectStore, output: Path, fmt: str, days: DayRange = ALL_DAYS) -> int:
     """Write the records filed in [start, end] to `output` as `jsonl` or `parquet`; returns how many."""
     partial = output.with_name(output.name + ".part")
     count = 0
     if fmt == "jsonl":
         with partial.open("w", encoding="utf-8") as out:
-            for record in _records(store, start, end):
+            for record in _records(store, days):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
     elif fmt == "parquet":
@@ -66,7 +67,7 @@ def export_records(store: ObjectStore, output: Path, fmt: str, start: Any = None
         schema = parquet_schema()
         with pq.ParquetWriter(partial, schema) as writer:
             batch: list[dict[str, Any]] = []
-            for record in _records(store, start, end):
+            for record in _records(store, days):
                 batch.append(_row(record))
                 if len(batch) == BATCH:
                     writer.write_table(pa.Table.from_pylist(batch, schema=schema))

@@ -9,13 +9,6 @@ from typing import Any
 from pipelines.store.atomic import fsync_dir
 
 
-def records_key_for(warc_key: str) -> str:
-    """`warc/YYYY/MM/DD/<base>.warc.gz` → `records/dt=YYYY-MM-DD/<base>.jsonl.gz` (RECORDS.md layout)."""
-    _, year, month, day, filename = warc_key.split("/")
-    base = filename.removesuffix(".warc.gz")
-    return f"records/dt={year}-{month}-{day}/{base}.jsonl.gz"
-
-
 class RecordsFile:
     """Written as `<path>.open`, renamed to `<path>` when complete (like WARC files)."""
 

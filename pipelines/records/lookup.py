@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from io import BytesIO
@@ -18,13 +17,10 @@ from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.run.sink import current_records_keys
+from pipelines.days import ALL_DAYS, DayRange
+from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, current_records_keys, is_warc_key, key_day
 from pipelines.store.base import READ_CHUNK, ObjectStore, StoredObject
 
-WARC_PREFIX = "warc/"
-RECORDS_PREFIX = "records/"
-_WARC_DAY = re.compile(r"^warc/(\d{4})/(\d{2})/(\d{2})/[^/]+\.warc\.gz$")
-_RECORDS_DAY = re.compile(r"^records/dt=(\d{4})-(\d{2})-(\d{2})/[^/]+\.jsonl\.gz$")
 URL_FIELDS = ("url", "requested_url", "canonical_url")
 
 
@@ -32,29 +28,19 @@ class CaptureMismatchError(Exception):
     """A record's WARC pointer does not address its own response record (archive damaged or rewritten)."""
 
 
-def key_day(key: str) -> date | None:
-    """The day a WARC or records key is filed under, None for any other key."""
-    match = _WARC_DAY.match(key) or _RECORDS_DAY.match(key)
-    return date(int(match[1]), int(match[2]), int(match[3])) if match else None
+def _dated(objects: Iterable[StoredObject], days: DayRange) -> list[StoredObject]:
+    return [obj for obj in objects if key_day(obj.key) in days]
 
 
-def _in_range(day: date, start: date | None, end: date | None) -> bool:
-    return (start is None or day >= start) and (end is None or day <= end)
+def warc_objects(store: ObjectStore, days: DayRange = ALL_DAYS) -> list[StoredObject]:
+    """The archive's WARC files filed on days in the range, oldest first."""
+    return [obj for obj in _dated(store.list(WARC_PREFIX), days) if is_warc_key(obj.key)]
 
 
-def _dated(objects: Iterable[StoredObject], start: date | None, end: date | None) -> list[StoredObject]:
-    return [obj for obj in objects if (day := key_day(obj.key)) is not None and _in_range(day, start, end)]
-
-
-def warc_objects(store: ObjectStore, start: date | None = None, end: date | None = None) -> list[StoredObject]:
-    """WARC files filed on days in [start, end] (both inclusive, None = open), oldest first."""
-    return _dated(store.list(WARC_PREFIX), start, end)
-
-
-def records_objects(store: ObjectStore, start: date | None = None, end: date | None = None) -> list[StoredObject]:
-    """Current records files filed on days in [start, end], oldest first: of a re-extracted WARC only the
+def records_objects(store: ObjectStore, days: DayRange = ALL_DAYS) -> list[StoredObject]:
+    """Current records files filed on days in the range, oldest first: of a re-extracted WARC only the
     newest records file (the older ones stay in the archive, addressable, but are not read twice)."""
-    objects = _dated(store.list(RECORDS_PREFIX), start, end)
+    objects = _dated(store.list(RECORDS_PREFIX), days)
     current = set(current_records_keys(obj.key for obj in objects))
     return [obj for obj in objects if obj.key in current]
 

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import __version__
+from pipelines.layout import cdxj_key_for, digests_key, is_warc_key, records_key_for, run_report_key
 from pipelines.records.build import rfc3339
-from pipelines.records.files import RecordsFile, records_key_for
-from pipelines.state.digests import ArchivedPayload, DigestIndex, delta_key, encode_delta, open_digest_index, sync
-from pipelines.store.base import StoredObject, StoreError, open_store
+from pipelines.records.files import RecordsFile
+from pipelines.state.digests import ArchivedPayload, DigestIndex, encode_delta, open_digest_index, sync
+from pipelines.store.base import StoredObject, StoreError, open_store, redact_uri
 from pipelines.store.spool import Spool, default_spool_root
-from pipelines.warc.cdxj import cdxj_path, write_cdxj
+from pipelines.warc.cdxj import write_cdxj
 from pipelines.warc.writer import RotatingWarcWriter
 
 RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-1.json"'
@@ -36,14 +37,6 @@ def new_crawl_id(now: datetime | None = None) -> str:
     """Sortable and unique: `20261121T050600Z-1a2b3c4d`."""
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-
-
-def redact_uri(uri: str) -> str:
-    """An archive URI safe for logs and reports (no user:password@)."""
-    scheme, sep, rest = uri.partition("://")
-    if sep and "@" in rest.split("/", 1)[0]:
-        rest = rest.split("@", 1)[1]
-    return f"{scheme}{sep}{rest}"
 
 
 class ArchiveSession:
@@ -91,7 +84,7 @@ class ArchiveSession:
 
     def _index_leftover(self, key: str) -> None:
         """A WARC salvaged from a killed run gets the CDXJ index its run never wrote."""
-        if key.endswith(".warc.gz") and not cdxj_path(self.spool.path(key)).exists():
+        if is_warc_key(key) and not self.spool.path(cdxj_key_for(key)).exists():
             write_cdxj(self.spool.path(key))
 
     def load_digests(self) -> None:
@@ -224,7 +217,7 @@ class ArchiveSession:
         Not marked as loaded here: the next run reloads them once, which is harmless (first entry wins).
         """
         if self._added_payloads:
-            key = delta_key(self.crawl_id)
+            key = digests_key(self.crawl_id)
             path = self.spool.path(key)
             partial = path.with_name(path.name + ".open")
             partial.write_bytes(encode_delta(self._added_payloads))
@@ -251,7 +244,7 @@ class ArchiveSession:
         }
 
     def _write_report(self) -> None:
-        key = f"runs/{self.crawl_id}.json"
+        key = run_report_key(self.crawl_id)
         path = self.spool.path(key)
         path.write_text(json.dumps(self.report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         self._upload_now(key, "run report")

@@ -20,39 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import __version__
+from pipelines.layout import run_report_key
 from pipelines.records.build import rfc3339
 from pipelines.records.files import RecordsFile
-from pipelines.run.session import SiteTally, new_crawl_id, per_site_report, redact_uri
-from pipelines.store.base import StoredObject, StoreError, open_store
+from pipelines.run.session import SiteTally, new_crawl_id, per_site_report
+from pipelines.store.base import StoredObject, StoreError, open_store, redact_uri
 from pipelines.store.spool import Spool, default_spool_root
 
 log = logging.getLogger(__name__)
-
-
-REEXTRACT_MARK = ".re-"
-
-
-def reextract_key(records_key: str, crawl_id: str, version: str) -> str:
-    """`…/<base>.jsonl.gz` → `…/<base>.re-<crawl_id>-x<version>.jsonl.gz`: a new write-once key per run.
-
-    crawl ids start with their UTC start time, so the names of one WARC's records files sort oldest first.
-    """
-    return f"{records_key.removesuffix('.jsonl.gz')}{REEXTRACT_MARK}{crawl_id}-x{version}.jsonl.gz"
-
-
-def newest_records_key(keys: Iterable[str]) -> str | None:
-    """Of the records files of one WARC (the crawl's and re-extractions), the newest."""
-    keys = list(keys)
-    rebuilt = sorted(key for key in keys if REEXTRACT_MARK in key)
-    return rebuilt[-1] if rebuilt else next(iter(keys), None)
-
-
-def current_records_keys(keys: Iterable[str]) -> list[str]:
-    """Of any listing of records files, the newest per WARC: what a reader wanting one record per capture reads."""
-    by_warc: dict[str, list[str]] = {}
-    for key in keys:
-        by_warc.setdefault(key.split(REEXTRACT_MARK)[0].removesuffix(".jsonl.gz"), []).append(key)
-    return sorted(newest for group in by_warc.values() if (newest := newest_records_key(group)) is not None)
 
 
 class RunTally:
@@ -156,7 +131,7 @@ class RecordSink:
             "failed_uploads": self.failed_uploads,  # a failure of the report's own upload is only logged
             **details,
         }
-        key = f"runs/{self.crawl_id}.json"
+        key = run_report_key(self.crawl_id)
         self.spool.path(key).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         self._upload(key)
         self.spool.close()

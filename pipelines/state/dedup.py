@@ -6,7 +6,7 @@ one of four 16-bit bands, so each lookup only compares against records sharing a
 
 from dataclasses import dataclass, field
 
-from pipelines.state.simhash import hamming
+from pipelines.records.simhash import hamming
 
 BANDS = 4
 BAND_BITS = 16

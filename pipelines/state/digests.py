@@ -17,7 +17,6 @@ from those; a second host learns the first one's payloads the same way.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import logging
 import sqlite3
@@ -27,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipelines.store.base import ObjectStore, StoreError, normalize_uri
+from pipelines.layout import DIGESTS_PREFIX
+from pipelines.store.base import ObjectStore, StoreError, archive_id
 from pipelines.warc.writer import CaptureRef
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DELTA_PREFIX = "state/digests/"
 SQLITE_NAME = ".digests.sqlite"  # a dotfile at the spool root: never taken for a file to upload
 
 
@@ -143,7 +142,7 @@ class RedisDigestIndex:
 
 def redis_namespace(archive_uri: str) -> str:
     """`newsarchive:<hash of the archive URI>:digests`: the same archive spelled differently shares it."""
-    return f"newsarchive:{hashlib.sha256(normalize_uri(archive_uri).encode()).hexdigest()[:16]}:digests"
+    return f"newsarchive:{archive_id(archive_uri)}:digests"
 
 
 def open_digest_index(*, archive_uri: str, spool_root: Path, redis_url: str = "") -> DigestIndex:
@@ -153,11 +152,6 @@ def open_digest_index(*, archive_uri: str, spool_root: Path, redis_url: str = ""
 
         return RedisDigestIndex(redis.Redis.from_url(redis_url), redis_namespace(archive_uri))
     return SqliteDigestIndex(spool_root / SQLITE_NAME)
-
-
-def delta_key(crawl_id: str) -> str:
-    """The object holding the entries one run added."""
-    return f"{DELTA_PREFIX}{crawl_id}.ndjson.gz"
 
 
 def encode_delta(entries: Iterable[ArchivedPayload]) -> bytes:
@@ -172,7 +166,7 @@ def decode_delta(data: bytes) -> list[ArchivedPayload]:
 def sync(index: DigestIndex, store: ObjectStore) -> int:
     """Load the entries of runs this index has not seen; a bad file is logged and retried next time."""
     loaded = 0
-    for obj in store.list(DELTA_PREFIX):
+    for obj in store.list(DIGESTS_PREFIX):
         if index.has_delta(obj.key):
             continue
         try:

@@ -8,7 +8,6 @@ processes of a distributed crawl, `REDIS_URL`). Both only grow: a URL is never "
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sqlite3
@@ -20,7 +19,7 @@ from typing import Any, Protocol
 from pipelines.extract.urls import normalize_url, strip_session_ids
 from pipelines.run.session import ArchiveSession
 from pipelines.state.sync import StateSync
-from pipelines.store.base import StoreError, normalize_uri
+from pipelines.store.base import StoreError, archive_id
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +133,7 @@ def open_seen_store(session: ArchiveSession, *, redis_url: str = "", local_dir: 
     """Redis when `redis_url` is set; else the local SQLite file, merged with the archive's state now and
     uploaded as a new version when the session finishes (see pipelines.state.sync)."""
     if redis_url:
-        digest = hashlib.sha256(normalize_uri(session.archive_uri).encode()).hexdigest()[:16]
-        return RedisSeenStore.from_url(redis_url, f"newsarchive:{digest}:")
+        return RedisSeenStore.from_url(redis_url, f"newsarchive:{archive_id(session.archive_uri)}:")
     local = (local_dir or state_dir(session.spool_root)) / "seen.sqlite"
     store = SqliteSeenStore(local)  # creates the tables first: a pull merges only tables the file has
     sync = StateSync(session.store, local)

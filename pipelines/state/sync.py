@@ -22,21 +22,20 @@ import tempfile
 from contextlib import closing
 from pathlib import Path
 
+from pipelines.layout import SEEN_PREFIX, SEEN_SUFFIX, seen_version_key
 from pipelines.store.base import ObjectStore, StoredObject
 from pipelines.store.spool import OPEN_SUFFIX, Spool
 
 log = logging.getLogger(__name__)
-SUFFIX = ".sqlite.gz"
 MAX_MERGES = 20  # per pull: bounds the work after a long absence; the newest versions hold the older ones
 
 
 class StateSync:
     """Pull (merge) and push (snapshot) one local SQLite file against `<prefix><crawl_id>.sqlite.gz`."""
 
-    def __init__(self, store: ObjectStore, local: Path, prefix: str = "state/seen/") -> None:
+    def __init__(self, store: ObjectStore, local: Path) -> None:
         self.store = store
         self.local = local
-        self.prefix = prefix
         local.parent.mkdir(parents=True, exist_ok=True)
         self._execute("CREATE TABLE IF NOT EXISTS merged_versions (key TEXT PRIMARY KEY)")
 
@@ -53,7 +52,7 @@ class StateSync:
 
     def pull(self) -> list[str]:
         """Merge the versions this file lacks (see module docstring); returns their keys."""
-        versions = sorted(o.key for o in self.store.list(self.prefix) if o.key.endswith(SUFFIX))
+        versions = sorted(o.key for o in self.store.list(SEEN_PREFIX) if o.key.endswith(SEEN_SUFFIX))
         merged = self._merged()
         if not versions or versions[-1] in merged:
             return []
@@ -85,7 +84,7 @@ class StateSync:
     def push(self, spool: Spool, crawl_id: str) -> StoredObject:
         """Merge concurrent runs' versions, then upload a snapshot through the spool (verified; kept on failure)."""
         self.pull()
-        key = f"{self.prefix}{crawl_id}{SUFFIX}"
+        key = seen_version_key(crawl_id)
         self._execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", key)
         target = spool.path(key)
         partial = target.with_name(target.name + OPEN_SUFFIX)

@@ -11,12 +11,12 @@ import gzip
 import json
 import logging
 
+from pipelines.layout import TEXTS_PREFIX, texts_key
 from pipelines.state.dedup import DuplicateIndex
 from pipelines.store.base import ObjectStore, StoreError
 from pipelines.store.spool import Spool
 
 log = logging.getLogger(__name__)
-TEXTS_PREFIX = "state/texts/"
 
 
 def load_earlier_texts(index: DuplicateIndex, store: ObjectStore) -> int:
@@ -43,7 +43,7 @@ def write_run_texts(index: DuplicateIndex, spool: Spool, crawl_id: str) -> str |
     """This run's originals as one file in the spool, ready for upload; its key (None when there were none)."""
     if not index.added:
         return None
-    key = f"{TEXTS_PREFIX}{crawl_id}.ndjson.gz"
+    key = texts_key(crawl_id)
     lines = (json.dumps({"text_sha1": sha1, "simhash": f"{simhash:016x}", "id": record_id})
              for sha1, simhash, record_id in index.added)
     path = spool.path(key)

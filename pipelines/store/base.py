@@ -76,8 +76,8 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
-def _shown(uri: str) -> str:
-    """The URI for messages, without any user:password@ someone may have put in it."""
+def redact_uri(uri: str) -> str:
+    """The URI for messages, logs and reports, without any user:password@ someone may have put in it."""
     scheme, sep, rest = uri.partition("://")
     authority, slash, path = rest.partition("/")
     return f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{path}" if sep else uri
@@ -132,18 +132,18 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     """`s3://bucket/some/prefix` → (bucket, 'some/prefix/'); the prefix is '' at the bucket root."""
     parts = urlsplit(uri)
     if parts.query or parts.fragment:
-        raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r}: remove the '?…'/'#…' part; use s3://bucket/prefix")
+        raise StoreConfigError(f"ARCHIVE_URI {redact_uri(uri)!r}: remove the '?…'/'#…' part; use s3://bucket/prefix")
     bucket = parts.netloc
     if not bucket:
-        raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r} names no bucket: use s3://bucket or s3://bucket/prefix")
+        raise StoreConfigError(f"ARCHIVE_URI {redact_uri(uri)!r} names no bucket: use s3://bucket or s3://bucket/prefix")
     if "@" in bucket:
         raise StoreConfigError(
-            f"ARCHIVE_URI {_shown(uri)!r}: credentials do not belong in the URI; "
+            f"ARCHIVE_URI {redact_uri(uri)!r}: credentials do not belong in the URI; "
             "use the standard AWS credential chain (environment, profile, instance role)"
         )
     if not _BUCKET.fullmatch(bucket):
         raise StoreConfigError(
-            f"ARCHIVE_URI {_shown(uri)!r}: {bucket!r} is not a valid S3 bucket name "
+            f"ARCHIVE_URI {redact_uri(uri)!r}: {bucket!r} is not a valid S3 bucket name "
             "(3-63 characters: lowercase letters, digits, '.', '-')"
         )
     prefix = parts.path.strip("/")
@@ -151,7 +151,7 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
         try:
             check_key(prefix)
         except StoreError as exc:
-            raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r}: bad prefix: {exc}") from None
+            raise StoreConfigError(f"ARCHIVE_URI {redact_uri(uri)!r}: bad prefix: {exc}") from None
         prefix += "/"
     return bucket, prefix
 
@@ -161,11 +161,12 @@ def local_root(uri: str) -> Path:
     if uri.startswith("file:"):
         parts = urlsplit(uri)
         if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
-            raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r}: use file:///absolute/path or a plain directory path")
+            raise StoreConfigError(
+                f"ARCHIVE_URI {redact_uri(uri)!r}: use file:///absolute/path or a plain directory path")
         return Path(parts.path)
     if _SCHEME.match(uri):
         raise StoreConfigError(
-            f"ARCHIVE_URI {_shown(uri)!r}: unsupported scheme; use a directory path, file:///abs/dir or s3://bucket/prefix"
+            f"ARCHIVE_URI {redact_uri(uri)!r}: unsupported scheme; use a directory path, file:///abs/dir or s3://bucket/prefix"
         )
     return Path(uri).expanduser().absolute()
 
@@ -177,10 +178,16 @@ def normalize_uri(uri: str) -> str:
         raise StoreConfigError("ARCHIVE_URI is empty: set it to a directory path or s3://bucket/prefix")
     if uri.startswith("s3:"):
         if not uri.startswith("s3://"):
-            raise StoreConfigError(f"ARCHIVE_URI {_shown(uri)!r}: S3 URIs look like s3://bucket/prefix")
+            raise StoreConfigError(f"ARCHIVE_URI {redact_uri(uri)!r}: S3 URIs look like s3://bucket/prefix")
         bucket, prefix = parse_s3_uri(uri)
         return f"s3://{bucket}/{prefix}".rstrip("/")
     return local_root(uri).as_uri()
+
+
+def archive_id(uri: str) -> str:
+    """A short stable name of an archive (hex SHA-256 of its normalised URI, 16 digits): its spool folder and
+    its Redis key prefix, the same however the URI is spelled."""
+    return hashlib.sha256(normalize_uri(uri).encode()).hexdigest()[:16]
 
 
 def open_store(uri: str) -> ObjectStore:

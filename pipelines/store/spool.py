@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import logging
 import os
 import threading
@@ -22,17 +21,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from pipelines.layout import CDXJ_SUFFIX, is_run_report_key
 from pipelines.store.base import (
     ObjectExistsError,
     ObjectStore,
     StoredObject,
     StoreError,
+    archive_id,
     check_key,
     hash_object,
-    normalize_uri,
     sha256_file,
 )
-from pipelines.warc.members import GZIP_MAGIC, complete_members_length
+from pipelines.warc.members import GZIP_MAGIC, complete_prefix_length
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,7 @@ def default_spool_root(archive_uri: str) -> Path:
         state = os.environ.get("XDG_STATE_HOME", "").strip()
         state_home = Path(state) if state and Path(state).is_absolute() else Path.home() / ".local" / "state"
         base = state_home / "newsarchive" / "spool"
-    digest = hashlib.sha256(normalize_uri(archive_uri).encode()).hexdigest()[:16]
-    return base / digest
+    return base / archive_id(archive_uri)
 
 
 class Spool:
@@ -197,14 +196,14 @@ class Spool:
         kept for the next run (`pending()` names it), so one bad leftover never blocks a crawl.
         """
         for open_path in sorted(self.root.rglob("*" + OPEN_SUFFIX)):
-            if open_path.name.endswith(".cdxj" + OPEN_SUFFIX):
+            if open_path.name.endswith(CDXJ_SUFFIX + OPEN_SUFFIX):
                 open_path.unlink()  # derived from its WARC: rebuilt by `prepare`, never uploaded half-written
             elif open_path.is_file():
                 _salvage(open_path)
         for key in self.pending() if prepare is not None else []:
             prepare(key)
         uploaded = []
-        for key in sorted(self.pending(), key=lambda key: key.startswith("runs/")):
+        for key in sorted(self.pending(), key=is_run_report_key):
             try:
                 uploaded.append(self.upload(key))
             except StoreError as exc:
@@ -219,7 +218,7 @@ def _salvage(open_path: Path) -> None:
         size = os.fstat(fh.fileno()).st_size
         magic = fh.read(len(GZIP_MAGIC))
         if magic == GZIP_MAGIC:
-            keep = complete_members_length(fh)
+            keep = complete_prefix_length(fh)
         elif final.name.endswith(TEXT_SUFFIXES) or size == 0:
             keep = _complete_lines_length(fh, size)
         else:

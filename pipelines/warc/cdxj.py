@@ -12,19 +12,12 @@ from pathlib import Path
 
 from cdxj_indexer.main import write_cdx_index
 
-WARC_SUFFIX = ".warc.gz"
-
-
-def cdxj_path(warc_path: Path) -> Path:
-    """`.../NAME.warc.gz` → `.../NAME.cdxj` (RECORDS.md layout)."""
-    if not warc_path.name.endswith(WARC_SUFFIX):
-        raise ValueError(f"not a {WARC_SUFFIX} file: {warc_path}")
-    return warc_path.with_name(warc_path.name.removesuffix(WARC_SUFFIX) + ".cdxj")
+from pipelines.layout import cdxj_key_for
 
 
 def write_cdxj(warc_path: Path) -> Path:
     """Index one finished WARC; its lines name the WARC by basename. Refuses to overwrite (write-once)."""
-    out = cdxj_path(Path(warc_path))
+    out = Path(cdxj_key_for(str(warc_path)))
     if out.exists():
         raise FileExistsError(out)
     partial = out.with_name(out.name + ".open")

@@ -9,17 +9,15 @@ that refers to a capture, revisits with a known profile that name what they stan
 from __future__ import annotations
 
 import re
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
+from pipelines.warc.members import MemberError, iter_members
 from pipelines.warc.records import REVISIT_IDENTICAL, REVISIT_PROFILES, TRUNCATED_REASONS, request_target
 
 RECORD_ID = re.compile(r"<urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}>")
@@ -49,31 +47,6 @@ class _Record:
         return f"@{self.offset} {self.type} {self.get('WARC-Target-URI') or ''}".rstrip()
 
 
-class LintError(Exception):
-    """The file cannot be read as per-record gzip WARC at some offset."""
-
-
-def gzip_members(fh: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    """(offset, decompressed bytes) of each gzip member, streaming the file."""
-    offset, pending = 0, b""
-    while True:
-        inflater, parts, consumed = zlib.decompressobj(zlib.MAX_WBITS | 16), [], 0
-        while not inflater.eof:
-            data, pending = pending or fh.read(READ_SIZE), b""
-            if not data:
-                if consumed:
-                    raise LintError(f"@{offset}: gzip member cut short")
-                return
-            try:
-                parts.append(inflater.decompress(data))
-            except zlib.error as exc:
-                raise LintError(f"@{offset}: not a gzip member ({exc})") from exc
-            pending = inflater.unused_data
-            consumed += len(data) - len(pending)
-        yield offset, b"".join(parts)
-        offset += consumed
-
-
 def _parse_member(offset: int, data: bytes) -> list[_Record]:
     records = []
     for record in ArchiveIterator(BytesIO(data)):
@@ -90,16 +63,17 @@ def read_records(path: Path) -> tuple[list[_Record], list[str]]:
     problems: list[str] = []
     with open(path, "rb") as fh:
         try:
-            for offset, data in gzip_members(fh):
+            for member in iter_members(fh, tolerant=False):
+                offset = member.offset
                 try:
-                    found = _parse_member(offset, data)
+                    found = _parse_member(offset, member.data)
                 except Exception as exc:  # warcio raises several unrelated types for bad input
                     problems.append(f"@{offset}: unreadable record ({exc})")
                     continue
                 if len(found) != 1:
                     problems.append(f"@{offset}: gzip member holds {len(found)} records, not 1")
                 records.extend(found)
-        except LintError as exc:
+        except MemberError as exc:
             problems.append(str(exc))
     return records, problems
 

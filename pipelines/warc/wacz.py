@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from pipelines.days import ALL_DAYS, DayRange
+from pipelines.layout import cdxj_key_for
 from pipelines.records.lookup import copy_object, download, read_records, records_objects, warc_objects
 from pipelines.store.base import ObjectStore
-from pipelines.warc.cdxj import WARC_SUFFIX
 
 WACZ_VERSION = "1.1.1"
 INDEX = "indexes/index.cdx"
@@ -64,9 +65,9 @@ def page(record: dict[str, Any]) -> dict[str, str]:
     return {"url": record["url"], "ts": record["fetched_at"], "title": record["title"] or record["url"]}
 
 
-def export_wacz(store: ObjectStore, output: Path, start: Any = None, end: Any = None) -> dict[str, int]:
+def export_wacz(store: ObjectStore, output: Path, days: DayRange = ALL_DAYS) -> dict[str, int]:
     """Write the WARCs filed in [start, end] (dates, inclusive) as a WACZ; returns counts for the operator."""
-    warcs = warc_objects(store, start, end)
+    warcs = warc_objects(store, days)
     if not warcs:
         raise ValueError(f"no WARC files in {store.uri} for that date range")
     keys = {obj.key for obj in warcs}
@@ -80,7 +81,7 @@ def export_wacz(store: ObjectStore, output: Path, start: Any = None, end: Any = 
                 copy_object(store, obj, writer)
         indexes = []
         for key in sorted(keys):
-            cdxj_key = key.removesuffix(WARC_SUFFIX) + ".cdxj"
+            cdxj_key = cdxj_key_for(key)
             local = Path(scratch) / Path(cdxj_key).name
             if download(store, cdxj_key, local) is None:
                 raise ValueError(f"{key} has no index {cdxj_key}: the crawl that wrote it did not finish")
@@ -91,7 +92,7 @@ def export_wacz(store: ObjectStore, output: Path, start: Any = None, end: Any = 
         with wacz.entry(PAGES, compress=True) as writer:
             writer.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})
                                .encode() + b"\n")
-            for obj in records_objects(store, start, end):
+            for obj in records_objects(store, days):
                 for record in read_records(store, obj.key):
                     if record["warc"]["key"] in keys:
                         writer.write(json.dumps(page(record), ensure_ascii=False).encode() + b"\n")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -18,10 +17,10 @@ from typing import BinaryIO
 from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
 
+from pipelines.layout import warc_key
 from pipelines.store.atomic import fsync_dir
 from pipelines.warc.records import Exchange, Revisit, exchange_records, metadata_record, warc_fields
 
-PREFIX = "NEWSARCHIVE"
 # Serial per file within the process, shared by all writers so two crawls never pick the same name.
 _serials = itertools.count()
 
@@ -40,18 +39,6 @@ class CaptureRef:
     def as_dict(self) -> dict:
         """The `warc` object of an article record (RECORDS.md)."""
         return asdict(self)
-
-
-def safe_host(host: str) -> str:
-    """Host name usable inside a file name and object key."""
-    return re.sub(r"[^A-Za-z0-9.-]+", "-", host).strip("-.") or "localhost"
-
-
-def warc_key(opened: datetime, serial: int, host: str) -> str:
-    """Object key of a WARC file: date directories, then the sortable NEWSARCHIVE name."""
-    stamp = opened.astimezone(UTC)
-    name = f"{PREFIX}-{stamp:%Y%m%d%H%M%S}-{serial:05d}-{safe_host(host)}.warc.gz"
-    return f"warc/{stamp:%Y/%m/%d}/{name}"
 
 
 class ArchiveWarcWriter(WARCWriter):
