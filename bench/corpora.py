@@ -12,6 +12,7 @@ import csv
 import gzip
 import hashlib
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,11 +63,18 @@ class Page:
         return split_of(self.corpus, self.id)
 
 
+def positive(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return int(text)
+
+
 def add_corpus_arguments(parser: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
     """--corpora, --corpus, --limit and --show-heldback, the same in every extraction bench."""
     parser.add_argument("--corpora", type=Path, default=DEFAULT_ROOT, help=f"folder holding {', '.join(choices)}")
     parser.add_argument("--corpus", choices=choices, action="append", help="only these corpora (repeatable)")
-    parser.add_argument("--limit", type=int, help="first N pages (by id) of each corpus, for quick runs")
+    parser.add_argument("--limit", type=positive, help="first N pages (by id) of each corpus, for quick runs")
     parser.add_argument("--show-heldback", action="store_true", help="also name held-back pages (not while tuning)")
 
 
@@ -90,7 +98,13 @@ def html_text(fragment: str) -> str:
 def load(root: Path, names: Iterable[str] = CORPORA, *, limit: int | None = None) -> dict[str, list[Page]]:
     """Pages of each named corpus sorted by id, the first `limit` of each when given."""
     loaders = {"aeb": load_aeb, "readability": load_readability_news, "wcxb-dev": load_wcxb}
-    return {name: loaders[name](root / name, limit) for name in names}
+    corpora = {}
+    for name in names:
+        try:
+            corpora[name] = loaders[name](root / name, limit)
+        except (OSError, ValueError, KeyError) as error:  # missing folder, broken JSON, missing field
+            sys.exit(f"cannot read corpus {root / name} ({error}): give --corpora DIR holding {', '.join(CORPORA)}")
+    return corpora
 
 
 def _gunzip(path: Path) -> str:

@@ -25,6 +25,7 @@ import argparse
 import json
 import logging
 import multiprocessing
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -37,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.aeb_metric import PageScore, score_page, summarize, tokens  # noqa: E402
-from bench.corpora import CORPORA, SPLITS, Page, add_corpus_arguments, html_text, load  # noqa: E402
-from bench.results_json import add_output_arguments, write_section  # noqa: E402
+from bench.corpora import CORPORA, SPLITS, Page, add_corpus_arguments, html_text, load, positive  # noqa: E402
+from bench.results_json import add_output_arguments, read_document, write_section  # noqa: E402
 from bench.wcxb_metric import snippet_share, word_score  # noqa: E402
 
 Extractor = Callable[[str, str], str]
@@ -93,6 +94,11 @@ _extractors: dict[str, Extractor] = {}
 
 
 def _start_worker(names: list[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: one line, no tracebacks
+    _load_extractors(names)
+
+
+def _load_extractors(names: list[str]) -> None:
     logging.basicConfig(level=logging.ERROR)  # extractors' own warnings would drown the report
     for name in names:
         _extractors[name] = FACTORIES[name]()
@@ -148,7 +154,7 @@ def measure(job: tuple[int, Page]) -> dict[str, Any]:
 def run(pages: list[Page], names: list[str], workers: int) -> list[dict[str, Any]]:
     jobs = list(enumerate(pages))
     if workers <= 1:
-        _start_worker(names)
+        _load_extractors(names)
         return [measure(job) for job in jobs]
     with multiprocessing.get_context("fork").Pool(workers, _start_worker, (names,)) as pool:
         return list(pool.imap(measure, jobs, chunksize=2))
@@ -316,9 +322,11 @@ def main() -> None:
     add_corpus_arguments(parser, CORPORA)
     add_output_arguments(parser, "body")
     parser.add_argument("--only", choices=list(FACTORIES), action="append", help="only these extractors")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--workers", type=positive, default=2, help="worker processes (default 2)")
     parser.add_argument("--list-catastrophic", action="store_true", help="name the catastrophic tune pages")
     args = parser.parse_args()
+    if args.json:
+        read_document(args.json)  # a bad target fails now, not after the run
 
     names = [n for n in FACTORIES if n in (args.only or FACTORIES)]
     corpora = load(args.corpora, args.corpus or CORPORA, limit=args.limit)
@@ -351,4 +359,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted: nothing written to --json")

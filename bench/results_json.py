@@ -49,18 +49,29 @@ def run_info() -> dict[str, Any]:
     }
 
 
+def read_document(path: Path) -> dict[str, Any]:
+    """The JSON object in `path` ({} when it does not exist yet); exits with one line when it is not one.
+
+    The benches call it before they start too, so a bad --json target fails in a second, not after the run."""
+    if not path.exists():
+        return {}
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        sys.exit(f"--json {path} is not a readable JSON file ({error}): give another file or delete it")
+    if not isinstance(document, dict):
+        sys.exit(f"--json {path} holds no JSON object: give another file or delete it")
+    return document
+
+
 def write_section(path: Path, section: str, data: dict[str, Any]) -> None:
     """Replace `section` of the JSON object in `path` (created if missing), keeping the other sections."""
-    document: dict[str, Any] = {}
-    if path.exists():
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            sys.exit(f"{path} is not JSON: give another --json file or delete it")
-        if not isinstance(document, dict):
-            sys.exit(f"{path} is not a JSON object: give another --json file or delete it")
+    document = read_document(path)
     document[section] = {"run": run_info(), **data}
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as error:
+        sys.exit(f"cannot write --json {path} ({error}): give a writable path")
