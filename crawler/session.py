@@ -13,7 +13,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from pipelines.run.session import ArchiveSession
-from pipelines.state.seen import SeenStore, open_seen_store
+from pipelines.state.seen import SeenStore, open_seen_store, state_dir
 
 SESSION_ATTRIBUTE = "_newsarchive_session"
 
@@ -37,8 +37,19 @@ def archive_session(crawler: Crawler) -> ArchiveSession:
 
 
 def crawl_seen_store(crawler: Crawler) -> SeenStore:
-    """The seen-store of the crawl's archive (Redis with REDIS_URL, else SQLite synced with `state/`)."""
+    """The seen-store of the crawl's archive (Redis with REDIS_URL, else SQLite synced with `state/`); its new
+    state version is saved and uploaded at the end of the run."""
     settings = crawler.settings
-    state = settings.get("STATE_DIR")
-    return open_seen_store(archive_session(crawler), redis_url=settings.get("REDIS_URL") or "",
-                           local_dir=Path(state) if state else None)
+    session = archive_session(crawler)
+    local = Path(settings.get("STATE_DIR") or state_dir(session.spool_root))
+    seen = open_seen_store(session.archive_uri, session.store, local_dir=local,
+                           redis_url=settings.get("REDIS_URL") or "")
+
+    def snapshot() -> str | None:
+        try:
+            return seen.snapshot(session.spool, session.crawl_id)
+        finally:
+            seen.close()
+
+    session.save_state_at_end("seen-store", snapshot)
+    return seen

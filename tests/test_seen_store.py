@@ -65,8 +65,8 @@ def test_versions_are_write_once_and_merged_as_a_union(tmp_path: Path) -> None:
     assert sync_one.pull() == [] and sync_two.pull() == []  # empty archive
     one.add("https://herald.example/a", "herald")
     two.add("https://herald.example/b", "herald")  # two runs at the same time
-    first = sync_one.push(spool_one, "20240517T100000Z-aaaaaaaa")
-    second = sync_two.push(spool_two, "20240517T100500Z-bbbbbbbb")  # merges `first` before uploading
+    first = spool_one.upload(sync_one.snapshot(spool_one, "20240517T100000Z-aaaaaaaa"))
+    second = spool_two.upload(sync_two.snapshot(spool_two, "20240517T100500Z-bbbbbbbb"))  # merges `first` first
     assert first.key == "state/seen/20240517T100000Z-aaaaaaaa.sqlite.gz"
     assert [o.key for o in open_store(archive).list("state/seen/")] == [first.key, second.key]
 

@@ -26,6 +26,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from pipelines.run.report import site_stat
+
 log = logging.getLogger(__name__)
 
 BAN_STATUSES = frozenset({403, 429})
@@ -35,11 +37,6 @@ MIN_BACKOFF_DELAY = 0.001  # seconds
 CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"hcaptcha.com/", b"cf-challenge", b"/cdn-cgi/challenge-platform",
                      b"cf_chl_", b"px-captcha", b"captcha-delivery.com", b"distil_r_captcha",
                      b"<title>just a moment...</title>", b"<title>attention required! | cloudflare</title>")
-
-
-def site_stat(site: str, name: str) -> str:
-    """Per-site stats key read by the run report: discovered, fetched, articles, errors, blocked."""
-    return f"newsarchive/site/{site}/{name}"
 
 
 def blocked_sites(stats: dict[str, Any]) -> list[str]:

@@ -26,13 +26,13 @@ from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
 from crawler.discovery.window import discovered_date, newest_first, url_dates
-from crawler.middlewares.politeness import site_stat
 from crawler.session import crawl_seen_store
 from crawler.sites import Site
 from pipelines.days import DayRange
 from pipelines.extract.classify import classify_page
 from pipelines.extract.document import parse_html
 from pipelines.extract.urls import host_in_domains, strip_session_ids
+from pipelines.run.report import site_stat
 from pipelines.state.seen import SeenStore, Validators
 
 log = logging.getLogger(__name__)

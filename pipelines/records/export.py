@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pipelines.days import ALL_DAYS, DayRange
 from pipelines.records.lookup import read_records, records_objects
+from pipelines.store.atomic import atomic_file
 from pipelines.store.base import ObjectStore
 
 BATCH = 1000
@@ -53,28 +54,33 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
 
 def export_records(store: ObjectStore, output: Path, fmt: str, days: DayRange = ALL_DAYS) -> int:
     """Write the records filed in [start, end] to `output` as `jsonl` or `parquet`; returns how many."""
-    partial = output.with_name(output.name + ".part")
-    count = 0
-    if fmt == "jsonl":
-        with partial.open("w", encoding="utf-8") as out:
-            for record in _records(store, days):
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                count += 1
-    elif fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        schema = parquet_schema()
-        with pq.ParquetWriter(partial, schema) as writer:
-            batch: list[dict[str, Any]] = []
-            for record in _records(store, days):
-                batch.append(_row(record))
-                if len(batch) == BATCH:
-                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                    count, batch = count + len(batch), []
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            count += len(batch)
-    else:
+    if fmt not in ("jsonl", "parquet"):
         raise ValueError(f"unknown format {fmt!r}: use jsonl or parquet")
-    partial.rename(output)
+    with atomic_file(output) as fh:
+        return _write_jsonl(store, fh, days) if fmt == "jsonl" else _write_parquet(store, fh, days)
+
+
+def _write_jsonl(store: ObjectStore, fh: BinaryIO, days: DayRange) -> int:
+    count = 0
+    for record in _records(store, days):
+        fh.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+        count += 1
+    return count
+
+
+def _write_parquet(store: ObjectStore, fh: BinaryIO, days: DayRange) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    count = 0
+    schema = parquet_schema()
+    with pq.ParquetWriter(fh, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        for record in _records(store, days):
+            batch.append(_row(record))
+            if len(batch) == BATCH:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count, batch = count + len(batch), []
+        writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+        count += len(batch)
     return count

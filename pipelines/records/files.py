@@ -2,11 +2,11 @@
 
 import gzip
 import json
-import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipelines.store.atomic import fsync_dir
+from pipelines.store.atomic import close_and_publish, partial_path
 
 
 class RecordsFile:
@@ -14,7 +14,7 @@ class RecordsFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.open_path = path.with_name(path.name + ".open")
+        self.open_path = partial_path(path)
         self.open_path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = self.open_path.open("xb")
         self.count = 0
@@ -27,8 +27,27 @@ class RecordsFile:
 
     def close(self) -> None:
         """fsync and rename: only a complete file loses its `.open` suffix."""
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
-        os.replace(self.open_path, self.path)
-        fsync_dir(self.path.parent)
+        close_and_publish(self._fh, self.path)
+
+
+class RecordsFiles:
+    """The open records files of a crawl, one per WARC key, at the paths `path_for(warc_key)` gives."""
+
+    def __init__(self, path_for: Callable[[str], Path]) -> None:
+        self._path_for = path_for
+        self._open: dict[str, RecordsFile] = {}
+
+    def append(self, warc_key: str, record: dict[str, Any]) -> None:
+        records = self._open.get(warc_key)
+        if records is None:
+            records = self._open[warc_key] = RecordsFile(self._path_for(warc_key))
+        records.append(record)
+
+    def close_all(self) -> list[str]:
+        """Finish every open file; → the WARC keys whose records files are now complete."""
+        closed = []
+        for warc_key, records in list(self._open.items()):
+            records.close()
+            del self._open[warc_key]
+            closed.append(warc_key)
+        return closed

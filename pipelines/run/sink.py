@@ -7,25 +7,18 @@ One difference: a records file enters the spool only when complete, because thes
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import shutil
-import socket
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines import __version__
-from pipelines.layout import run_report_key
-from pipelines.records.build import rfc3339
 from pipelines.records.files import RecordsFile
-from pipelines.run.session import SiteTally, new_crawl_id, per_site_report
-from pipelines.store.base import StoredObject, StoreError, open_store, redact_uri
-from pipelines.store.spool import Spool, default_spool_root
+from pipelines.run.output import RunOutput
+from pipelines.run.report import SiteTally, per_site_report, site_stat
+from pipelines.store.atomic import publish
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +38,7 @@ class RunTally:
     def add(self, site: str | None, name: str, amount: int = 1) -> None:
         self.counts[name] += amount
         if site is not None:
-            self.stats[f"newsarchive/site/{site}/{name}"] += amount
+            self.stats[site_stat(site, name)] += amount
 
     def record(self, record: dict[str, Any]) -> None:
         """Count a written record and what its extraction found."""
@@ -56,35 +49,22 @@ class RunTally:
     def per_site(self) -> dict[str, dict[str, Any]]:
         return per_site_report(dict(self.stats), [], self.sites)
 
-    def run_counts(self) -> dict[str, int]:
-        """The crawl report's `counts` keys, so `newsarchive status` reads every run alike."""
-        names = ("requests", "responses", "bytes", "articles", "records", "duplicates", "warc_records", "errors",
-                 "http_errors")
-        return {name: self.counts[name] for name in names}
-
 
 class RecordSink:
     """Records files and the run report of one run, written through the archive's spool."""
 
-    def __init__(self, archive_uri: str, *, command: str, crawl_id: str | None = None) -> None:
-        self.archive_uri = archive_uri
-        self.command = command
-        self.store = open_store(archive_uri)
-        self.spool = Spool(default_spool_root(archive_uri), self.store)
-        self.crawl_id = crawl_id or new_crawl_id()
-        self.started_at = datetime.now(UTC)
-        self.uploaded: list[StoredObject] = []
-        self.failed_uploads: list[dict[str, str]] = []
-        self.recovered: list[StoredObject] = []
+    def __init__(self, archive_uri: str, *, command: str, crawl_id: str | None = None,
+                 spool_root: Path | None = None) -> None:
+        self.output = RunOutput(archive_uri, command=command, spool_root=spool_root, crawl_id=crawl_id)
+        self.store = self.output.store
+        self.spool = self.output.spool
+        self.crawl_id = self.output.crawl_id
         # Partial files live beside the spool (recovery must not see them); the spool's lock makes them ours.
         self._partial_prefix = f".{self.spool.root.name}.writing-"
         for leftover in self.spool.root.parent.glob(self._partial_prefix + "*"):
             log.warning("removing %s, a records file a killed run did not finish (it is redone)", leftover)
             shutil.rmtree(leftover, ignore_errors=True)
-        try:
-            self.recovered = self.spool.recover()
-        except StoreError as error:
-            log.error("could not upload leftovers from %s: %s", self.spool.root, error)
+        self.output.recover()
 
     def exists(self, key: str) -> bool:
         """Whether the archive already holds `key` (write-once: then this run leaves it alone)."""
@@ -99,40 +79,15 @@ class RecordSink:
                     records_file.append(record)
             finally:
                 records_file.close()
-            os.replace(records_file.path, self.spool.path(key))
-        self._upload(key)
+            publish(records_file.path, self.spool.path(key))
+        self.output.upload_now(key, "records file")
         return records_file.count
-
-    def _upload(self, key: str) -> None:
-        try:
-            self.uploaded.append(self.spool.upload(key))
-        except StoreError as error:
-            log.error("upload failed; the file stays in the spool %s: %s", self.spool.root, error)
-            self.failed_uploads.append({"key": key, "error": str(error)})
 
     def finish(self, exit_reason: str, tally: RunTally, **details: Any) -> dict[str, Any]:
         """Write the run report (`runs/<crawl_id>.json`, last) and give up the spool; → the report."""
-        objects = sorted(self.uploaded, key=lambda o: o.key)
         per_site = tally.per_site()
-        report = {
-            "crawl_id": self.crawl_id,
-            "command": self.command,
-            "software": f"newsarchive/{__version__}",
-            "host": socket.gethostname(),
-            "archive": redact_uri(self.archive_uri),
-            "sites": sorted(per_site),
-            "started_at": rfc3339(self.started_at),
-            "finished_at": rfc3339(datetime.now(UTC)),
-            "exit_reason": exit_reason,
-            "counts": tally.run_counts(),
-            "per_site": per_site,
-            "objects": [{"key": o.key, "size": o.size, "sha256": o.sha256} for o in objects],
-            "recovered": [{"key": o.key, "size": o.size, "sha256": o.sha256} for o in self.recovered],
-            "failed_uploads": self.failed_uploads,  # a failure of the report's own upload is only logged
-            **details,
-        }
-        key = run_report_key(self.crawl_id)
-        self.spool.path(key).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        self._upload(key)
+        report = self.output.report(exit_reason, sites=sorted(per_site), counts=dict(tally.counts),
+                                    per_site=per_site, **details)
+        self.output.write_report(report)
         self.spool.close()
-        return report
+        return report.as_dict()

@@ -178,3 +178,56 @@ def sync(index: DigestIndex, store: ObjectStore) -> int:
         index.mark_delta(obj.key)
         loaded += len(entries)
     return loaded
+
+
+class PayloadTracker:
+    """Which written payloads may become dedup targets: only once the WARC holding them is uploaded and
+    verified (WARC.md), so a revisit never refers to bytes the archive may not have. Thread-safe: payloads are
+    written on the reactor thread, WARCs verified in upload threads."""
+
+    def __init__(self, index: DigestIndex) -> None:
+        self.index = index
+        self._lock = threading.Lock()
+        self._pending: dict[str, list[ArchivedPayload]] = {}  # WARC key → payloads awaiting its upload
+        self._verified: set[str] = set()
+        self.added: list[ArchivedPayload] = []
+
+    def lookup(self, url: str, payload_digest: str) -> ArchivedPayload | None:
+        """The verified earlier capture of this URL with this payload (None when the index fails)."""
+        try:
+            return self.index.lookup(url, payload_digest)
+        except Exception as error:  # e.g. Redis gone: write the full response instead
+            log.warning("dedup lookup failed, archiving %s in full: %s", url, error)
+            return None
+
+    def written(self, payload: ArchivedPayload) -> None:
+        with self._lock:
+            if payload.ref.key not in self._verified:
+                self._pending.setdefault(payload.ref.key, []).append(payload)
+                return
+        self._remember([payload])
+
+    def verified(self, warc_key: str) -> None:
+        with self._lock:
+            self._verified.add(warc_key)
+            payloads = self._pending.pop(warc_key, [])
+        self._remember(payloads)
+
+    def _remember(self, payloads: list[ArchivedPayload]) -> None:
+        if not payloads:
+            return
+        try:
+            self.index.add(payloads)
+        except Exception as error:
+            log.error("dedup index: %d payload(s) not remembered: %s", len(payloads), error)
+            return
+        with self._lock:
+            self.added.extend(payloads)
+
+    def encoded_additions(self) -> bytes | None:
+        """This run's new dedup entries as a `state/digests/` object, None when there are none."""
+        with self._lock:
+            return encode_delta(self.added) if self.added else None
+
+    def close(self) -> None:
+        self.index.close()

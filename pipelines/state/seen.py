@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipelines.extract.urls import normalize_url, strip_session_ids
-from pipelines.run.session import ArchiveSession
 from pipelines.state.sync import StateSync
-from pipelines.store.base import StoreError, archive_id
+from pipelines.store.base import ObjectStore, StoreError, archive_id
+from pipelines.store.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,10 @@ class SeenStore(Protocol):
 
     def save_validators(self, url: str, validators: Validators) -> None: ...
 
+    def snapshot(self, spool: Spool, crawl_id: str) -> str | None:
+        """Write what must outlive the run into the spool at its end; → the key to upload, if any."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -69,6 +73,7 @@ class SqliteSeenStore:
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
         self.db.executescript(SCHEMA)
+        self.sync: StateSync | None = None
 
     def seen(self, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM seen WHERE url = ?", (seen_key(url),)).fetchone() is not None
@@ -84,6 +89,10 @@ class SqliteSeenStore:
     def save_validators(self, url: str, validators: Validators) -> None:
         merged = validators.merged(self.validators(url))
         self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?)", (url, *astuple(merged)))
+
+    def snapshot(self, spool: Spool, crawl_id: str) -> str | None:
+        """This file as a new write-once version of the archive's state, written into the spool; → its key."""
+        return self.sync.snapshot(spool, crawl_id) if self.sync is not None else None
 
     def close(self) -> None:
         self.db.close()
@@ -120,6 +129,10 @@ class RedisSeenStore:
         merged = validators.merged(self.validators(url))
         self.client.hset(self.validators_hash, url, json.dumps(asdict(merged)))
 
+    def snapshot(self, spool: Spool, crawl_id: str) -> str | None:
+        """Nothing to write: the state lives in Redis."""
+        return None
+
     def close(self) -> None:
         self.client.close()
 
@@ -129,26 +142,16 @@ def state_dir(spool_root: Path) -> Path:
     return spool_root.parent.parent / "state" / spool_root.name
 
 
-def open_seen_store(session: ArchiveSession, *, redis_url: str = "", local_dir: Path | None = None) -> SeenStore:
-    """Redis when `redis_url` is set; else the local SQLite file, merged with the archive's state now and
-    uploaded as a new version when the session finishes (see pipelines.state.sync)."""
+def open_seen_store(archive_uri: str, store: ObjectStore, *, local_dir: Path, redis_url: str = "") -> SeenStore:
+    """Redis when `redis_url` is set; else the local SQLite file in `local_dir`, merged with the archive's
+    state now (see pipelines.state.sync)."""
     if redis_url:
-        return RedisSeenStore.from_url(redis_url, f"newsarchive:{archive_id(session.archive_uri)}:")
-    local = (local_dir or state_dir(session.spool_root)) / "seen.sqlite"
-    store = SqliteSeenStore(local)  # creates the tables first: a pull merges only tables the file has
-    sync = StateSync(session.store, local)
+        return RedisSeenStore.from_url(redis_url, f"newsarchive:{archive_id(archive_uri)}:")
+    local = local_dir / "seen.sqlite"
+    seen = SqliteSeenStore(local)  # creates the tables first: a pull merges only tables the file has
+    seen.sync = StateSync(store, local)
     try:
-        sync.pull()
+        seen.sync.pull()
     except StoreError as error:
         log.error("state: could not read the archive's state, going on with %s: %s", local, error)
-
-    def push() -> None:
-        try:
-            session.uploaded.append(sync.push(session.spool, session.crawl_id))
-        except StoreError as error:
-            log.error("state: upload failed; it stays in the spool %s: %s", session.spool_root, error)
-            session.failed_uploads.append({"error": str(error)})
-        store.close()
-
-    session.add_closer(push)
-    return store
+    return seen

@@ -23,8 +23,9 @@ from contextlib import closing
 from pathlib import Path
 
 from pipelines.layout import SEEN_PREFIX, SEEN_SUFFIX, seen_version_key
-from pipelines.store.base import ObjectStore, StoredObject
-from pipelines.store.spool import OPEN_SUFFIX, Spool
+from pipelines.store.atomic import atomic_file
+from pipelines.store.base import ObjectStore
+from pipelines.store.spool import Spool
 
 log = logging.getLogger(__name__)
 MAX_MERGES = 20  # per pull: bounds the work after a long absence; the newest versions hold the older ones
@@ -81,17 +82,15 @@ class StateSync:
                             db.execute(f'INSERT OR IGNORE INTO main."{table}" SELECT * FROM other."{table}"')
                 db.execute("DETACH DATABASE other")
 
-    def push(self, spool: Spool, crawl_id: str) -> StoredObject:
-        """Merge concurrent runs' versions, then upload a snapshot through the spool (verified; kept on failure)."""
+    def snapshot(self, spool: Spool, crawl_id: str) -> str:
+        """Merge concurrent runs' versions, then write a snapshot into the spool; → its key (to upload)."""
         self.pull()
         key = seen_version_key(crawl_id)
         self._execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", key)
-        target = spool.path(key)
-        partial = target.with_name(target.name + OPEN_SUFFIX)
         with tempfile.TemporaryDirectory(prefix="newsarchive-state-") as tmp:
             snapshot = Path(tmp) / "snapshot.sqlite"
             self._execute("VACUUM INTO ?", str(snapshot))
-            with snapshot.open("rb") as source, gzip.open(partial, "wb") as sink:
+            with snapshot.open("rb") as source, atomic_file(spool.path(key)) as raw, \
+                    gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as sink:
                 shutil.copyfileobj(source, sink)
-        partial.rename(target)
-        return spool.upload(key)
+        return key

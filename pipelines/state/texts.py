@@ -13,6 +13,7 @@ import logging
 
 from pipelines.layout import TEXTS_PREFIX, texts_key
 from pipelines.state.dedup import DuplicateIndex
+from pipelines.store.atomic import write_atomic
 from pipelines.store.base import ObjectStore, StoreError
 from pipelines.store.spool import Spool
 
@@ -46,8 +47,5 @@ def write_run_texts(index: DuplicateIndex, spool: Spool, crawl_id: str) -> str |
     key = texts_key(crawl_id)
     lines = (json.dumps({"text_sha1": sha1, "simhash": f"{simhash:016x}", "id": record_id})
              for sha1, simhash, record_id in index.added)
-    path = spool.path(key)
-    partial = path.with_name(path.name + ".open")
-    partial.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
-    partial.replace(path)
+    write_atomic(spool.path(key), gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
     return key

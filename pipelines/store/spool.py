@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pipelines.layout import CDXJ_SUFFIX, is_run_report_key
+from pipelines.store.atomic import OPEN_SUFFIX
 from pipelines.store.base import (
     ObjectExistsError,
     ObjectStore,
@@ -36,7 +37,6 @@ from pipelines.warc.members import GZIP_MAGIC, complete_prefix_length
 
 log = logging.getLogger(__name__)
 
-OPEN_SUFFIX = ".open"
 LOCK_NAME = ".lock"
 ARCHIVE_NAME = ".archive-uri"  # which archive this spool feeds, so leftovers never go elsewhere
 TEXT_SUFFIXES = (".cdxj", ".jsonl", ".ndjson", ".txt")  # line-oriented: complete up to the last \n

@@ -7,12 +7,12 @@ final name is always complete.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cdxj_indexer.main import write_cdx_index
 
 from pipelines.layout import cdxj_key_for
+from pipelines.store.atomic import partial_path, publish
 
 
 def write_cdxj(warc_path: Path) -> Path:
@@ -20,10 +20,8 @@ def write_cdxj(warc_path: Path) -> Path:
     out = Path(cdxj_key_for(str(warc_path)))
     if out.exists():
         raise FileExistsError(out)
-    partial = out.with_name(out.name + ".open")
+    partial = partial_path(out)
     partial.unlink(missing_ok=True)  # left by a killed run: the index is rebuilt from the WARC
     write_cdx_index(str(partial), [str(warc_path)], {"sort": True, "post_append": True})
-    with open(partial, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.rename(partial, out)
+    publish(partial, out)
     return out

@@ -22,6 +22,7 @@ from typing import IO, Any
 from pipelines.days import ALL_DAYS, DayRange
 from pipelines.layout import cdxj_key_for
 from pipelines.records.lookup import copy_object, download, read_records, records_objects, warc_objects
+from pipelines.store.atomic import atomic_file
 from pipelines.store.base import ObjectStore
 
 WACZ_VERSION = "1.1.1"
@@ -71,10 +72,9 @@ def export_wacz(store: ObjectStore, output: Path, days: DayRange = ALL_DAYS) -> 
     if not warcs:
         raise ValueError(f"no WARC files in {store.uri} for that date range")
     keys = {obj.key for obj in warcs}
-    partial = output.with_name(output.name + ".part")
     pages = 0
-    with tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as scratch, \
-            zipfile.ZipFile(partial, "w", allowZip64=True) as zf:
+    with tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as scratch, atomic_file(output) as fh, \
+            zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
         wacz = WaczWriter(zf)
         for obj in warcs:
             with wacz.entry(f"archive/{Path(obj.key).name}", compress=False) as writer:
@@ -105,5 +105,4 @@ def export_wacz(store: ObjectStore, output: Path, days: DayRange = ALL_DAYS) -> 
         zf.writestr("datapackage.json", package, zipfile.ZIP_DEFLATED)
         digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package).hexdigest()}
         zf.writestr("datapackage-digest.json", json.dumps(digest), zipfile.ZIP_DEFLATED)
-    partial.rename(output)
     return {"warcs": len(warcs), "pages": pages, "bytes": output.stat().st_size}

@@ -7,7 +7,6 @@ in the spool is safe to upload, and a killed run leaves only `.open` files behin
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
 
 from pipelines.layout import warc_key
-from pipelines.store.atomic import fsync_dir
+from pipelines.store.atomic import close_and_publish, partial_path
 from pipelines.warc.records import Exchange, Revisit, exchange_records, metadata_record, warc_fields
 
 # Serial per file within the process, shared by all writers so two crawls never pick the same name.
@@ -50,7 +49,7 @@ class ArchiveWarcWriter(WARCWriter):
 @dataclass
 class _OpenWarc:
     key: str
-    path: Path
+    final: Path
     fh: BinaryIO
     writer: ArchiveWarcWriter
     warcinfo_id: str
@@ -139,12 +138,7 @@ class RotatingWarcWriter:
         current, self._current = self._current, None
         if current is None:
             return
-        current.fh.flush()
-        os.fsync(current.fh.fileno())
-        current.fh.close()
-        final = current.path.with_name(current.path.name.removesuffix(".open"))
-        os.rename(current.path, final)
-        fsync_dir(final.parent)
+        close_and_publish(current.fh, current.final)
         self.on_close(current.key)
 
     def _open(self) -> _OpenWarc:
@@ -153,7 +147,7 @@ class RotatingWarcWriter:
         while True:
             key = warc_key(opened, next(_serials), self.host)
             final = self.root / key
-            path = final.with_name(final.name + ".open")
+            path = partial_path(final)
             path.parent.mkdir(parents=True, exist_ok=True)
             if final.exists():
                 continue
@@ -165,5 +159,5 @@ class RotatingWarcWriter:
         writer = ArchiveWarcWriter(fh, gzip=True, warc_version="1.1")
         warcinfo = writer.create_warcinfo_record(final.name, self.warcinfo)
         writer.write_record(warcinfo)
-        self._current = _OpenWarc(key, path, fh, writer, warcinfo.rec_headers.get_header("WARC-Record-ID"))
+        self._current = _OpenWarc(key, final, fh, writer, warcinfo.rec_headers.get_header("WARC-Record-ID"))
         return self._current

@@ -1,0 +1,136 @@
+"""The run report (`runs/<crawl_id>.json`): one type for crawls, imports and re-extractions.
+
+It is written last, after every object it lists was uploaded and verified, so a report in the archive means
+the run's manifest is complete. `newsarchive status` reads every run's report alike.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pipelines import __version__
+from pipelines.records.build import rfc3339
+from pipelines.store.base import StoredObject, redact_uri
+
+SITE_COUNTERS = ("discovered", "fetched", "articles", "errors")
+COVERAGE_FIELDS = ("published_at", "authors", "text")
+# The run's `counts`, the same keys for every kind of run.
+COUNT_NAMES = ("requests", "responses", "bytes", "articles", "records", "duplicates", "warc_records", "errors",
+               "http_errors")
+
+
+def new_crawl_id(now: datetime | None = None) -> str:
+    """Sortable and unique: `20261121T050600Z-1a2b3c4d`."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class SiteTally:
+    """What the records written for one site say: how many, how many revisits, which fields were found."""
+
+    records: int = 0
+    revisits: int = 0
+    found: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COVERAGE_FIELDS, 0))
+
+    def count(self, record: dict[str, Any]) -> None:
+        self.records += 1
+        self.revisits += bool(record["warc"].get("revisit"))
+        for name in COVERAGE_FIELDS:
+            self.found[name] += bool(record.get(name))
+
+    def coverage(self) -> dict[str, float | None]:
+        """Share of records with each field (None without records: nothing to measure)."""
+        return {name: round(n / self.records, 4) if self.records else None for name, n in self.found.items()}
+
+
+SITE_STAT_PREFIX = "newsarchive/site/"
+
+
+def site_stat(site: str, name: str) -> str:
+    """Per-site counter key in a run's stats: discovered, fetched, articles, errors, blocked."""
+    return f"{SITE_STAT_PREFIX}{site}/{name}"
+
+
+def per_site_report(stats: dict[str, Any], sites: list[str], tallies: dict[str, SiteTally]) -> dict[str, Any]:
+    """Per site: the run's counters (`newsarchive/site/<site>/<counter>` stats) and what the records say."""
+    named = {key[len(SITE_STAT_PREFIX):].rsplit("/", 1)[0] for key in stats if key.startswith(SITE_STAT_PREFIX)}
+    report = {}
+    for site in sorted({*sites, *named, *tallies}):
+        counter = {name: stats.get(site_stat(site, name), 0) for name in (*SITE_COUNTERS, "blocked")}
+        tally = tallies.get(site, SiteTally())
+        report[site] = {
+            **{name: counter[name] for name in SITE_COUNTERS},
+            "records": tally.records,
+            "revisits": tally.revisits,
+            "blocked": bool(counter["blocked"]),
+            "coverage": tally.coverage(),
+        }
+    return report
+
+
+def crawl_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """A crawl's `counts`, from Scrapy's stats."""
+    return {
+        "requests": stats.get("downloader/request_count", 0),
+        "responses": stats.get("downloader/response_count", 0),
+        "bytes": stats.get("downloader/response_bytes", 0),
+        "articles": stats.get("newsarchive/articles", 0),
+        "records": stats.get("newsarchive/records", 0),
+        "duplicates": stats.get("newsarchive/duplicates", 0),
+        "warc_records": stats.get("warc/exchanges", 0),
+        "errors": stats.get("newsarchive/errors", 0) + stats.get("log_count/ERROR", 0),
+        "http_errors": sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/")
+                           and not k.endswith(("/200", "/301", "/302", "/303", "/304", "/307", "/308"))),
+    }
+
+
+def manifest(objects: list[StoredObject]) -> list[dict[str, Any]]:
+    return [{"key": o.key, "size": o.size, "sha256": o.sha256} for o in sorted(objects, key=lambda o: o.key)]
+
+
+@dataclass
+class RunReport:
+    """What one run did and wrote; `as_dict()` is the JSON object stored under `runs/`."""
+
+    crawl_id: str
+    command: str
+    archive_uri: str
+    started_at: datetime
+    exit_reason: str
+    sites: list[str]
+    counts: dict[str, int]
+    per_site: dict[str, Any]
+    objects: list[StoredObject]
+    recovered: list[StoredObject]
+    failed_uploads: list[dict[str, str]]
+    details: dict[str, Any] = field(default_factory=dict)  # command-specific: sources, extractor_version, …
+    finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    host: str = field(default_factory=socket.gethostname)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "crawl_id": self.crawl_id,
+            "command": self.command,
+            "software": f"newsarchive/{__version__}",
+            "host": self.host,
+            "archive": redact_uri(self.archive_uri),
+            "sites": self.sites,
+            "started_at": rfc3339(self.started_at),
+            "finished_at": rfc3339(self.finished_at),
+            "exit_reason": self.exit_reason,
+            "counts": {name: int(self.counts.get(name, 0)) for name in COUNT_NAMES},
+            "per_site": self.per_site,
+            "objects": manifest(self.objects),
+            "recovered": manifest(self.recovered),
+            "failed_uploads": self.failed_uploads,
+            **self.details,
+        }
+
+    def encode(self) -> bytes:
+        return (json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8")
