@@ -91,8 +91,9 @@ def load_sites(path: str | Path) -> list[Site]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
+        where = "" if Path(path).is_absolute() else f" ({Path(path).absolute()})"
         raise SitesConfigError(
-            source, f"file not found — pass --sites PATH or set ${ENV_VAR} (see sites.example.yaml)"
+            source, f"no such file{where} — pass --sites PATH or set ${ENV_VAR}; sites.example.yaml shows the format"
         ) from None
     except UnicodeDecodeError as exc:
         raise SitesConfigError(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
@@ -144,8 +145,9 @@ def parse_sites(data: object, *, source: str = "<sites>") -> list[Site]:
     return sites
 
 
-def select_sites(sites: list[Site], names: Sequence[str], *, source: str = "<sites>") -> list[Site]:
-    """The sites named by --site, in file order; no names means all sites."""
+def select_sites(sites: list[Site], names: Sequence[str], *, source: str) -> list[Site]:
+    """The sites named by --site, in file order; no names means all sites. `source` (the file) goes into
+    the error, like every other sites-file error."""
     if not names:
         return list(sites)
     known = [site.name for site in sites]

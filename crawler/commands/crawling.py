@@ -102,8 +102,9 @@ SitesFileOption = Annotated[Path | None, typer.Option(
 
 def chosen_sites(sites_file: Path | None, names: list[str]) -> list[Any]:
     """The sites to crawl, or exit 2 with a message naming the file, site and key."""
+    path = sites_file or default_sites_path()
     try:
-        return select_sites(load_sites(sites_file or default_sites_path()), names)
+        return select_sites(load_sites(path), names, source=str(path))
     except SitesConfigError as error:
         raise fail(ExitCode.USAGE, str(error)) from error
 
