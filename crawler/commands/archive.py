@@ -9,11 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from crawler.cli_common import ArchiveOption, app, fail, failing_on
+from crawler.cli_common import ArchiveOption, app, command_settings, fail, failing_on, open_archive
 from crawler.exit_codes import ExitCode
-from pipelines.store.base import ObjectStore, StoreConfigError, StoreError, check_key, open_store
-
-DEFAULT_ARCHIVE = "./archive"
+from pipelines.store.base import ObjectStore, StoreError, check_key
 
 FromOption = Annotated[datetime | None, typer.Option(
     "--from", formats=["%Y-%m-%d"], help="Only files filed on this UTC day or later (YYYY-MM-DD).")]
@@ -24,14 +22,6 @@ ToOption = Annotated[datetime | None, typer.Option(
 def day(value: datetime | None) -> date | None:
     """A --from/--to option as a date (Typer parses it as a datetime)."""
     return value.date() if value else None
-
-
-def open_archive(archive: str | None) -> ObjectStore:
-    """The store ARCHIVE_URI names; a bad URI exits 2 like every other command."""
-    try:
-        return open_store(archive or DEFAULT_ARCHIVE)
-    except StoreConfigError as error:
-        raise fail(ExitCode.USAGE, str(error)) from error
 
 
 def pretty(record: dict[str, Any]) -> str:
@@ -72,9 +62,10 @@ def show(
     """
     from pipelines.records.lookup import CaptureMismatchError, archived_response, latest_record
 
+    settings = command_settings(archive)
     if as_json and raw:
         raise fail(ExitCode.USAGE, "--json and --raw exclude each other")
-    store = open_archive(archive)
+    store = open_archive(settings)
     try:
         record = latest_record(store, url)
         if record is None:
@@ -118,13 +109,14 @@ def warc_verify(
     from pipelines.records.lookup import digest_problems
     from pipelines.warc.lint import lint_warc
 
+    settings = command_settings(archive)
     faulty = 0
     store: ObjectStore | None = None
     with tempfile.TemporaryDirectory(prefix="newsarchive-verify-") as scratch:
         for target in targets:
             path = Path(target)
             if not path.is_file():
-                store = store or open_archive(archive)
+                store = store or open_archive(settings)
                 try:
                     path = fetch_key(target, store, Path(scratch))
                 except StoreError as error:
@@ -150,7 +142,7 @@ def warc_ls(
     """List the archive's WARC files (day filed, size in bytes, key), oldest first."""
     from pipelines.records.lookup import key_day, warc_objects
 
-    store = open_archive(archive)
+    store = open_archive(command_settings(archive))
     with failing_on(StoreError):
         objects = warc_objects(store, day(date_from), day(date_to))
     for obj in objects:

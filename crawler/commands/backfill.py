@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from crawler.cli_common import ArchiveOption, VerboseOption, app, fail
-from crawler.commands.crawling import SitesFileOption, chosen_sites, crawl_overrides, run_and_exit
+from crawler.commands.crawling import SitesFileOption, chosen_sites, crawl_settings, run_and_exit
 from crawler.discovery.window import Window
 from crawler.exit_codes import ExitCode
 
@@ -27,7 +27,7 @@ def backfill(
     Nothing outside the window is fetched; sitemaps outside it are not even read.
 
     Killed or interrupted? Run the same command again: articles already archived are not fetched again."""
+    settings = crawl_settings(archive, verbose)
     if from_ > to:
         raise fail(ExitCode.USAGE, f"--from {from_:%Y-%m-%d} is after --to {to:%Y-%m-%d}")
-    sites = chosen_sites(sites_file, site)
-    run_and_exit(sites, crawl_overrides(archive, verbose), window=Window(from_.date(), to.date()))
+    run_and_exit(chosen_sites(sites_file, site, settings), settings, window=Window(from_.date(), to.date()))

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from crawler.cli_common import ArchiveOption, app, failing_on
-from crawler.commands.archive import FromOption, ToOption, day, open_archive
+from crawler.cli_common import ArchiveOption, app, command_settings, failing_on, open_archive
+from crawler.commands.archive import FromOption, ToOption, day
 from pipelines.store.base import StoreError
 
 export_app = typer.Typer(help="Export the archive: a WACZ for replay tools, or the records as JSONL/Parquet.",
@@ -32,7 +32,7 @@ def export_wacz_command(
     """Write the WARCs filed in the date range, their index and a page list of the articles as a WACZ 1.1.1."""
     from pipelines.warc.wacz import export_wacz
 
-    store = open_archive(archive)
+    store = open_archive(command_settings(archive))
     with failing_on(StoreError, ValueError, OSError):
         counts = export_wacz(store, output, day(date_from), day(date_to))
     typer.echo(f"{output}: {counts['warcs']} WARC file(s), {counts['pages']} page(s), {counts['bytes']:,} bytes")
@@ -49,7 +49,7 @@ def export_records_command(
     """Write the records filed in the date range to one file (Parquet schema: docs/operations.md)."""
     from pipelines.records.export import export_records
 
-    store = open_archive(archive)
+    store = open_archive(command_settings(archive))
     with failing_on(StoreError, ValueError, OSError):
         count = export_records(store, output, fmt.value, day(date_from), day(date_to))
     typer.echo(f"{output}: {count} record(s)")

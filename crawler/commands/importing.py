@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from crawler.cli_common import ArchiveOption, VerboseOption, app, fail
+from crawler.cli_common import ArchiveOption, VerboseOption, app, command_settings, fail
 from crawler.exit_codes import ExitCode
 from crawler.hosts import host_in_domains
 from pipelines import __version__
@@ -77,8 +77,12 @@ def parse_window(hosts: list[str] | None, first: str | None, last: str | None) -
 
 
 def open_sink(archive: str | None, command: str) -> RecordSink:
+    from crawler.config import spool_root, store_options
+
+    settings = command_settings(archive)
     try:
-        return RecordSink(archive or "./archive", command=command)
+        return RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
+                          store_options=store_options(settings))
     except (StoreConfigError, StoreError) as error:
         raise fail(ExitCode.USAGE, str(error)) from error
 

@@ -22,8 +22,8 @@ from pipelines import __version__
 from pipelines.records.build import rfc3339
 from pipelines.records.files import RecordsFile, records_key_for
 from pipelines.state.digests import ArchivedPayload, DigestIndex, delta_key, encode_delta, open_digest_index, sync
-from pipelines.store.base import StoredObject, StoreError, open_store
-from pipelines.store.spool import Spool, default_spool_root
+from pipelines.store.base import StoredObject, StoreError, StoreOptions, open_store
+from pipelines.store.spool import Spool
 from pipelines.warc.cdxj import cdxj_path, write_cdxj
 from pipelines.warc.writer import RotatingWarcWriter
 
@@ -49,11 +49,11 @@ def redact_uri(uri: str) -> str:
 class ArchiveSession:
     """Owns everything a crawl writes; see module docstring."""
 
-    def __init__(self, archive_uri: str, *, spool_root: Path | None = None, crawl_id: str | None = None,
-                 upload_workers: int = 2, redis_url: str = "") -> None:
+    def __init__(self, archive_uri: str, *, spool_root: Path, store_options: StoreOptions | None = None,
+                 crawl_id: str | None = None, upload_workers: int = 2, redis_url: str = "") -> None:
         self.archive_uri = archive_uri
-        self.store = open_store(archive_uri)
-        self.spool_root = spool_root or default_spool_root(archive_uri)
+        self.store = open_store(archive_uri, store_options)
+        self.spool_root = spool_root
         self.spool = Spool(self.spool_root, self.store)
         self.crawl_id = crawl_id or new_crawl_id()
         self.started_at = datetime.now(UTC)

@@ -23,8 +23,8 @@ from pipelines import __version__
 from pipelines.records.build import rfc3339
 from pipelines.records.files import RecordsFile
 from pipelines.run.session import SiteTally, new_crawl_id, per_site_report, redact_uri
-from pipelines.store.base import StoredObject, StoreError, open_store
-from pipelines.store.spool import Spool, default_spool_root
+from pipelines.store.base import StoredObject, StoreError, StoreOptions, open_store
+from pipelines.store.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +91,12 @@ class RunTally:
 class RecordSink:
     """Records files and the run report of one run, written through the archive's spool."""
 
-    def __init__(self, archive_uri: str, *, command: str, crawl_id: str | None = None) -> None:
+    def __init__(self, archive_uri: str, *, command: str, spool_root: Path, store_options: StoreOptions | None = None,
+                 crawl_id: str | None = None) -> None:
         self.archive_uri = archive_uri
         self.command = command
-        self.store = open_store(archive_uri)
-        self.spool = Spool(default_spool_root(archive_uri), self.store)
+        self.store = open_store(archive_uri, store_options)
+        self.spool = Spool(spool_root, self.store)
         self.crawl_id = crawl_id or new_crawl_id()
         self.started_at = datetime.now(UTC)
         self.uploaded: list[StoredObject] = []
