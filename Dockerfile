@@ -3,7 +3,7 @@
 #   AWS_*                the standard AWS credential chain and AWS_ENDPOINT_URL (MinIO and others)
 #   REDIS_URL            set for a distributed crawl; unset = single process
 #   NEWSARCHIVE_SITES    the sites file (default /data/sites.yaml, since the working directory is /data)
-#   NEWSARCHIVE_<NAME>   any Scrapy setting (see settings/)
+#   NEWSARCHIVE_<NAME>   any setting (docs/settings.md); a bad value or unknown name stops the command (exit 2)
 #
 #   docker build -t newsarchive .
 #   docker run --rm -v "$PWD/data:/data" newsarchive crawl      # /data must be writable by uid 10001

@@ -6,8 +6,8 @@ It walks the same discovery as crawler.spiders.news.NewsSpider (homepage and sec
 `Sitemap:` lines, feeds, sitemaps, same-site links with the same depth limit, priorities and deny
 patterns) under the project's own Scrapy settings, but has no WARC capture, no HTML parse beyond
 link extraction, no extraction, no records and no uploads: the difference in pages/s is what the
-newsarchive pipeline costs. Settings come from crawler.runner.project_settings, as for the CLI, or
-straight from the `settings` module when the runner cannot be imported, so the baseline still runs
+newsarchive pipeline costs. Settings come from crawler.config.load_settings, as for the CLI, or
+straight from the `settings` module when that cannot be imported, so the baseline still runs
 while the pipeline's modules are mid-change.
 """
 
@@ -43,15 +43,15 @@ _FEED_LINK_RE = re.compile(rb"<link>\s*([^<\s]+)\s*</link>|<link[^>]*\bhref=\"([
 def baseline_settings() -> Settings:
     """The project's Scrapy settings (settings/base.py + env overrides) minus newsarchive's components.
 
-    Prefers crawler.runner.project_settings, the function the CLI uses; falls back to loading the same
-    `settings` module directly when the runner cannot be imported (pipeline modules mid-change).
+    Prefers crawler.config.load_settings, the function the CLI uses; falls back to loading the same
+    `settings` module directly when it cannot be imported (pipeline modules mid-change).
     """
     try:
-        from crawler.runner import project_settings
+        from crawler.config import load_settings
 
-        settings = project_settings()
+        settings = load_settings()
     except ImportError as error:
-        print(f"bare_spider: crawler.runner not importable ({error}); reading settings/ directly",
+        print(f"bare_spider: crawler.config not importable ({error}); reading settings/ directly",
               file=sys.stderr)
         settings = Settings()
         settings.setmodule("settings", priority="project")

@@ -1,14 +1,22 @@
-"""What every `newsarchive` command shares: the Typer app, common options, and how errors end a command."""
+"""What every `newsarchive` command shares: the Typer app, common options, its settings, and how errors end
+a command."""
+
+from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crawler.exit_codes import ExitCode
 from pipelines.days import DayRange, DayRangeError
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+    from pipelines.store.base import ObjectStore
 
 app = typer.Typer(
     name="newsarchive",
@@ -27,9 +35,10 @@ app = typer.Typer(
 )
 log = logging.getLogger("newsarchive")
 
+# Not Typer's envvar=: the environment is read once, with every other setting (command_settings).
 ArchiveOption = Annotated[str | None, typer.Option(
-    "--archive", envvar="ARCHIVE_URI", show_envvar=True,
-    help="Where WARCs and records go: a directory or s3://bucket/prefix. [default: ./archive]")]
+    "--archive", help="Where WARCs and records go: a directory or s3://bucket/prefix. "
+    "[default: $ARCHIVE_URI, else ./archive]")]
 
 
 def fail(code: ExitCode, message: str) -> typer.Exit:
@@ -39,6 +48,32 @@ def fail(code: ExitCode, message: str) -> typer.Exit:
 
 
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+
+
+def command_settings(archive: str | None = None, **overrides: Any) -> Settings:
+    """The settings of this command (crawler.config.load_settings), `--archive` on top; every command calls it
+    first, so a bad environment or settings module stops it with one line per problem and exit 2."""
+    from crawler.config import ConfigError, load_settings
+
+    if archive:
+        overrides["ARCHIVE_URI"] = archive
+    try:
+        return load_settings(overrides)
+    except ConfigError as error:
+        for problem in error.problems[:-1]:
+            typer.secho(f"newsarchive: {problem}", err=True, fg=typer.colors.RED)
+        raise fail(ExitCode.USAGE, error.problems[-1]) from None
+
+
+def open_archive(settings: Settings) -> ObjectStore:
+    """The store ARCHIVE_URI names; a bad URI exits 2 like every other command."""
+    from crawler.config import store_options
+    from pipelines.store.base import StoreConfigError, open_store
+
+    try:
+        return open_store(settings["ARCHIVE_URI"], store_options(settings))
+    except StoreConfigError as error:
+        raise fail(ExitCode.USAGE, str(error)) from error
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.config import store_options
 from crawler.exit_codes import ExitCode, crawl_exit_code
 from crawler.middlewares.politeness import blocked_sites
 from crawler.session import SESSION_ATTRIBUTE
@@ -26,26 +27,18 @@ class CrawlResult:
     blocked: list[str]
 
 
-def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
-    """settings/ (with its environment overrides), then the caller's overrides on top."""
-    settings = Settings()
-    settings.setmodule("settings", priority="project")
-    settings.update(overrides or {}, priority="cmdline")
-    return settings
-
-
 def politeness_slots(sites: list[Site]) -> dict[str, dict[str, float]]:
     """DOWNLOAD_SLOTS entries so each site's `delay` applies to all its hosts."""
     return {domain: {"delay": site.delay} for site in sites if site.delay is not None
             for domain in site_domains(site)}
 
 
-def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None,
-              window: DayRange | None = None) -> CrawlResult:
-    """Crawl the sites into ARCHIVE_URI (only what was published in `window`, if given); blocks until the
-    run report is written."""
-    settings = project_settings(overrides)
-    open_store(settings.get("ARCHIVE_URI"))  # a bad ARCHIVE_URI fails here (StoreConfigError), before any request
+def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = None) -> CrawlResult:
+    """Crawl the sites into ARCHIVE_URI (only what was published in `window`, if given) with the settings of
+    crawler.config.load_settings; blocks until the run report is written."""
+    settings = settings.copy()
+    # A bad ARCHIVE_URI or S3 part size fails here (StoreConfigError), before any request.
+    open_store(settings["ARCHIVE_URI"], store_options(settings))
     slots = politeness_slots(sites)
     if slots:
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")

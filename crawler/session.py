@@ -12,6 +12,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from crawler.config import spool_root, store_options
 from pipelines.run.session import ArchiveSession
 from pipelines.state.seen import SeenStore, open_seen_store, state_dir
 
@@ -23,7 +24,8 @@ def archive_session(crawler: Crawler) -> ArchiveSession:
     session: ArchiveSession | None = getattr(crawler, SESSION_ATTRIBUTE, None)
     if session is None:
         settings = crawler.settings
-        session = ArchiveSession(settings.get("ARCHIVE_URI"), crawl_id=settings.get("CRAWL_ID") or None,
+        session = ArchiveSession(settings["ARCHIVE_URI"], spool_root=spool_root(settings),
+                                 store_options=store_options(settings), crawl_id=settings.get("CRAWL_ID") or None,
                                  redis_url=settings.get("REDIS_URL") or "")
         session.recover()
         session.load_digests()

@@ -6,7 +6,6 @@ naming the file, the site and the key, and saying how to fix it.
 
 import difflib
 import math
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,9 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-
-ENV_VAR = "NEWSARCHIVE_SITES"
-DEFAULT_FILENAME = "sites.yaml"
 
 NAME_RE = re.compile(r"[a-z0-9-]+")
 # A bare host name or IP address, no scheme, port or path (what Scrapy's allowed_domains expects).
@@ -80,19 +76,16 @@ class SitesConfigError(ValueError):
         super().__init__(": ".join([*where, message]))
 
 
-def default_sites_path() -> Path:
-    """$NEWSARCHIVE_SITES when set (containers), else ./sites.yaml."""
-    return Path(os.environ.get(ENV_VAR) or DEFAULT_FILENAME)
-
-
 def load_sites(path: str | Path) -> list[Site]:
     """Read and validate a sites file; every failure is a SitesConfigError naming the file."""
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
+        where = "" if Path(path).is_absolute() else f" ({Path(path).absolute()})"
         raise SitesConfigError(
-            source, f"file not found — pass --sites PATH or set ${ENV_VAR} (see sites.example.yaml)"
+            source, f"no such file{where} — pass --sites PATH or set NEWSARCHIVE_SITES; "
+            "sites.example.yaml shows the format"
         ) from None
     except UnicodeDecodeError as exc:
         raise SitesConfigError(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
@@ -144,8 +137,9 @@ def parse_sites(data: object, *, source: str = "<sites>") -> list[Site]:
     return sites
 
 
-def select_sites(sites: list[Site], names: Sequence[str], *, source: str = "<sites>") -> list[Site]:
-    """The sites named by --site, in file order; no names means all sites."""
+def select_sites(sites: list[Site], names: Sequence[str], *, source: str) -> list[Site]:
+    """The sites named by --site, in file order; no names means all sites. `source` (the file) goes into
+    the error, like every other sites-file error."""
     if not names:
         return list(sites)
     known = [site.name for site in sites]

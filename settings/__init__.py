@@ -1,11 +1,31 @@
-"""Scrapy settings for newsarchive: `base` values, then overrides from the environment.
+"""The Scrapy settings module (scrapy.cfg: `default = settings`): settings/base.py with the NEWSARCHIVE_*
+environment on top (settings/env.py), for `scrapy shell` and other Scrapy tools.
 
-Every upper-case setting can be overridden with an environment variable `NEWSARCHIVE_<NAME>`
-(JSON values are parsed, so `NEWSARCHIVE_DEPTH_LIMIT=3` is an int). `ARCHIVE_URI` and
-`REDIS_URL` are read under their own names because operators and containers expect them.
+The values are resolved on first access (a module `__getattr__`, PEP 562), not at import: the newsarchive CLI
+imports `settings.base` and checks the environment itself (crawler/config.py), so that a bad value becomes one
+line and exit 2 instead of an exception raised while this package is being imported.
 """
 
-from settings.base import *  # noqa: F403
-from settings.env import apply_env_overrides
+import os
+from functools import cache
+from typing import Any
 
-apply_env_overrides(globals())
+
+@cache
+def _values() -> dict[str, Any]:
+    from settings.env import resolve
+
+    return resolve(os.environ)
+
+
+def __getattr__(name: str) -> Any:
+    if name.isupper():
+        try:
+            return _values()[name]
+        except KeyError:
+            pass
+    raise AttributeError(f"module 'settings' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_values()])

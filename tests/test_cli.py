@@ -37,6 +37,7 @@ def test_missing_sites_file_and_unknown_site_exit_2(tmp_path: Path) -> None:
     sites.write_text("sites:\n  - name: herald\n    homepage: https://herald.example/\n")
     result = run_cli("crawl", "--sites", str(sites), "--site", "gazette")
     assert result.returncode == 2 and "gazette" in result.stderr and "herald" in result.stderr
+    assert result.stderr.startswith(f"newsarchive: {sites}: site 'gazette'")  # the file, not "<sites>"
 
 
 def test_bad_archive_uri_exits_2(tmp_path: Path) -> None:

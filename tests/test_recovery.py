@@ -12,7 +12,7 @@ import pytest
 
 from crawler.demo.server import demo_sites_yaml, serve_demo_site
 from pipelines.store.base import open_store
-from pipelines.store.spool import default_spool_root
+from pipelines.store.spool import archive_spool_root
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
 
@@ -59,7 +59,7 @@ def test_leftover_that_cannot_be_uploaded_makes_the_run_exit_3(tmp_path: Path,
     key = "records/dt=2026-01-01/NEWSARCHIVE-20260101000000-00000-elsewhere.jsonl.gz"
     open_store(str(archive)).put_bytes(key, b"the archived bytes")
     monkeypatch.setenv("NEWSARCHIVE_SPOOL", str(spool))
-    leftover = default_spool_root(str(archive)) / key
+    leftover = archive_spool_root(spool, str(archive)) / key
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"different bytes")
     result = run_cli("demo", "--port", "0", env={"ARCHIVE_URI": str(archive)})

@@ -10,7 +10,6 @@ import yaml
 from crawler.sites import (
     Site,
     SitesConfigError,
-    default_sites_path,
     load_sites,
     parse_sites,
     select_sites,
@@ -207,9 +206,14 @@ def test_load_errors_name_the_file(tmp_path: Path, text: str | bytes, expected: 
     assert expected in str(info.value).replace(str(tmp_path) + "/", "")
 
 
-def test_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:
-    with pytest.raises(SitesConfigError, match=r"nope\.yaml: file not found — pass --sites PATH"):
+def test_missing_file_says_how_to_point_at_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SitesConfigError) as info:
         load_sites(tmp_path / "nope.yaml")
+    assert str(info.value) == (f"{tmp_path}/nope.yaml: no such file — pass --sites PATH or set NEWSARCHIVE_SITES; "
+                               "sites.example.yaml shows the format")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SitesConfigError, match=rf"^sites\.yaml: no such file \({tmp_path}/sites\.yaml\) — pass"):
+        load_sites("sites.yaml")  # a relative path is shown resolved too
 
 
 def test_directory_is_not_readable(tmp_path: Path) -> None:
@@ -219,8 +223,8 @@ def test_directory_is_not_readable(tmp_path: Path) -> None:
 
 def test_select_sites_keeps_file_order() -> None:
     sites = parse_sites({"sites": [entry(name=n) for n in ("a", "b", "c")]})
-    assert [s.name for s in select_sites(sites, ["c", "a", "c"])] == ["a", "c"]
-    assert select_sites(sites, []) == sites
+    assert [s.name for s in select_sites(sites, ["c", "a", "c"], source="s.yaml")] == ["a", "c"]
+    assert select_sites(sites, [], source="s.yaml") == sites
 
 
 def test_select_sites_unknown_name_lists_known_names() -> None:
@@ -232,9 +236,3 @@ def test_select_sites_unknown_name_lists_known_names() -> None:
         "known sites: courier, herald"
     )
 
-
-def test_default_sites_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("NEWSARCHIVE_SITES", raising=False)
-    assert default_sites_path() == Path("sites.yaml")
-    monkeypatch.setenv("NEWSARCHIVE_SITES", "/etc/newsarchive/sites.yaml")
-    assert default_sites_path() == Path("/etc/newsarchive/sites.yaml")

@@ -17,7 +17,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipelines.store.base import ObjectExistsError, ObjectStore, StoreError, open_store
-from pipelines.store.spool import Spool, default_spool_root
+from pipelines.store.spool import Spool, archive_spool_root
 from tests.s3_server import create_bucket, moto_s3_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -256,19 +256,23 @@ def test_spool_is_owned_by_one_process(tmp_path: Path) -> None:
     assert subprocess.run(argv, cwd=REPO, capture_output=True, timeout=60).returncode == 0
 
 
-def test_default_spool_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_archive_spool_root_is_one_folder_per_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("NEWSARCHIVE_SPOOL", raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
-    home_root = default_spool_root("./archive")
-    assert home_root.parent == tmp_path / "home" / ".local" / "state" / "newsarchive" / "spool"
-    assert default_spool_root(str(tmp_path / "archive")) == home_root  # same archive, other spelling
-    assert default_spool_root(f"file://{tmp_path}/archive") == home_root
-    assert default_spool_root("s3://bucket/p") == default_spool_root("s3://bucket/p/")
-    assert default_spool_root("s3://bucket/p") != default_spool_root("s3://bucket/q") != home_root
+    spool = tmp_path / "spool"
+    root = archive_spool_root(spool, "./archive")
+    assert root.parent == spool
+    assert archive_spool_root(spool, str(tmp_path / "archive")) == root  # same archive, other spelling
+    assert archive_spool_root(spool, f"file://{tmp_path}/archive") == root
+    assert archive_spool_root(spool, "s3://bucket/p") == archive_spool_root(spool, "s3://bucket/p/")
+    assert archive_spool_root(spool, "s3://bucket/p") != archive_spool_root(spool, "s3://bucket/q") != root
 
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    assert default_spool_root("./archive").parent == tmp_path / "state" / "newsarchive" / "spool"
-    monkeypatch.setenv("NEWSARCHIVE_SPOOL", str(tmp_path / "mine"))
-    assert default_spool_root("./archive") == tmp_path / "mine" / home_root.name
+
+def test_default_spool_dir_follows_xdg(tmp_path: Path) -> None:
+    from settings.env import default_spool_dir
+
+    home = tmp_path / "home"
+    assert default_spool_dir({"HOME": str(home)}) == home / ".local" / "state" / "newsarchive" / "spool"
+    relative = {"HOME": str(home), "XDG_STATE_HOME": "relative"}  # not absolute: ignored, as the XDG spec says
+    assert default_spool_dir(relative) == home / ".local" / "state" / "newsarchive" / "spool"
+    xdg = {"HOME": str(home), "XDG_STATE_HOME": str(tmp_path / "state")}
+    assert default_spool_dir(xdg) == tmp_path / "state" / "newsarchive" / "spool"

@@ -18,6 +18,7 @@ from pipelines.store.base import (
     StoreConfigError,
     StoredObject,
     StoreError,
+    StoreOptions,
     open_store,
 )
 from pipelines.store.local import LocalStore
@@ -32,14 +33,13 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ObjectStore:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     """A fresh, empty store; S3 switches to multipart at S3's smallest part size (5 MiB)."""
     if request.param == "local":
         return open_store(str(tmp_path / "archive"))
     endpoint = request.getfixturevalue("s3_endpoint")
-    monkeypatch.setenv("NEWSARCHIVE_S3_MULTIPART_THRESHOLD", str(MIN_PART_SIZE))
-    monkeypatch.setenv("NEWSARCHIVE_S3_PART_SIZE", str(MIN_PART_SIZE))
-    return open_store(f"s3://{create_bucket(endpoint)}/archive/test")
+    options = StoreOptions(s3_multipart_threshold=MIN_PART_SIZE, s3_part_size=MIN_PART_SIZE)
+    return open_store(f"s3://{create_bucket(endpoint)}/archive/test", options)
 
 
 def write(path: Path, data: bytes) -> tuple[Path, str]:

@@ -8,18 +8,19 @@ from typing import Annotated, Any
 
 import typer
 
-from crawler.cli_common import ArchiveOption, FromOption, ToOption, app, day_range, fail, failing_on
+from crawler.cli_common import (
+    ArchiveOption,
+    FromOption,
+    ToOption,
+    app,
+    command_settings,
+    day_range,
+    fail,
+    failing_on,
+    open_archive,
+)
 from crawler.exit_codes import ExitCode
-from pipelines.store.base import ObjectStore, StoreConfigError, StoreError, check_key, open_store
-
-DEFAULT_ARCHIVE = "./archive"
-
-def open_archive(archive: str | None) -> ObjectStore:
-    """The store ARCHIVE_URI names; a bad URI exits 2 like every other command."""
-    try:
-        return open_store(archive or DEFAULT_ARCHIVE)
-    except StoreConfigError as error:
-        raise fail(ExitCode.USAGE, str(error)) from error
+from pipelines.store.base import ObjectStore, StoreError, check_key
 
 
 def pretty(record: dict[str, Any]) -> str:
@@ -60,9 +61,10 @@ def show(
     """
     from pipelines.records.lookup import CaptureMismatchError, archived_response, latest_record
 
+    settings = command_settings(archive)
     if as_json and raw:
         raise fail(ExitCode.USAGE, "--json and --raw exclude each other")
-    store = open_archive(archive)
+    store = open_archive(settings)
     try:
         record = latest_record(store, url)
         if record is None:
@@ -106,13 +108,14 @@ def warc_verify(
     from pipelines.records.lookup import digest_problems
     from pipelines.warc.lint import lint_warc
 
+    settings = command_settings(archive)
     faulty = 0
     store: ObjectStore | None = None
     with tempfile.TemporaryDirectory(prefix="newsarchive-verify-") as scratch:
         for target in targets:
             path = Path(target)
             if not path.is_file():
-                store = store or open_archive(archive)
+                store = store or open_archive(settings)
                 try:
                     path = fetch_key(target, store, Path(scratch))
                 except StoreError as error:
@@ -140,7 +143,7 @@ def warc_ls(
     from pipelines.records.lookup import warc_objects
 
     days = day_range(date_from, date_to)
-    store = open_archive(archive)
+    store = open_archive(command_settings(archive))
     with failing_on(StoreError):
         objects = warc_objects(store, days)
     for obj in objects:

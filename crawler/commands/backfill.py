@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from crawler.cli_common import ArchiveOption, VerboseOption, app, day_range
-from crawler.commands.crawling import SitesFileOption, chosen_sites, crawl_overrides, run_and_exit
+from crawler.commands.crawling import SitesFileOption, chosen_sites, crawl_settings, run_and_exit
 
 
 @app.command()
@@ -25,5 +25,5 @@ def backfill(
 
     Killed or interrupted? Run the same command again: articles already archived are not fetched again."""
     window = day_range(from_, to)
-    sites = chosen_sites(sites_file, site)
-    run_and_exit(sites, crawl_overrides(archive, verbose), window=window)
+    settings = crawl_settings(archive, verbose)
+    run_and_exit(chosen_sites(sites_file, site, settings), settings, window=window)

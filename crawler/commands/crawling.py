@@ -1,29 +1,30 @@
 """Commands that crawl: `demo` and `crawl`."""
 
-import os
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import yaml
 
-from crawler.cli_common import ArchiveOption, VerboseOption, app, fail
+from crawler.cli_common import ArchiveOption, VerboseOption, app, command_settings, fail
 from crawler.exit_codes import ExitCode
-from crawler.sites import SitesConfigError, default_sites_path, load_sites, parse_sites, select_sites
+from crawler.sites import SitesConfigError, load_sites, parse_sites, select_sites
 from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, is_records_key, is_warc_key, run_report_key
 from pipelines.store.base import StoreConfigError
 
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
-def crawl_overrides(archive: str | None, verbose: bool) -> dict[str, Any]:
-    """Settings the command line decides; the rest comes from settings/ and NEWSARCHIVE_* variables."""
-    overrides: dict[str, Any] = {"LOG_LEVEL": "DEBUG" if verbose else "INFO"}
-    if archive:
-        overrides["ARCHIVE_URI"] = archive
-    if sys.stderr.isatty() and not verbose:
+
+def crawl_settings(archive: str | None, verbose: bool, **overrides: Any) -> "Settings":
+    """The crawl's settings: what the command line decides on top of settings/ and NEWSARCHIVE_* variables."""
+    if verbose:
+        overrides["LOG_LEVEL"] = "DEBUG"
+    elif sys.stderr.isatty():
         overrides["LOG_LEVEL"] = "WARNING"  # the live display says what INFO lines would
-    return overrides
+    return command_settings(archive, **overrides)
 
 
 def summarize(report: dict[str, Any] | None, exit_code: ExitCode, blocked: list[str]) -> None:
@@ -50,12 +51,12 @@ def summarize(report: dict[str, Any] | None, exit_code: ExitCode, blocked: list[
                    "next run uploads them", err=True)
 
 
-def run_and_exit(sites: list[Any], overrides: dict[str, Any], window: Any = None) -> None:
+def run_and_exit(sites: list[Any], settings: "Settings", window: Any = None) -> None:
     """Crawl (only `window`, a backfill Window, if given), print the summary, exit with the run's code."""
     from crawler.runner import run_crawl  # Scrapy import is slow; keep --help fast
 
     try:
-        result = run_crawl(sites, overrides, window=window)
+        result = run_crawl(sites, settings, window=window)
     except StoreConfigError as error:
         raise fail(ExitCode.USAGE, str(error)) from error
     summarize(result.report, result.exit_code, result.blocked)
@@ -90,21 +91,24 @@ def demo(
     """Serve the bundled demo news site on 127.0.0.1 and crawl it into ARCHIVE_URI (about 10 seconds)."""
     from crawler.demo.server import demo_sites_yaml, serve_demo_site
 
+    settings = crawl_settings(archive, verbose, AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0)
     with serve_demo_site(port=usable_port(port)) as base_url:
-        typer.echo(f"demo site at {base_url} → archive {archive or os.environ.get('ARCHIVE_URI') or './archive'}")
+        typer.echo(f"demo site at {base_url} → archive {settings['ARCHIVE_URI']}")
         sites = parse_sites(yaml.safe_load(demo_sites_yaml(base_url)), source="demo sites")
-        overrides = crawl_overrides(archive, verbose) | {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0}
-        run_and_exit(sites, overrides)
+        run_and_exit(sites, settings)
 
 
+# Not Typer's envvar=: NEWSARCHIVE_SITES is the SITES setting, read with every other one.
 SitesFileOption = Annotated[Path | None, typer.Option(
-    "--sites", envvar="NEWSARCHIVE_SITES", show_envvar=True, help="The sites file (YAML). [default: ./sites.yaml]")]
+    "--sites", help="The sites file (YAML). [default: $NEWSARCHIVE_SITES, else ./sites.yaml]")]
 
 
-def chosen_sites(sites_file: Path | None, names: list[str]) -> list[Any]:
-    """The sites to crawl, or exit 2 with a message naming the file, site and key."""
+def chosen_sites(sites_file: Path | None, names: list[str], settings: "Settings") -> list[Any]:
+    """The sites to crawl (--sites, else the SITES setting), or exit 2 with a message naming the file, site and
+    key."""
+    path = sites_file or Path(settings["SITES"])
     try:
-        return select_sites(load_sites(sites_file or default_sites_path()), names)
+        return select_sites(load_sites(path), names, source=str(path))
     except SitesConfigError as error:
         raise fail(ExitCode.USAGE, str(error)) from error
 
@@ -124,5 +128,5 @@ def crawl(
     Incremental: articles archived by earlier runs are not fetched again (state kept in the archive's state/).
 
     Homepages, sections, feeds and sitemaps are re-checked every run."""
-    sites = chosen_sites(sites_file, site or [])
-    run_and_exit(sites, crawl_overrides(archive, verbose) | ({"INCREMENTAL": False} if refetch else {}))
+    settings = crawl_settings(archive, verbose, **({"INCREMENTAL": False} if refetch else {}))
+    run_and_exit(chosen_sites(sites_file, site or [], settings), settings)

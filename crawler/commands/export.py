@@ -6,8 +6,16 @@ from typing import Annotated
 
 import typer
 
-from crawler.cli_common import ArchiveOption, FromOption, ToOption, app, day_range, failing_on
-from crawler.commands.archive import open_archive
+from crawler.cli_common import (
+    ArchiveOption,
+    FromOption,
+    ToOption,
+    app,
+    command_settings,
+    day_range,
+    failing_on,
+    open_archive,
+)
 from pipelines.store.base import StoreError
 
 export_app = typer.Typer(help="Export the archive: a WACZ for replay tools, or the records as JSONL/Parquet.",
@@ -33,7 +41,7 @@ def export_wacz_command(
     from pipelines.warc.wacz import export_wacz
 
     days = day_range(date_from, date_to)
-    store = open_archive(archive)
+    store = open_archive(command_settings(archive))
     with failing_on(StoreError, ValueError, OSError):
         counts = export_wacz(store, output, days)
     typer.echo(f"{output}: {counts['warcs']} WARC file(s), {counts['pages']} page(s), {counts['bytes']:,} bytes")
@@ -51,7 +59,7 @@ def export_records_command(
     from pipelines.records.export import export_records
 
     days = day_range(date_from, date_to)
-    store = open_archive(archive)
+    store = open_archive(command_settings(archive))
     with failing_on(StoreError, ValueError, OSError):
         count = export_records(store, output, fmt.value, days)
     typer.echo(f"{output}: {count} record(s)")

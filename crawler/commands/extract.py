@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crawler.cli_common import app, fail
+from crawler.cli_common import app, command_settings, fail
 from crawler.exit_codes import ExitCode
 
 
@@ -21,6 +21,7 @@ def extract(
     """Extract one page to a record (JSON on stdout): the same extractor the crawler uses."""
     from pipelines.records.build import standalone_record
 
+    command_settings()  # nothing here is configurable, but a bad environment is still reported, as everywhere
     if str(file) == "-":
         html = sys.stdin.buffer.read()
     else:

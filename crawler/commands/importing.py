@@ -11,7 +11,16 @@ from typing import Annotated, Any
 
 import typer
 
-from crawler.cli_common import ArchiveOption, FromOption, ToOption, VerboseOption, app, day_range, fail
+from crawler.cli_common import (
+    ArchiveOption,
+    FromOption,
+    ToOption,
+    VerboseOption,
+    app,
+    command_settings,
+    day_range,
+    fail,
+)
 from crawler.exit_codes import ExitCode, batch_exit_code
 from pipelines.extract.article import EXTRACTOR_VERSION
 from pipelines.layout import is_records_key, run_report_key
@@ -29,8 +38,12 @@ SiteOption = Annotated[str | None, typer.Option(
 
 
 def open_sink(archive: str | None, command: str) -> RecordSink:
+    from crawler.config import spool_root, store_options
+
+    settings = command_settings(archive)
     try:
-        return RecordSink(archive or "./archive", command=command)
+        return RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
+                          store_options=store_options(settings))
     except (StoreConfigError, StoreError) as error:
         raise fail(ExitCode.USAGE, str(error)) from error
 

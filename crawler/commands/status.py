@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
-from crawler.cli_common import ArchiveOption, app, fail
+from crawler.cli_common import ArchiveOption, app, command_settings, fail, open_archive
 from crawler.exit_codes import ExitCode
 from pipelines.layout import RUNS_PREFIX, is_run_report_key
-from pipelines.store.base import StoreConfigError, StoreError, open_store
+from pipelines.store.base import ObjectStore, StoreError
 
 BASELINE_RUNS = 10  # earlier runs read beyond --runs, for the medians
 MIN_RECORDS_SHARE = 0.5  # flag when records < 50 % of the median
@@ -28,9 +28,8 @@ SITE_COLUMNS = ("site", "command", "last run", "fetched", "articles", "records",
                 "authors", "text", "flags")
 
 
-def load_reports(archive: str, count: int) -> list[dict[str, Any]]:
+def load_reports(store: ObjectStore, count: int) -> list[dict[str, Any]]:
     """The newest `count` run reports, oldest first; unreadable ones are skipped with a warning."""
-    store = open_store(archive)
     keys = sorted(o.key for o in store.list(RUNS_PREFIX) if is_run_report_key(o.key))[-count:]
     reports = []
     for key in keys:
@@ -156,9 +155,11 @@ def status(
     archive: ArchiveOption = None,
 ) -> None:
     """Recent runs and per-site health; flags sites whose records or date/author coverage dropped."""
+    settings = command_settings(archive)
+    store = open_archive(settings)
     try:
-        reports = load_reports(archive or "./archive", runs + BASELINE_RUNS)
-    except (StoreConfigError, StoreError) as error:
+        reports = load_reports(store, runs + BASELINE_RUNS)
+    except StoreError as error:
         raise fail(ExitCode.USAGE, str(error)) from error
     shown = reports[-runs:]
     summaries = [run_summary(report) for report in reversed(shown)]
@@ -168,7 +169,7 @@ def status(
         sys.stdout.write("\n")
         return
     if not reports:
-        typer.echo(f"no run reports under {archive or './archive'}/runs/")
+        typer.echo(f"no run reports under {settings['ARCHIVE_URI']}/runs/")
         return
     rich = sys.stdout.isatty()
     print_table("Recent runs (newest first)", RUN_COLUMNS, run_rows(summaries), rich=rich)

@@ -20,7 +20,7 @@ from pipelines.layout import imported_records_key, source_basename
 from pipelines.run.pages import archived_page_record, article_signals, page_capture, site_slug
 from pipelines.run.sink import RecordSink, RunTally
 from pipelines.state.dedup import DuplicateIndex
-from pipelines.store.base import StoreError, open_store
+from pipelines.store.base import StoreError, StoreOptions, open_store
 from pipelines.store.stream import open_object
 from pipelines.warc.members import ScanCounts
 from pipelines.warc.reader import NotGzipWarcError, Page, first_record_date, read_pages
@@ -40,12 +40,12 @@ class CaptureFilter:
         return host_ok and page.fetched_at.date() in self.days
 
 
-def source_opener(source: str, s3_options: dict[str, Any] | None = None
+def source_opener(source: str, store_options: StoreOptions | None = None
                   ) -> tuple[str, Callable[[], AbstractContextManager[BinaryIO]]]:
     """(the `warc.key` records point at, a function opening the source) for a path or s3://bucket/key."""
     if source.startswith("s3://"):
         bucket, _, key = source.removeprefix("s3://").partition("/")
-        store = open_store(f"s3://{bucket}", **(s3_options or {}))
+        store = open_store(f"s3://{bucket}", store_options)
         return source, lambda: open_object(store, key)
     path = Path(source).expanduser().resolve()
     return str(path), lambda: path.open("rb")
@@ -65,7 +65,7 @@ class Importer:
         """Import one WARC; → its line in the run report."""
         summary: dict[str, Any] = {"source": source}
         try:
-            pointer, opener = source_opener(source)
+            pointer, opener = source_opener(source, self.sink.store_options)
             with opener() as stream:
                 first = first_record_date(stream)
             if first is None:

@@ -15,8 +15,8 @@ from pathlib import Path
 from pipelines.layout import run_report_key
 from pipelines.run.report import RunReport, new_crawl_id
 from pipelines.store.atomic import write_atomic
-from pipelines.store.base import ObjectStore, StoredObject, StoreError, open_store
-from pipelines.store.spool import Spool, default_spool_root
+from pipelines.store.base import StoredObject, StoreError, StoreOptions, open_store
+from pipelines.store.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +24,12 @@ log = logging.getLogger(__name__)
 class RunOutput:
     """The store, the spool in front of it, the run's uploads (in the background or now) and its report."""
 
-    def __init__(self, archive_uri: str, *, command: str, spool_root: Path | None = None,
-                 crawl_id: str | None = None, upload_workers: int = 2, store: ObjectStore | None = None) -> None:
+    def __init__(self, archive_uri: str, *, command: str, spool_root: Path, store_options: StoreOptions | None = None,
+                 crawl_id: str | None = None, upload_workers: int = 2) -> None:
         self.archive_uri = archive_uri
         self.command = command
-        self.store = store or open_store(archive_uri)
-        self.spool = Spool(spool_root or default_spool_root(archive_uri), self.store)
+        self.store = open_store(archive_uri, store_options)
+        self.spool = Spool(spool_root, self.store)
         self.crawl_id = crawl_id or new_crawl_id()
         self.started_at = datetime.now(UTC)
         self.uploaded: list[StoredObject] = []

@@ -20,7 +20,7 @@ from pipelines.run.output import RunOutput
 from pipelines.run.report import SiteTally, crawl_counts, per_site_report
 from pipelines.state.digests import ArchivedPayload, PayloadTracker, open_digest_index, sync
 from pipelines.store.atomic import write_atomic
-from pipelines.store.base import StoredObject, StoreError
+from pipelines.store.base import StoredObject, StoreError, StoreOptions
 from pipelines.warc.cdxj import write_cdxj
 from pipelines.warc.writer import RotatingWarcWriter
 
@@ -32,10 +32,10 @@ log = logging.getLogger(__name__)
 class ArchiveSession:
     """Owns everything a crawl writes; see module docstring."""
 
-    def __init__(self, archive_uri: str, *, spool_root: Path | None = None, crawl_id: str | None = None,
-                 upload_workers: int = 2, redis_url: str = "") -> None:
-        self.output = RunOutput(archive_uri, command="crawl", spool_root=spool_root, crawl_id=crawl_id,
-                                upload_workers=upload_workers)
+    def __init__(self, archive_uri: str, *, spool_root: Path, store_options: StoreOptions | None = None,
+                 crawl_id: str | None = None, upload_workers: int = 2, redis_url: str = "") -> None:
+        self.output = RunOutput(archive_uri, command="crawl", spool_root=spool_root, store_options=store_options,
+                                crawl_id=crawl_id, upload_workers=upload_workers)
         self.archive_uri = archive_uri
         self.store = self.output.store
         self.spool = self.output.spool

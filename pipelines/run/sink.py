@@ -19,6 +19,7 @@ from pipelines.records.files import RecordsFile
 from pipelines.run.output import RunOutput
 from pipelines.run.report import SiteTally, per_site_report, site_stat
 from pipelines.store.atomic import publish
+from pipelines.store.base import StoreOptions
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,12 @@ class RunTally:
 class RecordSink:
     """Records files and the run report of one run, written through the archive's spool."""
 
-    def __init__(self, archive_uri: str, *, command: str, crawl_id: str | None = None,
-                 spool_root: Path | None = None) -> None:
-        self.output = RunOutput(archive_uri, command=command, spool_root=spool_root, crawl_id=crawl_id)
+    def __init__(self, archive_uri: str, *, command: str, spool_root: Path, store_options: StoreOptions | None = None,
+                 crawl_id: str | None = None) -> None:
+        self.output = RunOutput(archive_uri, command=command, spool_root=spool_root, store_options=store_options,
+                                crawl_id=crawl_id)
         self.store = self.output.store
+        self.store_options = store_options
         self.spool = self.output.spool
         self.crawl_id = self.output.crawl_id
         # Partial files live beside the spool (recovery must not see them); the spool's lock makes them ours.

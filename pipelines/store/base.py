@@ -18,6 +18,16 @@ from urllib.parse import urlsplit
 READ_CHUNK = 8 * 1024 * 1024
 # Local temp files carry this suffix; keys may not, so a crash leftover never looks like an object.
 TEMP_SUFFIX = ".newsarchive-tmp"
+DEFAULT_S3_PART_SIZE = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """How to talk to the store, beyond its URI: the S3_* settings, resolved by the caller (the core reads no
+    environment). Reading needs none of them; the defaults suit writing too."""
+
+    s3_multipart_threshold: int = DEFAULT_S3_PART_SIZE
+    s3_part_size: int = DEFAULT_S3_PART_SIZE
 
 
 @dataclass(frozen=True)
@@ -190,14 +200,16 @@ def archive_id(uri: str) -> str:
     return hashlib.sha256(normalize_uri(uri).encode()).hexdigest()[:16]
 
 
-def open_store(uri: str) -> ObjectStore:
+def open_store(uri: str, options: StoreOptions | None = None) -> ObjectStore:
     """The store for ARCHIVE_URI: a directory path / file:// URI → LocalStore, s3:// → S3Store."""
     normalized = normalize_uri(uri)
     if normalized.startswith("s3://"):
         from pipelines.store.s3 import S3Store  # boto3 is only imported when S3 is used
 
         bucket, prefix = parse_s3_uri(normalized)
-        return S3Store(bucket, prefix)
+        options = options or StoreOptions()
+        return S3Store(bucket, prefix, multipart_threshold=options.s3_multipart_threshold,
+                       part_size=options.s3_part_size)
     from pipelines.store.local import LocalStore
 
     return LocalStore(local_root(uri.strip()))

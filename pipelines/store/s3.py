@@ -1,7 +1,8 @@
 """ObjectStore on S3 (AWS, MinIO, anything speaking the S3 API) via boto3.
 
 Configuration is boto3's own: the standard credential chain, region, and `AWS_ENDPOINT_URL` for
-non-AWS servers, so nothing secret ever passes through this code or its messages. Uploads send
+non-AWS servers, so nothing secret ever passes through this code or its messages. Part sizes come
+from the caller (the S3_* settings); this module reads no environment itself. Uploads send
 SHA-256 checksums the server verifies, and `If-None-Match: *` so a key is written at most once.
 The hex SHA-256 of the whole object also goes into `x-amz-meta-sha256`, because a multipart
 object's own checksum is a checksum of part checksums, not of the file.
@@ -12,17 +13,18 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import os
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from pipelines.store.base import (
+    DEFAULT_S3_PART_SIZE,
     ObjectExistsError,
     ObjectNotFoundError,
     StoreConfigError,
@@ -33,29 +35,19 @@ from pipelines.store.base import (
     hash_object,
 )
 
-MIB = 1024 * 1024
-DEFAULT_PART_SIZE = 64 * MIB
-MIN_PART_SIZE = 5 * MIB  # S3's floor for every part but the last
+MIN_PART_SIZE = 5 * 1024 * 1024  # S3's floor for every part but the last
 METADATA_KEY = "sha256"
 
 
-def _env_bytes(name: str, default: int) -> int:
-    """A byte count from the environment (NEWSARCHIVE_S3_*), so operators can tune uploads."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise StoreConfigError(f"{name}={raw!r} is not a whole number of bytes") from None
-
-
-def _client_config() -> Config:
-    """Retries with backoff; AWS_RETRY_MODE / AWS_MAX_ATTEMPTS still win when set."""
+def _client_config(session: botocore.session.Session) -> Config:
+    """Retries with backoff (standard mode, 5 attempts) unless the AWS configuration chain (AWS_RETRY_MODE,
+    AWS_MAX_ATTEMPTS, ~/.aws/config) asks for something else: a retries dict passed to the client would
+    override that chain, so only what it leaves unset is filled in. "legacy" is what older botocore
+    reports when nothing is configured."""
     retries: dict[str, Any] = {}
-    if not os.environ.get("AWS_RETRY_MODE"):
+    if session.get_config_variable("retry_mode") == "legacy":
         retries["mode"] = "standard"
-    if not os.environ.get("AWS_MAX_ATTEMPTS"):
+    if session.get_config_variable("max_attempts") is None:
         retries["total_max_attempts"] = 5
     return Config(retries=retries, connect_timeout=10, read_timeout=120)  # type: ignore[arg-type]
 
@@ -72,21 +64,22 @@ class S3Store:
         bucket: str,
         prefix: str = "",
         *,
-        multipart_threshold: int | None = None,
-        part_size: int | None = None,
+        multipart_threshold: int = DEFAULT_S3_PART_SIZE,
+        part_size: int = DEFAULT_S3_PART_SIZE,
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix
         self.uri = f"s3://{bucket}/{prefix}".rstrip("/")
-        self.part_size = part_size or _env_bytes("NEWSARCHIVE_S3_PART_SIZE", DEFAULT_PART_SIZE)
-        self.multipart_threshold = multipart_threshold or _env_bytes(
-            "NEWSARCHIVE_S3_MULTIPART_THRESHOLD", self.part_size
-        )
+        self.part_size = part_size
+        self.multipart_threshold = multipart_threshold
         if self.part_size < MIN_PART_SIZE:
-            raise StoreConfigError(f"{self.uri}: S3 part size {self.part_size} is below S3's 5 MiB minimum")
+            raise StoreConfigError(f"{self.uri}: S3 part size {self.part_size} (NEWSARCHIVE_S3_PART_SIZE) is below "
+                                   f"S3's minimum of {MIN_PART_SIZE} bytes (5 MiB)")
         try:
             # A private session: boto3's default session is not safe to share between threads.
-            self._client = boto3.session.Session().client("s3", config=_client_config())
+            botocore_session = botocore.session.get_session()
+            self._client = boto3.session.Session(botocore_session=botocore_session).client(
+                "s3", config=_client_config(botocore_session))
         except BotoCoreError as exc:
             raise StoreConfigError(f"{self.uri}: cannot set up the S3 client: {exc}") from exc
 

@@ -42,16 +42,10 @@ ARCHIVE_NAME = ".archive-uri"  # which archive this spool feeds, so leftovers ne
 TEXT_SUFFIXES = (".cdxj", ".jsonl", ".ndjson", ".txt")  # line-oriented: complete up to the last \n
 
 
-def default_spool_root(archive_uri: str) -> Path:
-    """Per-user state dir (or $NEWSARCHIVE_SPOOL) plus a folder per archive (hash of its URI)."""
-    configured = os.environ.get("NEWSARCHIVE_SPOOL", "").strip()
-    if configured:
-        base = Path(configured).expanduser()
-    else:
-        state = os.environ.get("XDG_STATE_HOME", "").strip()
-        state_home = Path(state) if state and Path(state).is_absolute() else Path.home() / ".local" / "state"
-        base = state_home / "newsarchive" / "spool"
-    return base / archive_id(archive_uri)
+def archive_spool_root(spool_dir: Path, archive_uri: str) -> Path:
+    """The archive's own folder in the spool directory (the SPOOL setting): a hash of its URI, so every
+    spelling of one archive shares a folder and leftovers never go to another archive."""
+    return spool_dir / archive_id(archive_uri)
 
 
 class Spool:
