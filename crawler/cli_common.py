@@ -68,7 +68,8 @@ def command_settings(archive: str | None = None, **overrides: Any) -> Settings:
 def open_archive(settings: Settings) -> ObjectStore:
     """The store ARCHIVE_URI names; a bad URI exits 2 like every other command."""
     from crawler.config import store_options
-    from pipelines.store.base import StoreConfigError, open_store
+    from pipelines.store.base import StoreConfigError
+    from pipelines.store.factory import open_store
 
     try:
         return open_store(settings["ARCHIVE_URI"], store_options(settings))

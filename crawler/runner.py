@@ -14,7 +14,7 @@ from crawler.session import SESSION_ATTRIBUTE
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider, site_domains
 from pipelines.days import DayRange
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 
 log = logging.getLogger(__name__)
 

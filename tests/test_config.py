@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.config import ConfigError, load_settings, missing_components, spool_root, store_options
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.store.spool import archive_spool_root
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml

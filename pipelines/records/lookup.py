@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from io import BytesIO
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -89,7 +89,11 @@ def archived_response(store: ObjectStore, record: dict[str, Any]) -> bytes:
     return warc_record.raw_stream.read()
 
 
-def copy_object(store: ObjectStore, obj: StoredObject, out: BinaryIO) -> None:
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+def copy_object(store: ObjectStore, obj: StoredObject, out: Writable) -> None:
     """Stream an object into a file in READ_CHUNK ranged reads, never holding it whole in memory."""
     offset = 0
     while offset < obj.size:

@@ -20,9 +20,10 @@ from pipelines.layout import imported_records_key, source_basename
 from pipelines.run.pages import archived_page_record, article_signals, page_capture, site_slug
 from pipelines.run.sink import RecordSink, RunTally
 from pipelines.state.dedup import DuplicateIndex
-from pipelines.store.base import StoreError, StoreOptions, open_store
+from pipelines.store.base import StoreError, StoreOptions
+from pipelines.store.factory import open_store
+from pipelines.store.members import ScanCounts
 from pipelines.store.stream import open_object
-from pipelines.warc.members import ScanCounts
 from pipelines.warc.reader import NotGzipWarcError, Page, first_record_date, read_pages
 
 log = logging.getLogger(__name__)

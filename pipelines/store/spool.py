@@ -33,7 +33,7 @@ from pipelines.store.base import (
     hash_object,
     sha256_file,
 )
-from pipelines.warc.members import GZIP_MAGIC, complete_prefix_length
+from pipelines.store.members import GZIP_MAGIC, complete_prefix_length
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +194,9 @@ class Spool:
                 open_path.unlink()  # derived from its WARC: rebuilt by `prepare`, never uploaded half-written
             elif open_path.is_file():
                 _salvage(open_path)
-        for key in self.pending() if prepare is not None else []:
-            prepare(key)
+        if prepare is not None:
+            for key in self.pending():
+                prepare(key)
         uploaded = []
         for key in sorted(self.pending(), key=is_run_report_key):
             try:
