@@ -29,6 +29,7 @@ from pipelines.run.imports import CaptureFilter, Importer
 from pipelines.run.pages import site_slug
 from pipelines.run.reextract import Reextractor
 from pipelines.run.sink import RecordSink
+from pipelines.run.stop import Stop
 from pipelines.store.base import StoreConfigError, StoreError
 
 log = logging.getLogger("newsarchive")
@@ -37,28 +38,32 @@ SiteOption = Annotated[str | None, typer.Option(
     "--site", help="Site name for the records (default: the page's host as a slug).")]
 
 
-def open_sink(archive: str | None, command: str) -> RecordSink:
+def open_sink(archive: str | None, command: str, stop: Stop) -> RecordSink:
     from crawler.config import spool_root, store_options
 
     settings = command_settings(archive)
     try:
         return RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
-                          store_options=store_options(settings))
+                          store_options=store_options(settings), stop=stop)
     except (StoreConfigError, StoreError) as error:
         raise fail(ExitCode.USAGE, str(error)) from error
 
 
 @contextmanager
-def stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM (`docker stop`) ends the run like Ctrl-C: the current file is dropped, the report is written."""
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+def stop_on_signals(stop: Stop) -> Iterator[None]:
+    """Ctrl-C and SIGTERM (`docker stop`) ask the run to stop between two records: the current file is dropped
+    (redone next time) and the report is written. A second one aborts at once."""
+    def request_stop(signum: int, frame: Any) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.requested = True
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def print_source(source: str, summary: dict[str, Any]) -> None:
@@ -97,9 +102,10 @@ def import_warcs(
     captures = CaptureFilter(tuple(h.lower().strip(".") for h in host or ()), day_range(first, last))
     if site is not None and site_slug(site) != site:
         raise fail(ExitCode.USAGE, f"--site {site!r}: use lowercase letters, digits and '-'")
-    sink = open_sink(archive, "import")
+    stop = Stop()
+    sink = open_sink(archive, "import", stop)
     importer = Importer(sink, captures=captures, site=site)
-    with stop_on_sigterm():
+    with stop_on_signals(stop):
         result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally, on_done=print_source)
     finish(result)
 
@@ -118,9 +124,10 @@ def reextract(
     """Rebuild records from the archive's own WARCs with the current extractor; old records stay."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     days = day_range(first, last)
-    sink = open_sink(archive, "reextract")
+    stop = Stop()
+    sink = open_sink(archive, "reextract", stop)
     reextractor = Reextractor(sink, site=site, force=force)
-    with stop_on_sigterm():
+    with stop_on_signals(stop):
         result = run_batch(reextractor.warc_keys(days), reextractor.reextract_one, sink=sink,
                            tally=reextractor.tally, on_done=print_source, extractor_version=EXTRACTOR_VERSION)
     finish(result)

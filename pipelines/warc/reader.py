@@ -13,10 +13,11 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
+from pipelines.records.types import WarcPointer
 from pipelines.store.base import ObjectStore
 from pipelines.store.members import Member, NotGzipMembersError, ScanCounts, iter_members
 from pipelines.warc.records import payload_digest
@@ -98,7 +99,7 @@ def read_pages(stream: BinaryIO, counts: ScanCounts) -> Iterator[Page]:
             yield page
 
 
-def page_at(store: ObjectStore, pointer: dict[str, Any]) -> Page | None:
+def page_at(store: ObjectStore, pointer: WarcPointer) -> Page | None:
     """The page a record's `warc` pointer addresses, with one ranged read (raises on a broken member)."""
     data = store.get(pointer["key"], start=pointer["offset"], length=pointer["length"])
     return page_from_member(Member(pointer["offset"], len(data), zlib.decompress(data, wbits=31)))
