@@ -57,7 +57,14 @@ CRAWL_DELAY_MAX = 60.0
 RETRY_AFTER_MAX = 300.0
 BAN_THRESHOLD = 10
 
+# Only http(s) is ever fetched: Scrapy's handlers for the other schemes are off, so no URL (a file:// link, a
+# sitemap <loc>, a redirect) can read a local file or open an FTP session even past crawler/scope.py's check.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's OffsiteMiddleware knows only the union of all sites' domains; crawler.scope checks each site's.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.scope.ScopeMiddleware": 40,
     "crawler.middlewares.netguard.PrivateNetworkGuardMiddleware": 50,
     "crawler.middlewares.politeness.PolitenessMiddleware": 60,
     "crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000,
