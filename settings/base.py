@@ -1,5 +1,7 @@
 """Base Scrapy settings. Politeness first: robots.txt, AutoThrottle, a descriptive User-Agent."""
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from pipelines import __version__
 
 BOT_NAME = "newsarchive"
@@ -60,6 +62,17 @@ BAN_THRESHOLD = 10
 # Only http(s) is ever fetched: Scrapy's handlers for the other schemes are off, so no URL (a file:// link, a
 # sitemap <loc>, a redirect) can read a local file or open an FTP session even past crawler/scope.py's check.
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+# The network guard is the reactor's name resolver (crawler/resolver.py): non-public addresses are never handed
+# out for a connection unless the site opted in. Answers are cached: DNSCACHE_SIZE names, for at most
+# DNSCACHE_TTL seconds (less when the record's TTL is lower). DNS_SERVERS (["1.2.3.4", "[::1]:5353"]) queries
+# those servers directly instead of the system resolver (no /etc/hosts then).
+if hasattr(_scrapy_defaults, "TWISTED_DNS_RESOLVER"):  # newer Scrapy; older ones know only DNS_RESOLVER
+    TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
+else:
+    DNS_RESOLVER = "crawler.resolver.GuardedResolver"
+DNSCACHE_SIZE = 10_000
+DNSCACHE_TTL = 300.0
+DNS_SERVERS: list[str] = []
 
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's OffsiteMiddleware knows only the union of all sites' domains; crawler.scope checks each site's.

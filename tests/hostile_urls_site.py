@@ -10,11 +10,13 @@ import socket
 import socketserver
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from tests.serving import serving
 
 ARTICLE = ("<p>The harbour board met on Tuesday to debate the cost of rebuilding the sea wall, and members said the "
            "budget set aside in spring would not cover the work planned for the winter months ahead.</p>") * 4
@@ -153,37 +155,23 @@ class _CanaryHandler(socketserver.BaseRequestHandler):
 @contextmanager
 def canaries(addresses: list[str], port: int = 0) -> Iterator[list[Canary]]:
     """Listeners on each address (all on one port, a free one if 0); addresses that cannot be bound are left out."""
-    servers: list[socketserver.ThreadingTCPServer] = []
     found: list[Canary] = []
-    for address in addresses:
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        server_class = type("CanaryServer", (socketserver.ThreadingTCPServer,),
-                            {"address_family": family, "daemon_threads": True, "allow_reuse_address": True})
-        try:
-            server = server_class((address, port), _CanaryHandler)
-        except OSError:
-            continue
-        port = server.server_address[1]
-        server.canary = Canary(address, port)  # type: ignore[attr-defined]
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        servers.append(server)
-        found.append(server.canary)  # type: ignore[attr-defined]
-    try:
+    with ExitStack() as stack:
+        for address in addresses:
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            server_class = type("CanaryServer", (socketserver.ThreadingTCPServer,),
+                                {"address_family": family, "daemon_threads": True, "allow_reuse_address": True})
+            try:
+                server = server_class((address, port), _CanaryHandler)
+            except OSError:
+                continue
+            port = server.server_address[1]
+            server.canary = Canary(address, port)  # type: ignore[attr-defined]
+            found.append(stack.enter_context(serving(server)).canary)  # type: ignore[attr-defined]
         yield found
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
 
 
 @contextmanager
 def serve_hostile_site(site: HostileSite) -> Iterator[str]:
-    server = _Server(site)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(_Server(site)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

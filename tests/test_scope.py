@@ -16,7 +16,7 @@ import yaml
 
 from crawler.scope import MalformedURL, absolute_url, refusal
 from crawler.sites import Site
-from tests.conftest import run_cli
+from tests.conftest import dumped_stats, run_cli
 from tests.hostile_urls_site import Bad, HostileSite, canaries, serve_hostile_site
 
 SITE = Site(name="s", homepage="https://news.example/", allowed_domains=("news.example",),
@@ -101,8 +101,3 @@ def test_hostile_urls_are_never_requested_and_the_rest_is(tmp_path: Path) -> Non
     assert refused.get("scheme", 0) >= 10 and refused.get("malformed", 0) >= 5, refused
     assert refused.get("denied", 0) >= 2 and refused.get("offsite", 0) >= 4, refused
     assert output.count("not requesting") <= 1, "one warning per run, the rest at DEBUG"
-
-
-def dumped_stats(output: str, prefix: str) -> dict[str, int]:
-    """Counters from Scrapy's end-of-run stats dump in the log, by the name after `prefix`."""
-    return {name: int(value) for name, value in re.findall(rf"'{re.escape(prefix)}([\w/]+)': (\d+)", output)}
