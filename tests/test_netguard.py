@@ -7,10 +7,11 @@ import ipaddress
 from typing import Any
 
 import pytest
-from scrapy import Request
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
+from scrapy.statscollectors import MemoryStatsCollector
 from twisted.internet import defer
 from twisted.internet.address import IPv4Address, IPv6Address
 
@@ -172,7 +173,9 @@ def test_a_response_from_a_non_public_address_is_dropped() -> None:
     """The backstop for a download handler that would bypass the reactor's resolver: response.ip_address."""
     resolver = GuardedResolver(None, Answers({}))
     resolver.allow_private_network(["intranet.test"])
-    guard = PrivateNetworkGuardMiddleware(get_crawler(), resolver)
+    crawler = Crawler(Spider, {})  # not get_crawler(): older Scrapy wants a reactor installed for it
+    crawler.stats = MemoryStatsCollector(crawler)
+    guard = PrivateNetworkGuardMiddleware(crawler, resolver)
 
     def response(url: str, ip: str, **meta: str) -> tuple[Request, HtmlResponse]:
         request = Request(url, meta=meta)
@@ -185,5 +188,6 @@ def test_a_response_from_a_non_public_address_is_dropped() -> None:
     request, answer = response("http://news.example/", "::ffff:127.0.0.2")
     with pytest.raises(IgnoreRequest):
         guard.process_response(request, answer)
+    assert crawler.stats.get_value("newsarchive/refused/private_network") == 1
     request, answer = response("http://news.example/", "10.0.0.9", proxy="http://10.0.0.9:3128")
     assert guard.process_response(request, answer) is answer, "through a proxy the peer is the proxy"
