@@ -70,9 +70,15 @@ def site_domains(site: Site) -> tuple[str, ...]:
     return site.allowed_domains or (urlsplit(site.homepage).hostname or "",)
 
 
+# Worth one line at WARNING: a URL that could read local files or reach the private network. Off-site, denied
+# and malformed URLs are everyday junk on news pages: counted and at DEBUG only.
+WARN_REASONS = frozenset({"scheme", "private_network"})
+
+
 class Refusals:
     """Counts refusals in the stats (`newsarchive/refused/<reason>`) and logs them at DEBUG; only the first
-    refusal of a run is a WARNING, so a hostile page full of `file:` links cannot flood the log."""
+    refusal of a run that is in WARN_REASONS is a WARNING, so a hostile page full of `file:` links cannot flood
+    the log."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -82,8 +88,9 @@ class Refusals:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(REFUSED_STAT.format(reason))
         shown = ascii(url[:200])  # the URL only, escaped and cut: never what it points at
-        level = logging.DEBUG if self.warned else logging.WARNING
-        self.warned = True
+        level = logging.DEBUG
+        if reason in WARN_REASONS and not self.warned:
+            level, self.warned = logging.WARNING, True
         log.log(level, "not requesting %s: %s%s (counted in %s; further refusals are logged at DEBUG)",
                 shown, reason, f" ({detail})" if detail else "", REFUSED_STAT.format(reason))
 
