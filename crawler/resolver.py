@@ -89,6 +89,26 @@ def is_public_address(address: Address | str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+# Cloud metadata services outside link-local space (AWS over IPv6, Alibaba Cloud); the others sit at 169.254.169.254.
+METADATA_ADDRESSES = frozenset({ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")})
+
+
+def is_never_allowed(address: Address) -> bool:
+    """Refused even for a site that opted in to private networks: link-local (cloud metadata at 169.254.169.254),
+    unspecified (0.0.0.0 connects to this machine), multicast, broadcast and known metadata addresses."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None:
+            return is_never_allowed(inner)
+    return (address.is_link_local or address.is_unspecified or address.is_multicast or address in METADATA_ADDRESSES
+            or address == ipaddress.IPv4Address("255.255.255.255"))
+
+
+def may_connect(address: Address, *, opted_in: bool) -> bool:
+    """The guard's rule: public addresses always; private and loopback ones only for an opted-in site's hosts."""
+    return is_public_address(address) or (opted_in and not is_never_allowed(address))
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What a host resolved to, split by the policy: `allowed` may be connected to, `refused` may not."""
@@ -265,16 +285,14 @@ class GuardedResolver:
         opted_in = host_in_domains(host, self.private_hosts)
         return self.addresses(host).addCallback(lambda addresses: self.verdict(addresses, opted_in=opted_in))
 
-    def permits(self, host: str, address: Address | str) -> bool:
+    def permits(self, host: str, address: Address) -> bool:
         """May a connection for `host` go to `address`? (Used on the address a response actually came from.)"""
-        return host_in_domains(host, self.private_hosts) or is_public_address(address)
+        return may_connect(address, opted_in=host_in_domains(host, self.private_hosts))
 
     @staticmethod
     def verdict(addresses: tuple[Address, ...], *, opted_in: bool) -> Verdict:
-        if opted_in:
-            return Verdict(addresses, ())
-        return Verdict(tuple(a for a in addresses if is_public_address(a)),
-                       tuple(a for a in addresses if not is_public_address(a)))
+        allowed = tuple(a for a in addresses if may_connect(a, opted_in=opted_in))
+        return Verdict(allowed, tuple(a for a in addresses if a not in allowed))
 
     def resolveHostName(self, resolutionReceiver: IResolutionReceiver, hostName: str, portNumber: int = 0,
                         addressTypes: Sequence[type[IAddress]] | None = None,

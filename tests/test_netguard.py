@@ -129,6 +129,18 @@ def test_opted_in_hosts_and_their_subdomains_get_private_addresses() -> None:
     assert handed_out(resolver, "2130706433") == [], "opt-in is by host name: another spelling is another host"
 
 
+def test_metadata_link_local_and_unspecified_addresses_are_refused_even_to_opted_in_hosts() -> None:
+    lookup = Answers({"metadata.intranet.test": [["169.254.169.254"]], "v6.intranet.test": [["fd00:ec2::254"]],
+                      "mapped.intranet.test": [["::ffff:169.254.169.254"]], "zero.intranet.test": [["0.0.0.0"]],
+                      "ali.intranet.test": [["100.100.100.200"]], "ok.intranet.test": [["10.0.0.5", "fe80::1"]]})
+    resolver = GuardedResolver(None, lookup)
+    resolver.allow_private_network(["intranet.test", "0.0.0.0", "169.254.169.254"])
+    for host in ("metadata.intranet.test", "v6.intranet.test", "mapped.intranet.test", "zero.intranet.test",
+                 "ali.intranet.test", "0.0.0.0", "169.254.169.254"):
+        assert handed_out(resolver, host) == [], host
+    assert handed_out(resolver, "ok.intranet.test") == [IPv4Address("TCP", "10.0.0.5", 8080)]
+
+
 def test_a_name_with_public_and_private_addresses_gets_only_the_public_ones() -> None:
     resolver = GuardedResolver(None, Answers({"mixed.test": [["127.0.0.1", "93.184.215.14", "::1"]]}))
     assert handed_out(resolver, "mixed.test", 80) == [IPv4Address("TCP", "93.184.215.14", 80)]
