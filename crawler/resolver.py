@@ -194,14 +194,23 @@ def _unique(addresses: Iterable[str]) -> tuple[Address, ...]:
     return tuple(found)
 
 
+class ResolverConfigError(ValueError):
+    """A resolver setting that cannot be used; the message names it and says how to fix it."""
+
+
 def dns_servers(values: Iterable[str]) -> list[tuple[str, int]]:
     """DNS_SERVERS entries (`1.2.3.4`, `1.2.3.4:5353`, `[::1]:53`) as (host, port) pairs."""
     servers = []
     for value in values:
-        parts = urlsplit(f"//{value}")
-        if not parts.hostname or ip_literal(parts.hostname) is None:
-            raise ValueError(f"DNS_SERVERS: bad server {value!r} — expected an IP address with an optional :port")
-        servers.append((parts.hostname, parts.port or 53))
+        try:
+            parts = urlsplit(f"//{value}")
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            host = port = None
+        if not host or ip_literal(host) is None:
+            raise ResolverConfigError(f"DNS_SERVERS (NEWSARCHIVE_DNS_SERVERS): bad server {value!r} — expected an "
+                                      'IP address with an optional port, like ["10.0.0.2", "[::1]:5353"]')
+        servers.append((host, port or 53))
     return servers
 
 

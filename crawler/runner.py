@@ -10,6 +10,7 @@ from scrapy.settings import Settings
 from crawler.discovery.window import Window
 from crawler.exit_codes import ExitCode
 from crawler.middlewares.politeness import blocked_sites
+from crawler.resolver import dns_servers
 from crawler.session import SESSION_ATTRIBUTE
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider, site_domains
@@ -59,6 +60,7 @@ def run_crawl(sites: list[Site], overrides: dict[str, Any] | None = None, window
     run report is written."""
     settings = project_settings(overrides)
     open_store(settings.get("ARCHIVE_URI"))  # a bad ARCHIVE_URI fails here (StoreConfigError), before any request
+    dns_servers(settings.getlist("DNS_SERVERS"))  # and a bad DNS_SERVERS here (ResolverConfigError)
     slots = politeness_slots(sites)
     if slots:
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")

@@ -54,3 +54,13 @@ def test_rebinding_and_literal_spellings_never_reach_a_private_address(tmp_path:
     refused = dumped_stats(output, "newsarchive/refused/")
     assert refused.get("private_network_at_connect", 0) >= 1, "the rebound answer was refused at connect time"
     assert refused.get("private_network", 0) >= len(LITERAL_SPELLINGS), refused
+
+
+def test_a_bad_dns_servers_value_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "sites.yaml").write_text(yaml.safe_dump({"sites": [{"name": "a", "homepage": "https://a.example/"}]}))
+    result = run_cli("crawl", "--sites", str(tmp_path / "sites.yaml"), env={
+        "ARCHIVE_URI": str(tmp_path / "archive"), "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"),
+        "NEWSARCHIVE_DNS_SERVERS": '["resolver.example"]'})
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert "NEWSARCHIVE_DNS_SERVERS" in result.stderr and "resolver.example" in result.stderr
