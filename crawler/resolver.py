@@ -314,10 +314,14 @@ class GuardedResolver:
             if isinstance(result, Failure):
                 log.error("name resolution of %s failed: %s", ascii(hostName), result.getErrorMessage())
             else:
-                if result.refused:
+                if result.refused and not result.allowed:  # passed the check before the request: rebinding?
                     self.refused_at_connect += 1
-                    log.debug("not connecting to %s at non-public %s", ascii(hostName),
-                              ", ".join(map(str, result.refused)))
+                    log.log(logging.WARNING if self.refused_at_connect == 1 else logging.DEBUG,
+                            "not connecting to %s: it now resolves to non-public %s only (DNS rebinding?); "
+                            "counted in newsarchive/refused/private_network_at_connect", ascii(hostName),
+                            ", ".join(map(str, result.refused)))
+                elif result.refused:
+                    log.debug("%s: leaving out its non-public %s", ascii(hostName), ", ".join(map(str, result.refused)))
                 semantics = "UDP" if transportSemantics == "UDP" else "TCP"
                 for ip in result.allowed:
                     kind = IPv4Address if ip.version == 4 else IPv6Address
