@@ -10,6 +10,7 @@ from scrapy.settings import Settings
 from crawler.config import store_options
 from crawler.exit_codes import ExitCode, crawl_exit_code
 from crawler.middlewares.politeness import blocked_sites
+from crawler.resolver import dns_servers
 from crawler.session import SESSION_ATTRIBUTE
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider, site_domains
@@ -39,6 +40,7 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
     settings = settings.copy()
     # A bad ARCHIVE_URI or S3 part size fails here (StoreConfigError), before any request.
     open_store(settings["ARCHIVE_URI"], store_options(settings))
+    dns_servers(settings.getlist("DNS_SERVERS"))  # and a bad DNS_SERVERS here (ResolverConfigError)
     slots = politeness_slots(sites)
     if slots:
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")

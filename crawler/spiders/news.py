@@ -26,12 +26,13 @@ from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
 from crawler.discovery.window import discovered_date, newest_first, url_dates
+from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
 from crawler.session import crawl_seen_store
 from crawler.sites import Site
 from pipelines.days import DayRange
 from pipelines.extract.classify import classify_page
 from pipelines.extract.document import parse_html
-from pipelines.extract.urls import host_in_domains, strip_session_ids
+from pipelines.extract.urls import strip_session_ids
 from pipelines.run.report import site_stat
 from pipelines.state.seen import SeenStore, Validators
 
@@ -91,23 +92,26 @@ class NewsSpider(Spider):
         self.pending_validators: dict[str, Validators] = {}
         self.shapes = ShapeBudget(0)
         self.site_names = list(self.sites)
-        self.allowed_domains = sorted({domain for site in self.sites.values() for domain in site_domains(site)})
         self.private_network_hosts = frozenset(domain for site in self.sites.values()
                                                if site.allow_private_network for domain in site_domains(site))
         self.scheduled: Counter[str] = Counter()
-        # No allow_domains here: Scrapy compares it with the netloc *including the port*, so it would drop every
-        # link of a site served on an explicit port. Hosts are checked in parse() with host_in_domains().
-        self.link_extractors = {
-            site.name: LinkExtractor(deny=[pattern.pattern for pattern in site.deny_patterns])
-            for site in self.sites.values()
-        }
+        # No allow_domains or deny here: hosts and deny_patterns are crawler.scope's, checked in request().
+        self.link_extractor = LinkExtractor()
 
     # -- requests --------------------------------------------------------------------------------
 
     def request(self, url: str, site: Site, found: dict[str, Any], *, callback: Any = None,
-                priority: int = 0) -> Request | None:
-        """A request carrying its site and discovery, or None when it is not to be fetched (the reason counted)."""
-        url = strip_session_ids(url)
+                priority: int = 0, base: str | None = None) -> Request | None:
+        """A request carrying its site and discovery, or None when it is not to be fetched (the reason counted).
+        `url` may be relative to `base`; a malformed or out-of-scope one is refused here, whatever produced it."""
+        try:
+            url = strip_session_ids(absolute_url(url, base, max_length=self.max_url_length))
+        except MalformedURL as error:
+            refusals_of(self.crawler).note("malformed", str(url), str(error))
+            return None
+        if reason := refusal(url, site):
+            refusals_of(self.crawler).note(reason, url, f"site {site.name}" if reason != "scheme" else "")
+            return None
         page = callback is None  # else a feed or a sitemap
         skip = self.skip_reason(url, site, found, page=page)
         if skip:
@@ -144,6 +148,10 @@ class NewsSpider(Spider):
     @property
     def incremental(self) -> bool:
         return self.settings.getbool("INCREMENTAL")
+
+    @property
+    def max_url_length(self) -> int:
+        return self.settings.getint("URLLENGTH_LIMIT") or DEFAULT_MAX_URL_LENGTH
 
     async def start(self) -> AsyncIterator[Request]:
         for site in self.sites.values():
@@ -217,14 +225,12 @@ class NewsSpider(Spider):
         feeds = [link.attrib["href"] for link in response.xpath("//link[@rel='alternate'][@href]")
                  if (link.attrib.get("type") or "").strip().lower() in FEED_TYPES]
         for href in feeds:
-            yield self.request(urljoin(response.url, href), site, discovery("link", response.url),
-                               callback=self.parse_feed, priority=15)
+            yield self.request(href, site, discovery("link", response.url), callback=self.parse_feed, priority=15,
+                               base=response.url)
         if not feeds and response.meta.get("redirect_urls", [response.url])[0] == site.homepage:
             yield from self.probe_requests(site, PROBED_FEEDS, self.parse_feed)
-        domains = site_domains(site)
-        for link in self.link_extractors[site.name].extract_links(response):
-            if host_in_domains(urlsplit(link.url).hostname, domains):
-                yield self.request(link.url, site, discovery("link", response.url))
+        for link in self.link_extractor.extract_links(response):
+            yield self.request(link.url, site, discovery("link", response.url))
 
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
         """robots.txt `Sitemap:` lines, from the copy RobotsTxtMiddleware fetched (one fetch per host)."""
@@ -235,8 +241,8 @@ class NewsSpider(Spider):
         robots = robots_url(request.url)
         declared = list(protego.sitemaps)
         for url in declared:
-            sitemap_request = self.request(urljoin(robots, url), site, discovery("sitemap", robots),
-                                           callback=self.parse_sitemap, priority=15)
+            sitemap_request = self.request(url, site, discovery("sitemap", robots), callback=self.parse_sitemap,
+                                           priority=15, base=robots)
             if sitemap_request is not None:
                 self.crawler.engine.crawl(sitemap_request)
         if not declared and urlsplit(robots).netloc == urlsplit(site.homepage).netloc:
@@ -260,7 +266,7 @@ class NewsSpider(Spider):
             if not self.wanted_sitemap(entry):
                 continue
             request = self.request(entry.loc, site, discovery("sitemap", response.url), callback=self.parse_sitemap,
-                                   priority=15)
+                                   priority=15, base=response.url)
             if request is not None:
                 request.meta.update(sitemap_depth=depth + 1, index_lastmod=entry.lastmod)
                 yield request
@@ -268,7 +274,8 @@ class NewsSpider(Spider):
         if self.window is not None:  # yield newest first too: requests may leave before the rest are scheduled
             entries = sorted(entries, key=lambda e: discovered_date(e.loc, e.hints()) or date.min, reverse=True)
         for entry in entries:
-            yield self.request(entry.loc, site, discovery("sitemap", response.url, entry.hints()), priority=5)
+            yield self.request(entry.loc, site, discovery("sitemap", response.url, entry.hints()), priority=5,
+                               base=response.url)
 
     def wanted_sitemap(self, entry: SitemapEntry) -> bool:
         """Prune index children: unchanged lastmod since the last clean run, or (backfill) outside the window."""
@@ -297,8 +304,8 @@ class NewsSpider(Spider):
             return
         self.keep_validators(response)
         for entry in entries:
-            yield self.request(urljoin(response.url, entry.url), site, discovery("feed", response.url, entry.hints()),
-                               priority=5)
+            yield self.request(entry.url, site, discovery("feed", response.url, entry.hints()), priority=5,
+                               base=response.url)
 
     def not_modified(self, response: Response) -> bool:
         """A 304 to our conditional GET: archived by the capture, nothing new to parse."""
@@ -353,8 +360,3 @@ class NewsSpider(Spider):
             return
         for url, validators in self.pending_validators.items():
             self.seen.save_validators(url, validators)
-
-
-def site_domains(site: Site) -> tuple[str, ...]:
-    """The site's allowed domains, or its homepage host when none are given."""
-    return site.allowed_domains or (urlsplit(site.homepage).hostname or "",)
