@@ -3,16 +3,15 @@
 Every response is archived by the WARC capture extension whatever happens here; this spider only
 decides what to follow and which pages are articles (and says why).
 
-Incremental by default: an article URL whose record was written by an earlier run (the seen-store) is
-not requested again, while seeds, feeds and sitemaps are re-checked (feeds and sitemaps other than
-indexes with conditional GET, index children only when their lastmod changed). With a backfill
-`window`, only URLs dated in the window at discovery are requested, newest first.
+An article URL whose record was written by an earlier run (the seen-store) is not requested again unless
+the crawl refetches. What else differs between a daily crawl and a backfill of a date window is the crawl's
+policy (crawler/spiders/policy.py): seeds, which discovered URLs are wanted, their priority, conditional GET.
 """
 
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -25,10 +24,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
-from crawler.discovery.window import discovered_date, newest_first, url_dates
 from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
 from crawler.session import crawl_seen_store
 from crawler.sites import Site
+from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
 from pipelines.days import DayRange
 from pipelines.extract.classify import classify_page
 from pipelines.extract.document import parse_html
@@ -87,7 +86,7 @@ class NewsSpider(Spider):
     def __init__(self, sites: Iterable[Site] = (), window: DayRange | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sites = {site.name: site for site in sites}
-        self.window = window
+        self.policy: CrawlPolicy = BackfillPolicy(window) if window is not None else IncrementalPolicy()
         self.seen: SeenStore | None = None
         self.pending_validators: dict[str, Validators] = {}
         self.shapes = ShapeBudget(0)
@@ -117,9 +116,8 @@ class NewsSpider(Spider):
         if skip:
             self.crawler.stats.inc_value(f"newsarchive/skipped/{skip}")
             return None
-        if self.window is not None and page and found["via"] != "seed":
-            day = discovered_date(url, found["hints"])
-            priority = newest_first(self.window, day) if day else priority
+        if page and found["via"] != "seed":
+            priority = self.policy.page_priority(url, found["hints"], priority)
         self.scheduled[site.name] += 1
         self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
         request = Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
@@ -134,8 +132,8 @@ class NewsSpider(Spider):
         if page and found["via"] != "seed":
             if self.incremental and self.seen is not None and self.seen.seen(url):
                 return "seen"
-            if self.window is not None and (day := discovered_date(url, found["hints"])) not in self.window:
-                return "undated" if day is None else "outside_window"
+            if reason := self.policy.page_skip(url, found["hints"]):
+                return reason
             if (found["via"] == "link" and not any(p.search(url) for p in site.article_patterns)
                     and not self.shapes.allow(site.name, url)):
                 return "trap"
@@ -164,13 +162,15 @@ class NewsSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.seen = crawl_seen_store(crawler)
         spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
+        if isinstance(spider.policy, IncrementalPolicy):
+            spider.policy = IncrementalPolicy(refetch=not crawler.settings.getbool("INCREMENTAL"))
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
         return spider
 
     def seed_requests(self, site: Site) -> Iterator[Request | None]:
-        """Homepage, sections, feeds, sitemaps; a backfill skips sections (today's news, undated links)."""
-        for url in (site.homepage, *(site.sections if self.window is None else ())):
+        """The policy's seed pages (homepage, sections), then the site's feeds and sitemaps."""
+        for url in self.policy.seed_pages(site):
             yield self.request(url, site, discovery("seed", None), priority=10)
         for url in site.feeds:
             yield self.request(url, site, discovery("seed", None), callback=self.parse_feed, priority=15)
@@ -190,9 +190,9 @@ class NewsSpider(Spider):
                 yield request
 
     def conditional(self, request: Request) -> Request:
-        """Feeds and sitemaps: conditional GET with the validators of the last clean run (not in a backfill or
-        with --refetch, which need every entry)."""
-        if self.seen is None or self.window is not None or not self.incremental:
+        """Feeds and sitemaps: conditional GET with the validators of the last clean run, where the policy asks for
+        it (not in a backfill or with --refetch, which need every entry)."""
+        if self.seen is None or not self.policy.conditional_get():
             return request
         known = self.seen.validators(request.url)
         if known.etag:
@@ -270,26 +270,15 @@ class NewsSpider(Spider):
             if request is not None:
                 request.meta.update(sitemap_depth=depth + 1, index_lastmod=entry.lastmod)
                 yield request
-        entries = sitemap.urls
-        if self.window is not None:  # yield newest first too: requests may leave before the rest are scheduled
-            entries = sorted(entries, key=lambda e: discovered_date(e.loc, e.hints()) or date.min, reverse=True)
-        for entry in entries:
+        for entry in self.policy.entry_order(sitemap.urls):
             yield self.request(entry.loc, site, discovery("sitemap", response.url, entry.hints()), priority=5,
                                base=response.url)
 
     def wanted_sitemap(self, entry: SitemapEntry) -> bool:
-        """Prune index children: unchanged lastmod since the last clean run, or (backfill) outside the window."""
-        stats = self.crawler.stats
-        if self.window is None:
-            known = self.seen.validators(entry.loc).lastmod if self.seen is not None else None
-            if self.incremental and entry.lastmod and known == entry.lastmod:
-                stats.inc_value("newsarchive/skipped/sitemap_unchanged")
-                return False
-            return True
-        span = url_dates(entry.loc)
-        modified = discovered_date(entry.loc, {"lastmod": entry.lastmod})
-        if (span and not self.window.overlaps(*span)) or (modified and modified < (self.window.first or date.min)):
-            stats.inc_value("newsarchive/skipped/sitemap_outside_window")
+        """Prune index children the policy does not need (unchanged since the last clean run, outside a window)."""
+        known = self.seen.validators(entry.loc).lastmod if self.seen is not None and entry.lastmod else None
+        if reason := self.policy.sitemap_skip(entry, known):
+            self.crawler.stats.inc_value(f"newsarchive/skipped/{reason}")
             return False
         return True
 
@@ -356,7 +345,7 @@ class NewsSpider(Spider):
     def closed(self, reason: str) -> None:
         """Keep feed validators and sitemap lastmods only after a complete run: else entries would be missed."""
         complete = reason == "finished" and not self.crawler.stats.get_value("newsarchive/budget_exhausted")
-        if self.seen is None or self.window is not None or not complete:
+        if self.seen is None or not self.policy.keeps_validators() or not complete:
             return
         for url, validators in self.pending_validators.items():
             self.seen.save_validators(url, validators)
