@@ -3,11 +3,13 @@
 Thin: arguments in, `pipelines.run.imports` / `pipelines.run.reextract` do the work, a summary out.
 """
 
+from __future__ import annotations
+
 import logging
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,15 +24,13 @@ from crawler.cli_common import (
     fail,
 )
 from crawler.exit_codes import ExitCode, batch_exit_code
-from pipelines.extract.article import EXTRACTOR_VERSION
+from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.layout import is_records_key, run_report_key
-from pipelines.run.batch import BatchResult, run_batch
-from pipelines.run.imports import CaptureFilter, Importer
-from pipelines.run.pages import site_slug
-from pipelines.run.reextract import Reextractor
-from pipelines.run.sink import RecordSink
 from pipelines.run.stop import Stop
-from pipelines.store.base import StoreConfigError, StoreError
+
+if TYPE_CHECKING:  # the work is imported when a command runs, so `--help` stays fast
+    from pipelines.run.batch import BatchResult
+    from pipelines.run.sink import RecordSink
 
 log = logging.getLogger("newsarchive")
 
@@ -40,6 +40,8 @@ SiteOption = Annotated[str | None, typer.Option(
 
 def open_sink(archive: str | None, command: str, stop: Stop) -> RecordSink:
     from crawler.config import spool_root, store_options
+    from pipelines.run.sink import RecordSink
+    from pipelines.store.base import StoreConfigError, StoreError
 
     settings = command_settings(archive)
     try:
@@ -88,7 +90,8 @@ def finish(result: BatchResult) -> None:
 
 @app.command("import")
 def import_warcs(
-    sources: Annotated[list[str], typer.Argument(help="WARC files: local paths or s3://bucket/key URIs.")],
+    sources: Annotated[list[str], typer.Argument(metavar="WARC",
+                                                 help="WARC files: local paths or s3://bucket/key URIs.")],
     host: Annotated[list[str] | None, typer.Option(
         "--host", help="Only pages of this host (and its subdomains); repeat for several.")] = None,
     first: FromOption = None,
@@ -98,6 +101,10 @@ def import_warcs(
     verbose: VerboseOption = False,
 ) -> None:
     """Records from existing WARC files (e.g. Common Crawl CC-NEWS), without refetching anything."""
+    from pipelines.run.batch import run_batch
+    from pipelines.run.imports import CaptureFilter, Importer
+    from pipelines.run.pages import site_slug
+
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     captures = CaptureFilter(tuple(h.lower().strip(".") for h in host or ()), day_range(first, last))
     if site is not None and site_slug(site) != site:
@@ -122,6 +129,9 @@ def reextract(
     verbose: VerboseOption = False,
 ) -> None:
     """Rebuild records from the archive's own WARCs with the current extractor; old records stay."""
+    from pipelines.run.batch import run_batch
+    from pipelines.run.reextract import Reextractor
+
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     days = day_range(first, last)
     stop = Stop()

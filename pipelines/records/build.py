@@ -13,10 +13,11 @@ from typing import Any
 
 import jsonschema
 
-from pipelines.extract.article import EXTRACTOR_VERSION, extract_article
+from pipelines.extract.article import extract_article
 from pipelines.extract.classify import classify_page
 from pipelines.extract.document import parse_html
 from pipelines.extract.urls import normalize_url, registered_domain
+from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.records.simhash import simhash_hex
 from pipelines.records.types import Discovery, Extractor, Paywall, Record, WarcPointer
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pipelines.days import DayRange
-from pipelines.extract.article import EXTRACTOR_VERSION
+from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.layout import (
     WARC_PREFIX,
     is_warc_key,
