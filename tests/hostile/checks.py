@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.hostile.outputs import RSS_LIMIT, HostileRun, payload_digest, warcio_check
-from tests.hostile.server import HOST, PORT, Case
+from tests.hostile.server import HOST, NAME_ADDRESSES, PORT, Case, token
 from tests.hostile.texts import GARBLE_MARKS
 
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Unhandled error in Deferred")
@@ -31,6 +31,7 @@ def assert_ended_in_time(run: HostileRun) -> None:
 
 def assert_rss_bounded(run: HostileRun) -> None:
     peaks = {p.name: round(p.peak_rss / 2**20) for p in run.phases}
+    assert not any(p.rss_guard_tripped for p in run.phases), f"killed by the harness's RSS guard: {peaks} MiB"
     assert all(p.peak_rss < RSS_LIMIT for p in run.phases), f"peak RSS of the crawl's process tree (MiB): {peaks}"
 
 
@@ -141,7 +142,6 @@ def assert_record_text(run: HostileRun, case: Case) -> None:
     text = records[0].get("text") or ""
     missing = [word for word in case.words if word not in text]
     garbled = [mark for mark in GARBLE_MARKS if mark in text]
-    from tests.hostile.server import token
     assert not missing and not garbled and token(case.name) in text, (
         f"missing {missing}, garbled {garbled}, token {token(case.name) in text}; text: {text[:400]!r}")
 
@@ -172,9 +172,12 @@ def target_reached(run: HostileRun, url: str) -> list[str]:
         if host != HOST:
             evidence += [f"hostile server asked with Host {e['host']}: {e['target']}" for e in run.log
                          if e["host"] in (host, f"[{host}]", netloc)]
-    elif parts.scheme == "ftp" or parts.scheme == "gopher":
+    elif parts.scheme in ("ftp", "gopher"):
+        host = (parts.hostname or "").lower()
+        address = "127.0.0.1" if host == HOST else NAME_ADDRESSES.get(host, host)
+        listener = f"{address}:{parts.port or {'ftp': 21, 'gopher': 70}[parts.scheme]}"
         evidence += [f"canary {h['listener']}: {h['first_bytes'][:80]!r}" for h in run.canary_hits
-                     if h["listener"].endswith((":21", f":{2121}"))]
+                     if h["listener"] == listener]
     elif parts.scheme == "s3":
         evidence += [f"S3 canary: {h['first_bytes'][:120]!r}" for h in run.canary_hits
                      if "newsarchive-canary-bucket" in h["first_bytes"]]

@@ -111,6 +111,7 @@ class Phase:
     duration: float
     peak_rss: int
     leftovers: list[dict[str, Any]]
+    rss_guard_tripped: bool
     stdout: str
     stderr: str
 
@@ -189,7 +190,8 @@ class HostileRun:
         return [json.loads(p.read_text()) for p in sorted(runs.glob("*.json"))] if runs.exists() else []
 
     def every_output_file(self) -> list[Path]:
-        return [p for p in self.workdir.rglob("*") if p.is_file() and p.name not in ("config.json", "hosts")
+        own = ("config.json", "markers.json", "hosts")  # the harness's, holding the markers on purpose
+        return [p for p in self.workdir.rglob("*") if p.is_file() and p.name not in own
                 and self.secret.parent not in p.parents]
 
     # -- the server's side
@@ -230,17 +232,26 @@ def run_hostile(workdir: Path, profile: str, phases: list[tuple[str, list[str], 
                     "cwd": str(workdir), "timeout": timeout} for name, args, env, timeout in phases],
     }
     (workdir / "config.json").write_text(json.dumps(config))
+    (workdir / "markers.json").write_text(json.dumps({"secret": secret_marker, "env": env_marker, "atime": atime}))
     total = sum(p[3] for p in phases) + 120
     subprocess.run([*unshare_command(), sys.executable, "-m", "tests.hostile.harness", str(workdir / "config.json")],
                    cwd=REPO, check=True, timeout=total, env={**os.environ, "PYTHONPATH": str(REPO)})
+    return load_run(workdir)
+
+
+def load_run(workdir: Path) -> HostileRun:
+    """What a finished harness run left in `workdir` (also handy to look at a run by hand)."""
+    config = json.loads((workdir / "config.json").read_text())
+    markers = json.loads((workdir / "markers.json").read_text())
     results = json.loads((workdir / "results.json").read_text())
-    phases_done = [Phase(name=p["name"], returncode=p["returncode"], timed_out=p["timed_out"], duration=p["duration"],
-                         peak_rss=p["peak_rss"], leftovers=p["leftovers"],
-                         stdout=Path(p["stdout"]).read_text(errors="replace"),
-                         stderr=Path(p["stderr"]).read_text(errors="replace")) for p in results["phases"]]
-    return HostileRun(workdir=workdir, site=HostileSite(secret, CACHE, profile), secret=secret,
-                      secret_marker=secret_marker, env_marker=env_marker, secret_atime=atime,
-                      problems=results["problems"], phases=phases_done, log=results["log"],
+    phases = [Phase(name=p["name"], returncode=p["returncode"], timed_out=p["timed_out"], duration=p["duration"],
+                    peak_rss=p["peak_rss"], leftovers=p["leftovers"], rss_guard_tripped=p["rss_guard_tripped"],
+                    stdout=Path(p["stdout"]).read_text(errors="replace"),
+                    stderr=Path(p["stderr"]).read_text(errors="replace")) for p in results["phases"]]
+    secret = Path(config["secret"])
+    return HostileRun(workdir=workdir, site=HostileSite(secret, CACHE, config["profile"]), secret=secret,
+                      secret_marker=markers["secret"], env_marker=markers["env"], secret_atime=markers["atime"],
+                      problems=results["problems"], phases=phases, log=results["log"],
                       canary_hits=results["canary_hits"])
 
 

@@ -18,6 +18,7 @@ It runs inside a private network namespace (see harness.py) where these names an
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import socket
@@ -58,13 +59,17 @@ CAPTCHA_HOST = "captcha-storm.test"
 THROTTLE_HOST = "throttle-storm.test"
 STORM_ARTICLES = 25
 FTP_PORT = 2121
+GOPHER_PORT = 7070
 
 # Addresses that must never see a connection (bound in the namespace by harness.py).
 CANARY_LISTENERS: tuple[tuple[str, int], ...] = (
     ("127.0.0.2", PORT), ("127.0.0.2", 80), ("127.0.0.3", PORT), ("127.0.0.3", 80),
     ("169.254.169.254", 80), ("169.254.169.254", PORT), ("::1", PORT), ("::1", 80), ("127.0.0.1", 80),
-    ("127.0.0.1", FTP_PORT), ("127.0.0.2", 21),
+    ("127.0.0.1", FTP_PORT), ("127.0.0.2", 21), ("127.0.0.1", GOPHER_PORT),
 )
+# Where the names in HOSTS_FILE point (for attributing canary connections).
+NAME_ADDRESSES = {"localhost": "127.0.0.1", "intranet.attacker.test": "127.0.0.2",
+                  f"metadata.{HOST}": "169.254.169.254"}
 HOSTS_FILE = f"""127.0.0.1 localhost
 ::1 localhost ip6-localhost ip6-loopback
 127.0.0.1 {HOST} www.{HOST} {CAPTCHA_HOST} {THROTTLE_HOST}
@@ -73,7 +78,7 @@ HOSTS_FILE = f"""127.0.0.1 localhost
 """
 
 BOMB_SIZE = 1 << 30          # inflated size of each decompression bomb
-ENDLESS_LIMIT = 400 << 20    # the server gives up on an endless stream after this many bytes (the crawler must cut first)
+ENDLESS_LIMIT = 400 << 20    # the server gives up on an endless stream after this many bytes (the crawler cuts first)
 SLOW_LIMIT_S = 120.0         # ... and on a slow-loris after this long
 HUGE_JSON_BYTES = 10 << 20
 HUGE_PAGE_BYTES = 30 << 20
@@ -151,7 +156,7 @@ def targets(secret: Path) -> list[Target]:
         Target("s3", "s3://newsarchive-canary-bucket/secret.html", "scheme"),
         Target("data", f"data:text/html;base64,{data_html}", "scheme"),
         Target("javascript", "javascript:fetch('/x')", "scheme"),
-        Target("gopher", f"gopher://{HOST}:{FTP_PORT}/_GET", "scheme"),
+        Target("gopher", f"gopher://{HOST}:{GOPHER_PORT}/_GET", "scheme"),
     ]
 
 
@@ -366,7 +371,8 @@ class HostileSite:
                   lambda ex: ex.respond(200, self.file_bomb, content_type="application/x-gzip",
                                         case="bomb-sitemap-file-gz"), linked_from=("sitemap-index",))
         self.case("stream-endless-chunked", "stream", "/stream/endless-chunked",
-                  "endless chunked body: cut at ARCHIVE_MAX_RESPONSE_SIZE, archived with WARC-Truncated, memory bounded",
+                  "endless chunked body: cut at ARCHIVE_MAX_RESPONSE_SIZE, archived with WARC-Truncated, memory "
+                  "bounded",
                   lambda ex: self._endless(ex, "stream-endless-chunked", chunked=True))
         self.case("stream-endless-close", "stream", "/stream/endless-close",
                   "endless body without length (close-delimited): cut at the cap, archived truncated",
@@ -505,7 +511,8 @@ class HostileSite:
                   "8-hop redirect chain to an article: record url is the end, requested_url the start",
                   redirect("/redirect/chain/2", 301, "redirect-chain"))
         for hop in range(2, 8):
-            self.routes[(HOST, f"/redirect/chain/{hop}")] = redirect(f"/redirect/chain/{hop + 1}", 301, "redirect-chain")
+            self.routes[(HOST, f"/redirect/chain/{hop}")] = redirect(f"/redirect/chain/{hop + 1}", 301,
+                                                                     "redirect-chain")
         self.routes[(HOST, "/redirect/chain/8")] = redirect("/news/redirect/chain-end", 308, "redirect-chain")
         self.routes[(HOST, "/news/redirect/chain-end")] = self.article("redirect-chain")
         self.case("redirect-no-location", "redirect", "/redirect/no-location", "302 without Location: archived, no "
@@ -626,8 +633,8 @@ class HostileSite:
         def calendar(ex: Exchange) -> None:
             days = "".join(f'<a href="/calendar/2026/05/{d:02d}/{h:02d}">{d} May {h}h</a> '
                            for d in range(1, 32) for h in (9, 18))
-            ex.respond(200, f'<html><body><h1>May</h1>{days}<a href="/calendar/2026/06">next</a></body></html>'.encode(),
-                       case="trap-calendar")
+            page = f'<html><body><h1>May</h1>{days}<a href="/calendar/2026/06">next</a></body></html>'
+            ex.respond(200, page.encode(), case="trap-calendar")
         self.case("trap-calendar", "trap", "/calendar/2026/05",
                   "calendar linking 62 day pages and the next month: at most MAX_URLS_PER_SHAPE (30) of one shape",
                   calendar)
@@ -644,7 +651,8 @@ class HostileSite:
 
         def search(ex: Exchange) -> None:
             page = int(ex.target.rsplit("page=", 1)[-1] or 1) if "page=" in ex.target else 1
-            links = "".join(f'<a href="/search?q=harbour&amp;page={page + i}">page {page + i}</a> ' for i in range(1, 40))
+            links = "".join(f'<a href="/search?q=harbour&amp;page={page + i}">page {page + i}</a> '
+                            for i in range(1, 40))
             ex.respond(200, f"<html><body>{links}</body></html>".encode(), case="trap-search-pages")
         self.case("trap-search-pages", "trap", "/search?q=harbour&page=1", "endless search result pages: bounded",
                   search)
@@ -749,7 +757,8 @@ class HostileSite:
             '<html><head><title>Harbour repairs</title><meta property="og:type" content="article"></head>'
             '<body><table width="100%"><tr><td valign="top"><a href="/">Home</a></td><td><table>'
             f"<tr><td><b>Harbour repairs to start in spring</b></td></tr>{cells}"
-            f"<tr><td>Reference {token('odd-table-layout')}.</td></tr></table></td></tr></table></body></html>").encode())
+            f"<tr><td>Reference {token('odd-table-layout')}.</td></tr></table></td></tr></table></body></html>"
+        ).encode())
         odd("odd-br-paragraphs", (
             '<html><head><title>Harbour repairs</title><meta property="og:type" content="article"></head><body>'
             '<div id="content"><h1>Harbour repairs to start in spring</h1><div class="text">'
@@ -828,12 +837,16 @@ class HostileSite:
                 f'<title>Hostile Gazette</title><id>urn:hostile</id><updated>2026-05-04T08:00:00Z</updated>'
                 f"{entries}</feed>").encode()
 
+    def then_targets(self, good: list[str]) -> list[str]:
+        """Good entries first (so they do not depend on how bad ones are handled), then every forbidden URL."""
+        return good + self.target_urls()
+
     def interleaved(self, good: list[str]) -> list[str]:
         """Good entries with forbidden and broken ones between them."""
         bad = self.target_urls()
         out: list[str] = []
         for i, url in enumerate(good):
-            out += bad[i::len(good)] + [url]
+            out += [*bad[i::len(good)], url]
         return out
 
     def discovery_route(self, ex: Exchange) -> bool:
@@ -851,19 +864,19 @@ class HostileSite:
         elif path == "/sitemap_index.xml" and self.phase == 1:
             ex.respond(200, self.sitemap_index(), content_type=xml, case="sitemap-index")
         elif path == "/sitemaps/news.xml" and self.phase == 1:
-            ex.respond(200, self.urlset(self.interleaved(self.page_urls("sitemap"))), content_type=xml,
+            ex.respond(200, self.urlset(self.then_targets(self.page_urls("sitemap"))), content_type=xml,
                        case="sitemap-news")
         elif path == "/sitemaps/one-bad-entry.xml" and self.phase == 1:
             ex.respond(200, self.urlset(self.interleaved(self.page_urls("one-bad-entry-sitemap"))), content_type=xml,
                        case="sitemap-one-bad-entry")
         elif path == "/feed.xml" and self.phase == 1:
-            ex.respond(200, self.rss(self.interleaved(self.page_urls("feed"))), content_type="application/rss+xml",
+            ex.respond(200, self.rss(self.then_targets(self.page_urls("feed"))), content_type="application/rss+xml",
                        headers=[("ETag", '"feed-1"')], case="feed")
         elif path == "/feeds/one-bad-entry.xml" and self.phase == 1:
             ex.respond(200, self.rss(self.interleaved(self.page_urls("one-bad-entry-feed"))),
                        content_type="application/rss+xml", case="feed-one-bad-entry")
         elif path == "/atom.xml" and self.phase == 1:
-            ex.respond(200, self.atom(self.interleaved(self.page_urls("atom"))), content_type="application/atom+xml",
+            ex.respond(200, self.atom(self.then_targets(self.page_urls("atom"))), content_type="application/atom+xml",
                        case="atom")
         elif path == "/news/2026/05/05/second-run-article" and self.phase == 2:
             ex.respond(200, article_html("second-run-article").encode(), case="second-run-article")
@@ -961,10 +974,8 @@ class _Handler(socketserver.BaseRequestHandler):
         host = headers.get("host", "").rsplit(":", 1)[0].lower() if "]" not in headers.get("host", "") else \
             headers.get("host", "")
         ex = Exchange(self.request, method, target, host, headers, self.server.site.phase)
-        try:
+        with contextlib.suppress(OSError):
             self.server.site.handle(ex)
-        except OSError:
-            pass
 
 
 class _Server(socketserver.ThreadingTCPServer):

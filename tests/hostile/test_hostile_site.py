@@ -15,12 +15,29 @@ import pytest
 
 from tests.conftest import require
 from tests.hostile import checks
-from tests.hostile.outputs import BAN_THRESHOLD, CACHE, MAX_URLS_PER_SHAPE, HostileRun, run_hostile
-from tests.hostile.server import CAPTCHA_HOST, ORIGIN, THROTTLE_HOST, HostileSite, targets
+from tests.hostile.outputs import BAN_THRESHOLD, CACHE, MAX_URLS_PER_SHAPE, Capture, HostileRun, run_hostile
+from tests.hostile.server import CAPTCHA_HOST, ORIGIN, THROTTLE_HOST, Case, HostileSite, targets
 
 
 def known_failure(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, reason=f"issue 8: {reason}")
+
+
+def params(names: list[str], known: dict[str, str]) -> list[object]:
+    """Parameters, the ones that fail today marked with why."""
+    return [pytest.param(name, marks=known_failure(known[name])) if name in known else name for name in names]
+
+
+# What happens today (each observed on this suite's crawl, see README.md).
+BROTLI_WEDGE = ("CDXJ indexing of the Content-Encoding: br capture raises AttributeError: 'brotli.Decompressor' "
+                "object has no attribute 'unused_data' (warcio 1.8.1 with brotli 1.2.1), so the run's WARC never "
+                "leaves the spool and a .cdxj.open stays")
+SECOND_RUN_DIES = ("the next crawl into the archive dies in spool recovery: RuntimeError: Crawler.stats is not set "
+                   "yet (crawler/runner.py), exit 1, nothing fetched")
+FEED_VALUE_ERROR = "ValueError: Missing scheme in request url: javascript:... in parse_feed drops the rest of the feed"
+SITEMAP_VALUE_ERROR = "ValueError: Invalid IPv6 URL in parse_sitemap drops the rest of the sitemap"
+XHTML_EMPTY = ("XHTML with an <?xml ... encoding?> prolog gives no document (counted as newsarchive/empty_pages): "
+               "no record, its links not followed")
 
 
 CASES = HostileSite(Path("/nonexistent/secret.html"), CACHE)
@@ -40,7 +57,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
     ])
 
 
-def case(run: HostileRun, name: str):  # noqa: ANN201 - a server Case
+def case(run: HostileRun, name: str) -> Case:
     return run.site.by_name(name)
 
 
@@ -50,13 +67,18 @@ def test_namespace_has_every_canary_listener(run: HostileRun) -> None:
     require(not run.problems, f"canary listeners or names missing in the namespace: {run.problems}")
 
 
+@known_failure(f"exits 3: {BROTLI_WEDGE}")
 def test_first_crawl_exits_5_naming_both_blocking_sites(run: HostileRun) -> None:
     first = run.phase("first")
     assert first.returncode == 5, first.stderr[-3000:]
     assert "captcha-storm" in first.stderr and "throttle-storm" in first.stderr
 
 
-@pytest.mark.parametrize("phase", ["first", "second"])
+@pytest.mark.parametrize("phase", params(["first", "second"], {
+    "first": "tracebacks: ValueError (javascript: and http://[broken URLs) in parse_feed, parse_sitemap and "
+             "robots_parsed (a javascript: Sitemap: line); ftp ConnectionLost from RobotsTxtMiddleware fetching "
+             "robots.txt of an ftp:// URL",
+    "second": SECOND_RUN_DIES}))
 def test_no_traceback(run: HostileRun, phase: str) -> None:
     checks.assert_no_traceback(run, phase)
 
@@ -73,6 +95,8 @@ def test_no_process_outlives_the_crawl(run: HostileRun) -> None:
     checks.assert_no_leftover_processes(run)
 
 
+@known_failure("`warcio check` itself crashes on the br capture: AttributeError: 'brotli.Decompressor' object has "
+               "no attribute 'unused_data' (warcio 1.8.1, brotli 1.2.1)")
 def test_every_warc_passes_warcio_check(run: HostileRun) -> None:
     checks.assert_warcs_check_clean(run)
 
@@ -81,18 +105,22 @@ def test_every_response_sent_is_captured(run: HostileRun) -> None:
     checks.assert_every_response_captured(run)
 
 
+@known_failure(BROTLI_WEDGE)
 def test_every_warc_reaches_the_archive(run: HostileRun) -> None:
     checks.assert_warcs_reached_archive(run)
 
 
+@known_failure(BROTLI_WEDGE)
 def test_no_lost_captures(run: HostileRun) -> None:
     checks.assert_no_lost_captures(run)
 
 
+@known_failure(f"records point at a WARC key that does not exist: {BROTLI_WEDGE}")
 def test_records_point_at_archived_captures(run: HostileRun) -> None:
     checks.assert_records_point_at_archived_captures(run)
 
 
+@known_failure(BROTLI_WEDGE)
 def test_cdxj_beside_each_warc_lists_its_captures(run: HostileRun) -> None:
     checks.assert_cdxj_lists_captures(run)
 
@@ -108,6 +136,7 @@ def test_no_two_records_share_an_id(run: HostileRun) -> None:
 
 # -- a second crawl into the same archive ---------------------------------------------------------------------------
 
+@known_failure(SECOND_RUN_DIES)
 def test_second_crawl_into_the_same_archive_works(run: HostileRun) -> None:
     second = run.phase("second")
     assert second.returncode == 0, second.stderr[-3000:]
@@ -115,6 +144,7 @@ def test_second_crawl_into_the_same_archive_works(run: HostileRun) -> None:
     assert run.records_of(f"{ORIGIN}/news/2026/05/05/second-run-article"), "the new article was not recorded"
 
 
+@known_failure(SECOND_RUN_DIES)
 def test_second_crawl_fetches_no_recorded_article(run: HostileRun) -> None:
     first_ids = {r["crawl_id"] for r in run.reports[:1]}
     recorded = {url for r in run.records if r.get("crawl_id") in first_ids
@@ -125,6 +155,7 @@ def test_second_crawl_fetches_no_recorded_article(run: HostileRun) -> None:
     assert not again, sorted(again)
 
 
+@known_failure(f"{SECOND_RUN_DIES}; once it runs, the issue reports /story/3 refetched on every incremental crawl")
 def test_redirect_alias_of_archived_article_not_refetched(run: HostileRun) -> None:
     assert run.served(phase=2), "the second crawl fetched nothing"
     assert not run.served(phase=2, path_prefix="/story/3")
@@ -132,12 +163,19 @@ def test_redirect_alias_of_archived_article_not_refetched(run: HostileRun) -> No
 
 # -- forbidden targets: metadata, other loopback addresses, IPv6, odd IP forms, other schemes -----------------------
 
+@known_failure("metadata.hostile.test (under the opted-in site's domain, resolving to 169.254.169.254) is fetched; "
+               "ftp:// URLs open FTP sessions (USER anonymous)")
 def test_no_canary_touched(run: HostileRun) -> None:
     assert not run.canary_hits, [f"{h['listener']}: {h['first_bytes'][:160]!r}" for h in run.canary_hits]
     assert not checks.foreign_requests(run)
 
 
-@pytest.mark.parametrize("name", [t.name for t in TARGETS])
+@pytest.mark.parametrize("name", params([t.name for t in TARGETS], {
+    "metadata-name": "allow_private_network exempts every host under the site's domain whatever it resolves to: "
+                     "http://metadata.hostile.test/ (169.254.169.254) is fetched, robots.txt and /latest/meta-data/",
+    "ftp": "ftp:// from the sitemap index and the links page opens FTP sessions (Scrapy's FTP handler; "
+           "RobotsTxtMiddleware even asks for ftp://.../robots.txt)",
+}))
 def test_target_never_requested(run: HostileRun, name: str) -> None:
     target = next(t for t in run.site.targets if t.name == name)
     assert not checks.target_reached(run, target.url)
@@ -161,8 +199,13 @@ def test_only_http_urls_captured(run: HostileRun) -> None:
     assert not others, others
 
 
-def test_no_local_file_read_or_leaked(run: HostileRun) -> None:
+@known_failure("file://hostile.test/<path> from robots.txt Sitemap: and the sitemap index is read by Scrapy's "
+               "file handler ('sitemap file://... skipped: not a sitemap: root element <html>')")
+def test_no_local_file_is_read(run: HostileRun) -> None:
     assert run.secret.stat().st_atime == run.secret_atime, "the local file behind the file:// links was read"
+
+
+def test_no_local_file_or_environment_content_leaks(run: HostileRun) -> None:
     assert not checks.leaks(run, [run.secret_marker.encode(), run.env_marker.encode(), b"root:x:0:0:"])
 
 
@@ -175,7 +218,9 @@ def test_forbidden_canonical_not_used(run: HostileRun, name: str) -> None:
 
 # -- scope: deny_patterns, robots.txt, one bad entry ---------------------------------------------------------------
 
-@pytest.mark.parametrize("source", ["link", "feed", "sitemap"])
+@pytest.mark.parametrize("source", params(["link", "feed", "sitemap"], {
+    "feed": "deny_patterns apply to page links only: /denied/ URLs from feeds are fetched",
+    "sitemap": "deny_patterns apply to page links only: /denied/ URLs from sitemaps are fetched"}))
 def test_denied_url_never_requested(run: HostileRun, source: str) -> None:
     assert run.served(path_prefix="/sitemaps/news.xml" if source == "sitemap" else "/", phase=1)
     assert not run.served(path_prefix=f"/denied/from-{source}")
@@ -186,7 +231,8 @@ def test_robots_disallowed_url_never_requested(run: HostileRun, source: str) -> 
     assert not run.served(path_prefix=f"/private-by-robots/from-{source}")
 
 
-@pytest.mark.parametrize("source", ["feed", "sitemap"])
+@pytest.mark.parametrize("source", params(["feed", "sitemap"], {"feed": FEED_VALUE_ERROR,
+                                                                 "sitemap": SITEMAP_VALUE_ERROR}))
 def test_one_bad_entry_skips_only_itself(run: HostileRun, source: str) -> None:
     missing = [name for i in range(3) if not run.records_of(case(run, name := f"one-bad-entry-{source}-{i}").url)]
     assert not missing, missing
@@ -213,18 +259,26 @@ def test_content_coded_article_archived_raw(run: HostileRun, name: str) -> None:
 TEXT_CASES = [c.name for c in MAIN if c.article and c.words]
 
 
-@pytest.mark.parametrize("name", TEXT_CASES)
+@pytest.mark.parametrize("name", params(TEXT_CASES, {
+    **{f"one-bad-entry-feed-{i}": FEED_VALUE_ERROR for i in (1, 2)},
+    **{f"one-bad-entry-sitemap-{i}": SITEMAP_VALUE_ERROR for i in (0, 1, 2)},
+    "charset-cp1251-declared-utf8": "cp1251 bytes declared UTF-8 come out as U+FFFD only",
+    "charset-utf8-declared-latin1": "UTF-8 bytes declared ISO-8859-1 come out as mojibake (kÃ¼ndigte)",
+    "charset-sjis-undeclared": "Shift_JIS without a declaration comes out as mojibake and U+FFFD",
+    "charset-xhtml-prolog-utf8": XHTML_EMPTY, "charset-xhtml-prolog-latin1": XHTML_EMPTY,
+    "charset-xhtml-child": XHTML_EMPTY}))
 def test_record_text_is_right(run: HostileRun, name: str) -> None:
     checks.assert_record_text(run, case(run, name))
 
 
+@known_failure(XHTML_EMPTY)
 def test_xhtml_page_links_are_followed(run: HostileRun) -> None:
     assert run.served(path_prefix="/news/2026/05/04/linked-from-xhtml")
 
 
 # -- framing faults, redirects -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", cases_of("framing") + ["header-huge-set"])
+@pytest.mark.parametrize("name", [*cases_of("framing"), "header-huge-set"])
 def test_fault_met_a_bounded_number_of_times(run: HostileRun, name: str) -> None:
     met = run.served(case=name, phase=1)
     assert 1 <= len(met) <= 3, len(met)  # RETRY_TIMES = 2
@@ -283,7 +337,7 @@ def test_endless_search_pages_bounded(run: HostileRun) -> None:
 
 # -- odd headers, archived byte for byte ------------------------------------------------------------------------------
 
-def capture_of(run: HostileRun, name: str):  # noqa: ANN201
+def capture_of(run: HostileRun, name: str) -> Capture:
     (capture, *_) = [c for c in run.responses(case(run, name).url) if c.type == "response"]
     return capture
 
