@@ -19,6 +19,7 @@ TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Unhandled error in 
 
 
 def assert_no_traceback(run: HostileRun, phase: str) -> None:
+    assert not run.phase(phase).rss_guard_tripped, "killed by the harness's RSS guard: no verdict"
     output = run.output(phase)
     found = TRACEBACK.search(output)
     assert found is None, output[max(0, found.start() - 1500):found.start() + 2500] if found else ""
@@ -27,12 +28,14 @@ def assert_no_traceback(run: HostileRun, phase: str) -> None:
 def assert_ended_in_time(run: HostileRun) -> None:
     hung = [(p.name, round(p.duration)) for p in run.phases if p.timed_out]
     assert not hung, f"crawl hung (killed at the harness timeout): {hung}"
+    assert not any(p.rss_guard_tripped for p in run.phases), "killed by the harness's RSS guard: no verdict"
 
 
-def assert_rss_bounded(run: HostileRun) -> None:
-    peaks = {p.name: round(p.peak_rss / 2**20) for p in run.phases}
-    assert not any(p.rss_guard_tripped for p in run.phases), f"killed by the harness's RSS guard: {peaks} MiB"
-    assert all(p.peak_rss < RSS_LIMIT for p in run.phases), f"peak RSS of the crawl's process tree (MiB): {peaks}"
+def assert_rss_bounded(run: HostileRun, phase: str | None = None) -> None:
+    phases = [p for p in run.phases if phase in (None, p.name)]
+    peaks = {p.name: round(p.peak_rss / 2**20) for p in phases}
+    assert not any(p.rss_guard_tripped for p in phases), f"killed by the harness's RSS guard: {peaks} MiB"
+    assert all(p.peak_rss < RSS_LIMIT for p in phases), f"peak RSS of the crawl's process tree (MiB): {peaks}"
 
 
 def assert_no_leftover_processes(run: HostileRun) -> None:
@@ -52,7 +55,7 @@ def assert_warcs_check_clean(run: HostileRun) -> None:
 
 
 def assert_warcs_reached_archive(run: HostileRun) -> None:
-    stuck = [p.relative_to(run.spool).as_posix() for p in run.spool_warcs()]
+    stuck = [p.relative_to(run.workdir).as_posix() for p in run.spool_warcs()]
     assert run.archived_warcs(), "no WARC in the archive"
     assert not stuck, f"WARCs left in the spool: {stuck}"
     assert not run.open_files(), f"files left open: {run.open_files()}"
@@ -96,8 +99,8 @@ def assert_records_point_at_archived_captures(run: HostileRun) -> None:
     broken = []
     for record in records:
         pointer = record["warc"]
-        path = run.archive / pointer["key"]
-        if not path.exists():
+        path = run.archived(pointer["key"])
+        if path is None:
             broken.append(f"{record['url']}: {pointer['key']} does not exist")
             continue
         with path.open("rb") as stream:
@@ -130,7 +133,7 @@ def assert_cdxj_lists_captures(run: HostileRun) -> None:
 def assert_report_objects_exist(run: HostileRun) -> None:
     assert run.reports, "no run report"
     missing = [o["key"] for report in run.reports for o in report["objects"]
-               if not (run.archive / o["key"]).exists() or (run.archive / o["key"]).stat().st_size != o["size"]]
+               if (path := run.archived(o["key"])) is None or path.stat().st_size != o["size"]]
     assert not missing, missing
     claimed = re.findall(r"run report: (\S+)", "".join(p.stdout + p.stderr for p in run.phases))
     assert all(Path(path).exists() for path in claimed), claimed

@@ -137,8 +137,17 @@ class HostileRun:
         return self.workdir / "archive"
 
     @property
-    def spool(self) -> Path:
-        return self.workdir / "spool"
+    def archives(self) -> list[Path]:
+        """`archive`, plus `archive-<name>` of crawls that had one of their own."""
+        return [p for p in [self.archive, *sorted(self.workdir.glob("archive-*"))] if p.exists()]
+
+    @property
+    def spools(self) -> list[Path]:
+        return [p for p in [self.workdir / "spool", *sorted(self.workdir.glob("spool-*"))] if p.exists()]
+
+    def archived(self, key: str) -> Path | None:
+        """The file of an archive key, in whichever archive holds it."""
+        return next((root / key for root in self.archives if (root / key).exists()), None)
 
     def phase(self, name: str) -> Phase:
         return next(p for p in self.phases if p.name == name)
@@ -150,13 +159,13 @@ class HostileRun:
     # -- files
 
     def archived_warcs(self) -> list[Path]:
-        return sorted((self.archive / "warc").rglob("*.warc.gz")) if (self.archive / "warc").exists() else []
+        return sorted(p for root in self.archives for p in root.glob("warc/**/*.warc.gz"))
 
     def spool_warcs(self) -> list[Path]:
-        return sorted(self.spool.rglob("*.warc.gz")) if self.spool.exists() else []
+        return sorted(p for root in self.spools for p in root.rglob("*.warc.gz"))
 
     def open_files(self) -> list[Path]:
-        return sorted(p for root in (self.spool, self.archive) if root.exists() for p in root.rglob("*.open"))
+        return sorted(p for root in (*self.spools, *self.archives) for p in root.rglob("*.open"))
 
     @cached_property
     def captures(self) -> list[Capture]:
@@ -175,10 +184,10 @@ class HostileRun:
     def records(self) -> list[dict[str, Any]]:
         """Records in the archive, then any complete records file still in the spool."""
         found = []
-        for root in (self.archive / "records", *self.spool.glob("*/records")):
-            if root.exists():
-                for path in sorted(root.rglob("*.jsonl.gz")):
-                    found += read_jsonl_gz(path)
+        roots = [root / "records" for root in self.archives] + [p for s in self.spools for p in s.glob("*/records")]
+        for root in roots:
+            for path in sorted(root.rglob("*.jsonl.gz")):
+                found += read_jsonl_gz(path)
         return found
 
     def records_of(self, url: str) -> list[dict[str, Any]]:
@@ -186,8 +195,7 @@ class HostileRun:
 
     @cached_property
     def reports(self) -> list[dict[str, Any]]:
-        runs = self.archive / "runs"
-        return [json.loads(p.read_text()) for p in sorted(runs.glob("*.json"))] if runs.exists() else []
+        return [json.loads(p.read_text()) for root in self.archives for p in sorted(root.glob("runs/*.json"))]
 
     def every_output_file(self) -> list[Path]:
         own = ("config.json", "markers.json", "hosts")  # the harness's, holding the markers on purpose

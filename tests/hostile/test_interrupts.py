@@ -82,6 +82,10 @@ class Archive:
     def open_files(self) -> list[Path]:
         return sorted(self.root.rglob("*.open"))
 
+    def records_written(self) -> bool:
+        """A record is in the spool's records file: the extraction worker has been at work."""
+        return any(p.stat().st_size > 100 for p in (self.root / "spool").rglob("*.jsonl.gz*"))
+
     def spool_warcs(self) -> list[Path]:
         return sorted((self.root / "spool").rglob("*.warc.gz"))
 
@@ -159,7 +163,7 @@ def test_ctrl_c_right_after_start_up(archive: Archive) -> None:
 def test_ctrl_c_mid_crawl_then_rerun_salvages(archive: Archive, slow_site: SlowSite) -> None:
     crawl = archive.start()
     try:
-        wait_for(lambda: len(slow_site.fetched()) >= 5)
+        wait_for(lambda: len(slow_site.fetched()) >= 5 and archive.records_written())
         assert_clean_interrupt(crawl, archive, interrupt(crawl))
     finally:
         crawl.stop()
@@ -181,7 +185,7 @@ def test_ctrl_c_while_a_request_is_in_flight(archive: Archive, slow_site: SlowSi
 def test_sigterm_mid_crawl(archive: Archive, slow_site: SlowSite) -> None:
     crawl = archive.start()
     try:
-        wait_for(lambda: len(slow_site.fetched()) >= 5)
+        wait_for(lambda: len(slow_site.fetched()) >= 5 and archive.records_written())
         assert_clean_interrupt(crawl, archive, interrupt(crawl, signal.SIGTERM))
     finally:
         crawl.stop()
@@ -207,8 +211,7 @@ def test_second_ctrl_c_aborts_at_once_and_rerun_salvages(archive: Archive, slow_
 def test_kill_9_then_rerun_fetches_no_recorded_article_and_loses_none(archive: Archive, slow_site: SlowSite) -> None:
     crawl = archive.start()
     try:
-        wait_for(lambda: len(slow_site.fetched()) >= 12)
-        time.sleep(1.0)  # let some records be written
+        wait_for(lambda: len(slow_site.fetched()) >= 12 and archive.records_written())
         os.killpg(crawl.process.pid, signal.SIGKILL)
         crawl.wait(10)
     finally:
