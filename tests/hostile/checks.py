@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.hostile.outputs import RSS_LIMIT, HostileRun, payload_digest, warcio_check
-from tests.hostile.server import HOST, NAME_ADDRESSES, PORT, Case, token
+from tests.hostile.server import ANCHOR_HOST, CAPTCHA_HOST, HOST, NAME_ADDRESSES, PORT, THROTTLE_HOST, Case, token
 from tests.hostile.texts import GARBLE_MARKS
 
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Unhandled error in Deferred")
@@ -61,7 +61,7 @@ def assert_warcs_reached_archive(run: HostileRun) -> None:
     assert not run.open_files(), f"files left open: {run.open_files()}"
 
 
-def uncaptured(run: HostileRun, *, archived_only: bool, phases: tuple[int, ...] = (1, 2)) -> list[str]:
+def uncaptured(run: HostileRun, *, archived_only: bool) -> list[str]:
     """Responses the server sent completely that no WARC record holds (URL and payload digest)."""
     held: Counter[tuple[str, str]] = Counter()
     for capture in run.captures:
@@ -73,7 +73,7 @@ def uncaptured(run: HostileRun, *, archived_only: bool, phases: tuple[int, ...] 
             held[(capture.uri, capture.digest)] += 1
     missing = []
     for entry in run.log:
-        if not entry.get("complete") or entry.get("digest") is None or entry.get("phase") not in phases:
+        if not entry.get("complete") or entry.get("digest") is None:
             continue
         key = (run.served_url(entry), entry["digest"])
         if held[key]:
@@ -190,7 +190,7 @@ def target_reached(run: HostileRun, url: str) -> list[str]:
 
 def foreign_requests(run: HostileRun) -> list[str]:
     """Requests that reached the hostile server under a host name it does not serve."""
-    known = {HOST, "captcha-storm.test", "throttle-storm.test"}
+    known = {HOST, CAPTCHA_HOST, THROTTLE_HOST, ANCHOR_HOST}
     return [f"{e['host']}:{PORT}{e['target']}" for e in run.log if e["host"] not in known]
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import require
-from tests.hostile.server import CAPTCHA_HOST, HOST, PORT, THROTTLE_HOST, HostileSite
+from tests.hostile.server import ANCHOR_HOST, CAPTCHA_HOST, HOST, PORT, THROTTLE_HOST, HostileSite
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = Path.home() / ".cache" / "newsarchive-tests" / "hostile"
@@ -39,8 +39,8 @@ ARCHIVE_MAX_RESPONSE_SIZE = 50 * 1024 * 1024  # the product's default
 
 
 def sites_yaml(profile: str) -> str:
-    entries = [("hostile", HOST)] + ([("captcha-storm", CAPTCHA_HOST), ("throttle-storm", THROTTLE_HOST)]
-                                     if profile == "main" else [])
+    entries = [("hostile", HOST)] + ([("captcha-storm", CAPTCHA_HOST), ("throttle-storm", THROTTLE_HOST),
+                                      ("anchors", ANCHOR_HOST)] if profile == "main" else [])
     return "sites:\n" + "".join(
         f"  - name: {name}\n    homepage: http://{host}:{PORT}/\n    article_patterns: ['/news/']\n"
         f"    deny_patterns: ['/denied/']\n    allow_private_network: true\n    delay: 0\n"

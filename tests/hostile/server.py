@@ -57,6 +57,7 @@ PORT = 8080
 ORIGIN = f"http://{HOST}:{PORT}"
 CAPTCHA_HOST = "captcha-storm.test"
 THROTTLE_HOST = "throttle-storm.test"
+ANCHOR_HOST = "anchors.test"
 STORM_ARTICLES = 25
 FTP_PORT = 2121
 GOPHER_PORT = 7070
@@ -72,7 +73,7 @@ NAME_ADDRESSES = {"localhost": "127.0.0.1", "intranet.attacker.test": "127.0.0.2
                   f"metadata.{HOST}": "169.254.169.254"}
 HOSTS_FILE = f"""127.0.0.1 localhost
 ::1 localhost ip6-localhost ip6-loopback
-127.0.0.1 {HOST} www.{HOST} {CAPTCHA_HOST} {THROTTLE_HOST}
+127.0.0.1 {HOST} www.{HOST} {CAPTCHA_HOST} {THROTTLE_HOST} {ANCHOR_HOST}
 127.0.0.2 intranet.attacker.test
 169.254.169.254 metadata.{HOST}
 """
@@ -338,6 +339,7 @@ class HostileSite:
         self._define_scope()
         self._define_politeness()
         self._define_traps()
+        self._define_budget()
         self._define_headers()
         self._define_charsets()
         self._define_odd_pages()
@@ -421,7 +423,7 @@ class HostileSite:
     def _huge_page(self) -> bytes:
         blob = json.dumps({"props": {"pageProps": {"cache": ["x" * 1000] * (HUGE_JSON_BYTES // 1006)}}})
         name = "huge-page"
-        filler_rows = "".join(f'<li><a href="#c{i}">comment {i}</a></li>' for i in range(4000))
+        filler_rows = "".join(f'<li><span class="c{i}">comment {i}</span></li>' for i in range(4000))
         script = "var bundle = [" + ",".join(['"' + "q" * 500 + '"'] * 18000) + "];"
         page = article_html(name, head=f'<script id="__NEXT_DATA__" type="application/json">{blob}</script>',
                             body_extra=f"<aside><ul>{filler_rows}</ul></aside><script>{script}</script>")
@@ -634,6 +636,25 @@ class HostileSite:
                 self.routes[(host, f"/news/storm/{i}")] = (
                     (lambda ex, n=name: ex.respond(200, CAPTCHA_PAGE, case=n)) if host == CAPTCHA_HOST else
                     (lambda ex, n=name: ex.respond(429, b"slow down", [("Retry-After", "1")], case=n)))
+
+    def _define_budget(self) -> None:
+        """A site of its own (the page budget is per site): in-page anchors must not count as pages."""
+        anchors = "".join(f'<a href="/news/2026/05/04/discussed-story#comment-{i}">comment {i}</a> '
+                          for i in range(2500))
+        articles = [f"/news/2026/05/04/after-anchors-{i}" for i in (1, 2)]
+        links = "".join(f'<a href="{path}">Story after the comment anchors</a> ' for path in articles)
+        home = f"<html><body><h1>Anchors</h1><div>{anchors}</div>{links}</body></html>".encode()
+        self.case("budget-anchors", "trap", "/", "homepage linking 2500 #comment-N anchors of one article before "
+                  "its other article links: one URL, not 2500 pages of MAX_PAGES_PER_SITE (2000)",
+                  lambda ex: ex.respond(200, home, case="budget-anchors"), linked_from=("sites-file",),
+                  host=ANCHOR_HOST)
+        self.case("discussed-story", "trap", "/news/2026/05/04/discussed-story", "the article behind the 2500 "
+                  "anchors: fetched once, recorded", self.article("discussed-story"), linked_from=("budget-anchors",),
+                  host=ANCHOR_HOST, article=True, words=ENGLISH.words)
+        for i, path in enumerate(articles, 1):
+            self.case(f"after-anchors-{i}", "trap", path, "article linked after 2500 in-page anchors: recorded",
+                      self.article(f"after-anchors-{i}"), linked_from=("budget-anchors",), host=ANCHOR_HOST,
+                      article=True, words=ENGLISH.words)
 
     def _define_traps(self) -> None:
         def calendar(ex: Exchange) -> None:

@@ -18,7 +18,7 @@ from tests.hostile.server import article_html
 class SlowSite:
     articles: int = 60
     delay: float = 0.5
-    hold: int | None = None                      # this article waits for `released`
+    hold: int | str | None = None                # this article (or path) waits for `released`
     heavy: int | None = None                     # this article is a 6 MB page: its extraction takes seconds
     heavy_served: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
@@ -49,6 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.server.site
         with site.lock:
             site.hits.append((time.time(), self.path))
+        if self.path == site.hold:
+            site.held.set()
+            site.released.wait(30)
         if self.path == "/":
             links = "".join(f'<li><a href="{site.article_path(i)}">Council story number {i}</a></li>'
                             for i in range(site.articles))

@@ -36,6 +36,9 @@ SECOND_RUN_DIES = ("the next crawl into the archive dies in spool recovery: Runt
                    "yet (crawler/runner.py), exit 1, nothing fetched")
 FEED_VALUE_ERROR = "ValueError: Missing scheme in request url: javascript:... in parse_feed drops the rest of the feed"
 SITEMAP_VALUE_ERROR = "ValueError: Invalid IPv6 URL in parse_sitemap drops the rest of the sitemap"
+ANCHORS_BUDGET = ("every #fragment link to an article URL counts against MAX_PAGES_PER_SITE before the dupe "
+                  "filter drops it: 2500 #comment-N links use up the 2000-page budget and the article links after "
+                  "them are skipped (newsarchive/skipped/budget)")
 XHTML_EMPTY = ("XHTML with an <?xml ... encoding?> prolog gives no document (counted as newsarchive/empty_pages): "
                "no record, its links not followed")
 
@@ -266,7 +269,8 @@ TEXT_CASES = [c.name for c in MAIN if c.article and c.words]
     "charset-utf8-declared-latin1": "UTF-8 bytes declared ISO-8859-1 come out as mojibake (kÃ¼ndigte)",
     "charset-sjis-undeclared": "Shift_JIS without a declaration comes out as mojibake and U+FFFD",
     "charset-xhtml-prolog-utf8": XHTML_EMPTY, "charset-xhtml-prolog-latin1": XHTML_EMPTY,
-    "charset-xhtml-child": XHTML_EMPTY}))
+    "charset-xhtml-child": XHTML_EMPTY,
+    **{f"after-anchors-{i}": ANCHORS_BUDGET for i in (1, 2)}}))
 def test_record_text_is_right(run: HostileRun, name: str) -> None:
     checks.assert_record_text(run, case(run, name))
 

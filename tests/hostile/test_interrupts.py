@@ -82,9 +82,12 @@ class Archive:
     def open_files(self) -> list[Path]:
         return sorted(self.root.rglob("*.open"))
 
+    def records_size(self) -> int:
+        return sum(p.stat().st_size for p in (self.root / "spool").rglob("*.jsonl.gz*") if p.is_file())
+
     def records_written(self) -> bool:
         """A record is in the spool's records file: the extraction worker has been at work."""
-        return any(p.stat().st_size > 100 for p in (self.root / "spool").rglob("*.jsonl.gz*"))
+        return self.records_size() > 100
 
     def spool_warcs(self) -> list[Path]:
         return sorted((self.root / "spool").rglob("*.warc.gz"))
@@ -116,10 +119,6 @@ def wait_for(condition: object, timeout: float = 60.0) -> None:
     raise AssertionError("the crawl never reached the point to interrupt")
 
 
-def started(crawl: Crawl) -> bool:
-    return "Spider opened" in crawl.stderr.read_text(errors="replace")
-
-
 def assert_clean_interrupt(crawl: Crawl, archive: Archive, code: int | None) -> None:
     output = crawl.output()
     assert code == 130, f"exit {code} (None: still running {SIGNAL_EXIT_WITHIN} s after the signal)\n{output[-2500:]}"
@@ -145,17 +144,22 @@ def rerun_salvages(archive: Archive) -> None:
     assert {r["url"] for r in archive.records()} >= set(archive.site.article_urls()), "articles lost"
 
 
+WAITS_FOR_IN_FLIGHT = ("the graceful shutdown waits for the request in flight (held by the server, up to "
+                       "DOWNLOAD_TIMEOUT = 30 s): still running 10 s after SIGINT")
 SIGINT_MID_CRAWL = ("still running 10 s after SIGINT to the group: the extraction worker (SpawnProcess) dies with a "
                     "KeyboardInterrupt traceback, 'an extraction worker died ...; restarting the pool and extracting "
                     "in-process', and the crawl goes on fetching")
 
 
-def test_ctrl_c_right_after_start_up(archive: Archive) -> None:
+@known_failure(WAITS_FOR_IN_FLIGHT)
+def test_ctrl_c_before_the_first_response(archive: Archive, slow_site: SlowSite) -> None:
+    slow_site.hold = "/robots.txt"  # the first request: held until the signal has been handled
     crawl = archive.start()
     try:
-        wait_for(lambda: started(crawl))
+        wait_for(slow_site.held.is_set)
         assert_clean_interrupt(crawl, archive, interrupt(crawl))
     finally:
+        slow_site.released.set()
         crawl.stop()
 
 
@@ -170,7 +174,7 @@ def test_ctrl_c_mid_crawl_then_rerun_salvages(archive: Archive, slow_site: SlowS
     rerun_salvages(archive)
 
 
-@known_failure(SIGINT_MID_CRAWL)
+@known_failure(WAITS_FOR_IN_FLIGHT)
 def test_ctrl_c_while_a_request_is_in_flight(archive: Archive, slow_site: SlowSite) -> None:
     slow_site.hold = 3
     crawl = archive.start()
@@ -182,6 +186,8 @@ def test_ctrl_c_while_a_request_is_in_flight(archive: Archive, slow_site: SlowSi
         crawl.stop()
 
 
+@known_failure("SIGTERM to the group kills the extraction worker: 'an extraction worker died on ...; restarting the "
+               "pool and extracting in-process'")
 def test_sigterm_mid_crawl(archive: Archive, slow_site: SlowSite) -> None:
     crawl = archive.start()
     try:
@@ -208,11 +214,16 @@ def test_second_ctrl_c_aborts_at_once_and_rerun_salvages(archive: Archive, slow_
     rerun_salvages(archive)
 
 
+@known_failure("killed just after a record was written, the rerun fetches that article again (4 runs of 4)")
 def test_kill_9_then_rerun_fetches_no_recorded_article_and_loses_none(archive: Archive, slow_site: SlowSite) -> None:
     crawl = archive.start()
     try:
         wait_for(lambda: len(slow_site.fetched()) >= 12 and archive.records_written())
-        os.killpg(crawl.process.pid, signal.SIGKILL)
+        size = archive.records_size()
+        deadline = time.monotonic() + 20
+        while archive.records_size() == size and time.monotonic() < deadline:
+            time.sleep(0.002)
+        os.killpg(crawl.process.pid, signal.SIGKILL)  # just after a record was written
         crawl.wait(10)
     finally:
         crawl.stop()
