@@ -9,11 +9,18 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.hostile.outputs import RSS_LIMIT, HostileRun, payload_digest, warcio_check
 from tests.hostile.server import ANCHOR_HOST, CAPTCHA_HOST, HOST, NAME_ADDRESSES, PORT, THROTTLE_HOST, Case, token
 from tests.hostile.texts import GARBLE_MARKS
+
+
+def known_failure(reason: str) -> pytest.MarkDecorator:
+    """A test that fails today: strict, so the fix that makes it pass also has to remove the marker."""
+    return pytest.mark.xfail(strict=True, reason=f"issue 8: {reason}")
+
 
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Unhandled error in Deferred")
 

@@ -12,15 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.hostile import checks
+from tests.hostile.checks import known_failure
 from tests.hostile.outputs import ARCHIVE_MAX_RESPONSE_SIZE, CACHE, HostileRun, run_hostile
 from tests.hostile.server import CODINGS, MEMORY_GROUPS, HostileSite
 
 # The module's crawls run in the first test's setup: give it their harness timeouts and some.
 pytestmark = pytest.mark.timeout(1200)
-
-
-def known_failure(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"issue 8: {reason}")
 
 
 CASES = HostileSite(Path("/nonexistent/secret.html"), CACHE, "memory")

@@ -15,15 +15,12 @@ import pytest
 
 from tests.conftest import require
 from tests.hostile import checks
+from tests.hostile.checks import known_failure
 from tests.hostile.outputs import BAN_THRESHOLD, CACHE, MAX_URLS_PER_SHAPE, Capture, HostileRun, run_hostile
 from tests.hostile.server import CAPTCHA_HOST, ORIGIN, THROTTLE_HOST, Case, HostileSite, targets
 
 # The module's crawls run in the first test's setup: give it their harness timeouts and some.
 pytestmark = pytest.mark.timeout(900)
-
-
-def known_failure(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"issue 8: {reason}")
 
 
 def params(names: list[str], known: dict[str, str]) -> list[object]:

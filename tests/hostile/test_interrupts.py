@@ -20,16 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.checks import TRACEBACK
+from tests.hostile.checks import TRACEBACK, known_failure
 from tests.hostile.harness import leftovers
 from tests.hostile.outputs import read_jsonl_gz
 from tests.hostile.slow_site import SlowSite, serve_slow_site
 
 SIGNAL_EXIT_WITHIN = 10.0
-
-
-def known_failure(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"issue 8: {reason}")
 
 
 @dataclass
@@ -151,9 +147,11 @@ SIGINT_MID_CRAWL = ("still running 10 s after SIGINT to the group: the extractio
                     "in-process', and the crawl goes on fetching")
 
 
+@pytest.mark.parametrize("held", [pytest.param("/robots.txt", id="before-the-first-response"),
+                                  pytest.param(3, id="mid-crawl")])
 @known_failure(WAITS_FOR_IN_FLIGHT)
-def test_ctrl_c_before_the_first_response(archive: Archive, slow_site: SlowSite) -> None:
-    slow_site.hold = "/robots.txt"  # the first request: held until the signal has been handled
+def test_ctrl_c_while_a_request_is_in_flight(archive: Archive, slow_site: SlowSite, held: int | str) -> None:
+    slow_site.hold = held  # answered only after the signal has been handled
     crawl = archive.start()
     try:
         wait_for(slow_site.held.is_set)
@@ -163,38 +161,21 @@ def test_ctrl_c_before_the_first_response(archive: Archive, slow_site: SlowSite)
         crawl.stop()
 
 
-@known_failure(SIGINT_MID_CRAWL)
-def test_ctrl_c_mid_crawl_then_rerun_salvages(archive: Archive, slow_site: SlowSite) -> None:
+SIGTERM_KILLS_WORKER = ("SIGTERM to the group kills the extraction worker: 'an extraction worker died on ...; "
+                        "restarting the pool and extracting in-process'")
+
+
+@pytest.mark.parametrize("signum", [pytest.param(signal.SIGINT, id="ctrl-c", marks=known_failure(SIGINT_MID_CRAWL)),
+                                    pytest.param(signal.SIGTERM, id="sigterm",
+                                                 marks=known_failure(SIGTERM_KILLS_WORKER))])
+def test_signal_mid_crawl_then_rerun_salvages(archive: Archive, slow_site: SlowSite, signum: int) -> None:
     crawl = archive.start()
     try:
         wait_for(lambda: len(slow_site.fetched()) >= 5 and archive.records_written())
-        assert_clean_interrupt(crawl, archive, interrupt(crawl))
+        assert_clean_interrupt(crawl, archive, interrupt(crawl, signum))
     finally:
         crawl.stop()
     rerun_salvages(archive)
-
-
-@known_failure(WAITS_FOR_IN_FLIGHT)
-def test_ctrl_c_while_a_request_is_in_flight(archive: Archive, slow_site: SlowSite) -> None:
-    slow_site.hold = 3
-    crawl = archive.start()
-    try:
-        wait_for(slow_site.held.is_set)
-        assert_clean_interrupt(crawl, archive, interrupt(crawl))
-    finally:
-        slow_site.released.set()
-        crawl.stop()
-
-
-@known_failure("SIGTERM to the group kills the extraction worker: 'an extraction worker died on ...; restarting the "
-               "pool and extracting in-process'")
-def test_sigterm_mid_crawl(archive: Archive, slow_site: SlowSite) -> None:
-    crawl = archive.start()
-    try:
-        wait_for(lambda: len(slow_site.fetched()) >= 5 and archive.records_written())
-        assert_clean_interrupt(crawl, archive, interrupt(crawl, signal.SIGTERM))
-    finally:
-        crawl.stop()
 
 
 def test_second_ctrl_c_aborts_at_once_and_rerun_salvages(archive: Archive, slow_site: SlowSite) -> None:
