@@ -123,7 +123,7 @@ def assert_records_point_at_archived_captures(run: HostileRun) -> None:
 def assert_cdxj_lists_captures(run: HostileRun) -> None:
     warcs = run.archived_warcs()
     assert warcs, "no archived WARC to check"
-    problems = []
+    problems = [f"{p.name}: still in the spool, no CDXJ in the archive" for p in run.spool_warcs()]
     for path in warcs:
         cdxj = path.with_name(path.name.removesuffix(".warc.gz") + ".cdxj")
         if not cdxj.exists():
@@ -218,3 +218,40 @@ def leaks(run: HostileRun, markers: list[bytes]) -> list[str]:
         data = decompressed(path)
         found += [f"{path.relative_to(run.workdir)}: {m.decode()}" for m in markers if m in data]
     return found
+
+
+BROTLI_WEDGE = ("CDXJ indexing of a Content-Encoding: br capture raises AttributeError: 'brotli.Decompressor' object "
+                "has no attribute 'unused_data' (warcio 1.8.1 with brotli 1.2.1), so the run's WARC never leaves the "
+                "spool and a .cdxj.open stays")
+
+
+class ArchiveChecks:
+    """What must hold of the archive after any crawl; each crawl module subclasses it as `TestArchive`, beside its
+    module-scoped `run` fixture."""
+
+    @known_failure("`warcio check` itself crashes on a br capture: AttributeError: 'brotli.Decompressor' object "
+                   "has no attribute 'unused_data' (warcio 1.8.1, brotli 1.2.1)")
+    def test_every_warc_passes_warcio_check(self, run: HostileRun) -> None:
+        assert_warcs_check_clean(run)
+
+    def test_every_response_sent_is_captured(self, run: HostileRun) -> None:
+        assert_every_response_captured(run)
+
+    @known_failure(BROTLI_WEDGE)
+    def test_every_warc_reaches_the_archive(self, run: HostileRun) -> None:
+        assert_warcs_reached_archive(run)
+
+    @known_failure(BROTLI_WEDGE)
+    def test_no_lost_captures(self, run: HostileRun) -> None:
+        assert_no_lost_captures(run)
+
+    @known_failure(f"records point at a WARC key that does not exist: {BROTLI_WEDGE}")
+    def test_records_point_at_archived_captures(self, run: HostileRun) -> None:
+        assert_records_point_at_archived_captures(run)
+
+    @known_failure(BROTLI_WEDGE)
+    def test_cdxj_beside_each_warc_lists_its_captures(self, run: HostileRun) -> None:
+        assert_cdxj_lists_captures(run)
+
+    def test_run_reports_list_only_objects_that_exist(self, run: HostileRun) -> None:
+        assert_report_objects_exist(run)

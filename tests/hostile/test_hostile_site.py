@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import require
 from tests.hostile import checks
-from tests.hostile.checks import known_failure
+from tests.hostile.checks import BROTLI_WEDGE, known_failure
 from tests.hostile.outputs import BAN_THRESHOLD, CACHE, MAX_URLS_PER_SHAPE, Capture, HostileRun, run_hostile
 from tests.hostile.server import CAPTCHA_HOST, ORIGIN, THROTTLE_HOST, Case, HostileSite, targets
 
@@ -29,9 +29,6 @@ def params(names: list[str], known: dict[str, str]) -> list[object]:
 
 
 # What happens today (each observed on this suite's crawl, see README.md).
-BROTLI_WEDGE = ("CDXJ indexing of the Content-Encoding: br capture raises AttributeError: 'brotli.Decompressor' "
-                "object has no attribute 'unused_data' (warcio 1.8.1 with brotli 1.2.1), so the run's WARC never "
-                "leaves the spool and a .cdxj.open stays")
 SECOND_RUN_DIES = ("the next crawl into the archive dies in spool recovery: RuntimeError: Crawler.stats is not set "
                    "yet (crawler/runner.py), exit 1, nothing fetched")
 FEED_VALUE_ERROR = "ValueError: Missing scheme in request url: javascript:... in parse_feed drops the rest of the feed"
@@ -98,38 +95,8 @@ def test_no_process_outlives_the_crawl(run: HostileRun) -> None:
     checks.assert_no_leftover_processes(run)
 
 
-@known_failure("`warcio check` itself crashes on the br capture: AttributeError: 'brotli.Decompressor' object has "
-               "no attribute 'unused_data' (warcio 1.8.1, brotli 1.2.1)")
-def test_every_warc_passes_warcio_check(run: HostileRun) -> None:
-    checks.assert_warcs_check_clean(run)
-
-
-def test_every_response_sent_is_captured(run: HostileRun) -> None:
-    checks.assert_every_response_captured(run)
-
-
-@known_failure(BROTLI_WEDGE)
-def test_every_warc_reaches_the_archive(run: HostileRun) -> None:
-    checks.assert_warcs_reached_archive(run)
-
-
-@known_failure(BROTLI_WEDGE)
-def test_no_lost_captures(run: HostileRun) -> None:
-    checks.assert_no_lost_captures(run)
-
-
-@known_failure(f"records point at a WARC key that does not exist: {BROTLI_WEDGE}")
-def test_records_point_at_archived_captures(run: HostileRun) -> None:
-    checks.assert_records_point_at_archived_captures(run)
-
-
-@known_failure(BROTLI_WEDGE)
-def test_cdxj_beside_each_warc_lists_its_captures(run: HostileRun) -> None:
-    checks.assert_cdxj_lists_captures(run)
-
-
-def test_run_reports_list_only_objects_that_exist(run: HostileRun) -> None:
-    checks.assert_report_objects_exist(run)
+class TestArchive(checks.ArchiveChecks):
+    """warcio check, lost captures, records' pointers, CDXJ, reports (tests/hostile/checks.py)."""
 
 
 def test_no_two_records_share_an_id(run: HostileRun) -> None:
