@@ -19,6 +19,8 @@ class SlowSite:
     articles: int = 60
     delay: float = 0.5
     hold: int | str | None = None                # this article (or path) waits for `released`
+    hold_from: int | None = None                 # ... and so does every article from this one on
+    hold_seconds: float = 30.0                   # at most this long
     heavy: int | None = None                     # this article is a 6 MB page: its extraction takes seconds
     heavy_served: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
@@ -51,16 +53,16 @@ class _Handler(BaseHTTPRequestHandler):
             site.hits.append((time.time(), self.path))
         if self.path == site.hold:
             site.held.set()
-            site.released.wait(30)
+            site.released.wait(site.hold_seconds)
         if self.path == "/":
             links = "".join(f'<li><a href="{site.article_path(i)}">Council story number {i}</a></li>'
                             for i in range(site.articles))
             body = f"<html><head><title>Slow Gazette</title></head><body><ul>{links}</ul></body></html>".encode()
         elif self.path.startswith("/news/"):
             number = int(self.path.rsplit("-", 1)[-1])
-            if number == site.hold:
+            if number == site.hold or (site.hold_from is not None and number >= site.hold_from):
                 site.held.set()
-                site.released.wait(30)
+                site.released.wait(site.hold_seconds)
             time.sleep(site.delay)
             extra = "".join(f"<p>Paragraph {i} of the council's long report on the harbour, the budget and the "
                             f"consultation that residents asked for before any work begins.</p>" for i in range(40000))
