@@ -261,15 +261,17 @@ def start_up_failure(tmp_path: Path) -> dict[str, tuple[dict[str, str], str, tup
 START_UP_TODAY = {
     "spool-not-writable": "exit 1 with tracebacks",
     "redis-unreachable": "exit 1 with a traceback (open_seen_store)",
-    "depth-limit-not-a-number": "exit 1, a Twisted CRITICAL that does not name the variable",
     "s3-endpoint-unreachable": "'could not read the archive's state, going on': the crawl runs, exit 3, and the "
                                "run report it names was never written",
-    "unknown-setting-variable": "ignored: the crawl runs (exit 1 here, the site is unreachable)",
 }
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=known_failure(f"{n}: {why}"))
-                                  for n, why in START_UP_TODAY.items()])
+START_UP_CASES = ("spool-not-writable", "redis-unreachable", "depth-limit-not-a-number", "s3-endpoint-unreachable",
+                  "unknown-setting-variable")
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=known_failure(f"{n}: {START_UP_TODAY[n]}"))
+                                  if n in START_UP_TODAY else n for n in START_UP_CASES])
 def test_failure_before_the_first_request_is_one_line(tmp_path: Path, name: str) -> None:
     env_extra, names, codes = start_up_failure(tmp_path)[name]
     sites = tmp_path / "sites.yaml"
