@@ -8,7 +8,7 @@ import importlib
 
 from crawler.cli_common import app
 
-COMMAND_MODULES = ("crawling", "backfill", "importing", "extract", "archive", "export", "status")
+COMMAND_MODULES = ("crawling", "discover", "backfill", "importing", "extract", "archive", "export", "status")
 
 
 def load_commands() -> None:
