@@ -11,7 +11,7 @@ import typer
 
 from crawler.cli_common import app
 
-COMMAND_MODULES = ("crawling", "backfill", "importing", "extract", "archive", "export", "status")
+COMMAND_MODULES = ("crawling", "discover", "backfill", "importing", "extract", "archive", "export", "status")
 
 
 def show_version(asked: bool) -> None:
