@@ -34,6 +34,7 @@ _WORDS = (
 )
 _BOILERPLATE_NAME = re.compile(rf"(?:^|[\s_-])(?:{_WORDS})(?:$|[\s_-])", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_LAYOUT_MODIFIER = re.compile(r"(?:^|(?<=\s))(?:\S*--)?(?:has|with|without|no)[-_]\S*", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 # A flagged node that holds at least this share of the page's prose is the article, not furniture.
 PROTECT_SHARE = 0.4
@@ -82,8 +83,9 @@ def _flagged(element: etree._Element) -> bool:
 
 @lru_cache(maxsize=4096)
 def _is_boilerplate_name(names: str) -> bool:
-    """Cached: a page repeats the same few class names on hundreds of elements."""
-    return bool(_BOILERPLATE_NAME.search(_CAMEL.sub("-", names)))
+    """Cached: a page repeats the same few class names on hundreds of elements. Layout modifiers
+    ("has-rail-right", "no-sidebar", "layout--with-ads") describe a wrapper's neighbours, not the wrapper."""
+    return bool(_BOILERPLATE_NAME.search(_CAMEL.sub("-", _LAYOUT_MODIFIER.sub(" ", names))))
 
 
 def _drop_hover_cards(tree: etree._Element) -> None:
