@@ -343,3 +343,41 @@ def test_linked_subheading_over_prose_is_kept() -> None:
     assert body(page(article)).split("\n\n") == [PROSE[0], "Satechi 72W USB-C Car Charger", *PROSE[1:]]
     teaser = article.replace("https://shop.example/charger", "/2024/05/02/trams-all-night")
     assert body(page(teaser)) == "\n\n".join(PROSE)
+
+
+SECTIONS = [
+    [
+        f"Section {n} of the report looks at the {topic}, which the council says will need more money, "
+        "more staff and a clearer plan before the end of the next financial year.",
+        f"Residents who spoke at the hearing on the {topic} asked for regular updates, and the committee "
+        "agreed to publish a progress report every three months, starting in the spring.",
+    ]
+    for n, topic in enumerate(("bus depots", "night routes", "ticket prices", "accessible stops"), start=1)
+]
+
+
+def test_an_article_split_into_wrapped_sections_is_kept_whole() -> None:
+    """A page builder's shape: every text block wrapped in rows and modules several levels deep, so
+    readability-lxml scores each block alone and kept the best one; near-equal rivals under one ancestor
+    make that ancestor the pick (Readability.js's rule)."""
+    blocks = "".join(
+        f'<div class="row row_{n}"><div class="column"><div class="module module_{n}"><div class="content_{n}">'
+        f'<div class="text_{n}"><h2>Part {n}</h2>{paragraphs_html(texts)}</div></div></div></div></div>'
+        for n, texts in enumerate(SECTIONS, start=1)
+    )
+    html = (
+        '<html><head><title>Transport plan</title></head><body><nav><a href="/">Home</a></nav>'
+        f'<div class="page-builder"><h1>Transport plan</h1>{blocks}</div><footer>About us</footer></body></html>'
+    )
+    text = body(html)
+    assert all(p in text for texts in SECTIONS for p in texts)
+
+
+def test_a_layout_modifier_class_does_not_make_the_story_wrapper_furniture() -> None:
+    """'has-rail-right' names the wrapper's neighbour; the comments, which dwarf the story, are the furniture."""
+    comment = "I have taken the night bus for years and it is always late, so this extension is welcome news. "
+    html = (
+        f'<html><body><div class="main-wrap has-rail-right"><article>{paragraphs_html(PROSE)}</article></div>'
+        f'<div id="comments">{paragraphs_html([comment * 3] * 8)}</div></body></html>'
+    )
+    assert body(html) == "\n\n".join(PROSE)

@@ -44,6 +44,12 @@ _INLINE_TAGS = frozenset({"a", "b", "cite", "code", "em", "font", "i", "small", 
 # Elements whose text an HTML serialisation may write unescaped, where "<p" could be text, not a tag.
 _RAW_TEXT_TAGS = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext",
                             "textarea", "title"})
+# Readability.js's ancestor promotion (its own constants): among the top candidates, rivals scoring this
+# close to the best ...
+TOP_CANDIDATES = 5
+RIVAL_SCORE_SHARE = 0.75
+# ... this many of them under one ancestor of the best make that ancestor the article.
+MIN_RIVALS = 3
 # readability's own threshold for appending a sibling to its pick.
 SIBLING_MIN_SCORE = 10
 SIBLING_SCORE_SHARE = 0.2
@@ -152,6 +158,31 @@ class _PrunedReadability(ReadabilityDocument):
         for elem in ordered:
             candidates[elem]["content_score"] *= 1 - self.get_link_density(elem)
         return candidates
+
+    def select_best_candidate(self, candidates: dict[etree._Element, dict]) -> dict | None:
+        """readability's pick, raised to the ancestor that several near-best candidates share (Readability.js's
+        rule, which readability-lxml lacks): an article split into sections wrapped one level deeper than
+        their paragraphs scores each section on its own, and readability-lxml would keep the best one alone."""
+        best = super().select_best_candidate(candidates)
+        if best is None:
+            return best
+        ranked = sorted(candidates.values(), key=lambda c: c["content_score"], reverse=True)[:TOP_CANDIDATES]
+        rivals = [
+            set(c["elem"].iterancestors())
+            for c in ranked
+            if c is not best and c["content_score"] >= RIVAL_SCORE_SHARE * best["content_score"]
+        ]
+        if len(rivals) < MIN_RIVALS:
+            return best
+        for ancestor in best["elem"].iterancestors():
+            if ancestor.tag in ("body", "html"):
+                break
+            if sum(ancestor in chain for chain in rivals) >= MIN_RIVALS:
+                promoted = candidates.get(ancestor) or {"content_score": 0, "elem": ancestor}
+                promoted["content_score"] = max(promoted["content_score"], best["content_score"])
+                candidates[ancestor] = promoted
+                return promoted
+        return best
 
     def get_article(
         self, candidates: dict[etree._Element, dict], best_candidate: dict, html_partial: bool = False
