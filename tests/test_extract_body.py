@@ -12,6 +12,8 @@ from pipelines.extract.body import text as body_module
 from pipelines.extract.body.boilerplate import is_boilerplate, is_dateline
 from pipelines.extract.body.nodes import prune_boilerplate
 from pipelines.extract.body.paragraphs import Paragraph, html_paragraphs
+from pipelines.extract.body.readability import Pick
+from pipelines.extract.body.second_opinion import headlined_story, reconcile
 from pipelines.extract.body.structured import next_data_paragraphs, prefer_structured
 from pipelines.extract.body.summary import drop_summary_boxes
 from pipelines.extract.body.text import dedupe, extract_body, is_link_list
@@ -248,7 +250,7 @@ def test_link_list_pick_falls_back_to_trafilatura(monkeypatch: pytest.MonkeyPatc
         + "".join(f'<p><a href="/s{i}">Top {i} health deals in the city this week</a></p>' for i in range(9))
         + "</div>"
     )
-    monkeypatch.setattr(body_module, "readability_article", lambda document, url: rail)
+    monkeypatch.setattr(body_module, "readability_article", lambda document, url: Pick(rail, 0))
     text = body(page(paragraphs_html(PROSE)))
     assert PROSE[0] in text and "health deals" not in text
 
@@ -381,3 +383,37 @@ def test_a_layout_modifier_class_does_not_make_the_story_wrapper_furniture() -> 
         f'<div id="comments">{paragraphs_html([comment * 3] * 8)}</div></body></html>'
     )
     assert body(html) == "\n\n".join(PROSE)
+
+
+def test_a_pick_holding_little_of_the_page_gets_trafilatura_as_second_opinion() -> None:
+    """The story in five differently wrapped blocks, none of them close to the longest: readability keeps
+    the longest, which holds under 40 % of the page's prose, so trafilatura's whole text replaces it."""
+    wrappers = ('<div class="hero"><div class="hero__text">{}</div></div>', '<div class="grid"><div>{}</div></div>',
+                '<section class="facts"><div>{}</div></section>', '<div class="more"><div><div>{}</div></div></div>',
+                '<section class="outro"><div class="outro__box">{}</div></section>')
+    blocks = [SECTIONS[0], PROSE, *SECTIONS[1:]]
+    html = (
+        "<html><head><title>Transport plan</title></head><body><nav><a href='/'>Home</a></nav>"
+        "<div class='page'><h1>Transport plan</h1>"
+        + "".join(wrapper.format(paragraphs_html(texts)) for wrapper, texts in zip(wrappers, blocks, strict=True))
+        + "</div><footer>About us</footer></body></html>"
+    )
+    text = body(html)
+    assert all(p in text for texts in blocks for p in texts)
+
+
+def test_second_opinion_replaces_ours_only_when_ours_is_part_of_it() -> None:
+    article = [Paragraph(text, "p") for texts in SECTIONS for text in texts]
+    assert reconcile(article[2:4], article) == article
+    other_story = [Paragraph(text.replace("council", "club"), "p") for text in PROSE] * 3
+    assert reconcile(article[2:4], other_story) == article[2:4]
+    assert reconcile(article, article[2:4]) == article
+
+
+def test_second_opinion_keeps_the_story_under_the_page_headline() -> None:
+    """Pages that append the next article as the reader scrolls: its <h1> ends our story."""
+    ours = [Paragraph("Night buses extended to the suburbs", "h1"), *(Paragraph(t, "p") for t in PROSE)]
+    next_story = [Paragraph("Library hours cut over the summer", "h1"), Paragraph(SECTIONS[0][0], "p")]
+    titles = ["night buses extended to the suburbs | the herald"]
+    assert headlined_story([Paragraph("Most read", "h2"), *next_story, *ours], titles) == ours
+    assert headlined_story([*ours, *next_story], []) == ours

@@ -20,6 +20,10 @@ def normalize_text(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def word_count(text: str) -> int:
+def words(text: str) -> list[str]:
     """Words as the AEB metric counts tokens (Unicode `\\w+`)."""
-    return len(_WORD.findall(text))
+    return _WORD.findall(text)
+
+
+def word_count(text: str) -> int:
+    return len(words(text))

@@ -56,8 +56,9 @@ SIGNUP_BOX_LIMITS = ARTICLE_TAGS | {"body", "html"}
 SUMMARY_PROPS = frozenset({"description", "abstract", "alternativeHeadline"})
 
 
-def _prose_chars(element: etree._Element) -> int:
-    return sum(len(run) for run in _PROSE_RUNS(element))
+def prose_chars(element: etree._Element | None) -> int:
+    """Characters of prose-length text runs under `element` (0 for None): the page's text mass."""
+    return 0 if element is None else sum(len(run) for run in _PROSE_RUNS(element))
 
 
 def _flagged(element: etree._Element) -> bool:
@@ -129,14 +130,14 @@ def prune_boilerplate(tree: etree._Element) -> etree._Element:
     """Remove furniture from `tree` in place and return it (call it on a copy of a shared tree)."""
     _drop_hover_cards(tree)
     _drop_signup_boxes(tree)
-    total = _prose_chars(tree) or 1
+    total = prose_chars(tree) or 1
     doomed = []
     walker = etree.iterwalk(tree, events=("start",))
     for _, element in walker:
         if not isinstance(element.tag, str) or element.tag in ("html", "body") or not _flagged(element):
             continue
         walker.skip_subtree()
-        if element.tag in SKIP_TAGS or _prose_chars(element) < PROTECT_SHARE * total:
+        if element.tag in SKIP_TAGS or prose_chars(element) < PROTECT_SHARE * total:
             doomed.append(element)
     for element in doomed:
         element.drop_tree()

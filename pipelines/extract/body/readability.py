@@ -3,6 +3,7 @@
 import copy
 import logging
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -11,7 +12,7 @@ from lxml.html import fragment_fromstring
 from readability import Document as ReadabilityDocument
 from readability.readability import REGEXES, Unparseable
 
-from pipelines.extract.body.nodes import prune_boilerplate
+from pipelines.extract.body.nodes import prose_chars, prune_boilerplate
 from pipelines.extract.document import Document
 
 # readability logs every page it finds hard at INFO/exception level; that is noise for a crawl log.
@@ -63,8 +64,11 @@ class _PrunedReadability(ReadabilityDocument):
     keeps every attempt independent of the shared tree.
     """
 
+    page_prose = 0
+
     def _parse(self, input: etree._Element) -> etree._Element:
         tree = prune_boilerplate(copy.deepcopy(input))
+        self.page_prose = prose_chars(tree)
         # Quotes and embedded posts are article content, but their names ("twitter-tweet",
         # "social-media-embed") hit readability's negative patterns and they would vanish.
         for element in _QUOTES_AND_EMBEDS(tree):
@@ -298,12 +302,21 @@ def _repeated_siblings(element: etree._Element) -> list[etree._Element]:
     ]
 
 
-def readability_article(document: Document, url: str) -> etree._Element | None:
-    """The article subtree readability selects from the pruned page, or None when it gives up."""
+@dataclass(frozen=True)
+class Pick:
+    """readability's article subtree (None when it gives up) and the prose left on the pruned page, the
+    measure of how much of the page's text the pick holds."""
+
+    node: etree._Element | None
+    page_prose: int
+
+
+def readability_article(document: Document, url: str) -> Pick:
+    """The article subtree readability selects from the pruned page."""
     reader = _PrunedReadability(document.tree, url=url)
     try:
         reader.summary(html_partial=True)
     except (Unparseable, ValueError, TypeError):
-        return None
+        return Pick(None, reader.page_prose)
     # summary() leaves the sanitized article node in `html`; using it saves re-parsing its string form.
-    return reader.html
+    return Pick(reader.html, reader.page_prose)
