@@ -315,6 +315,24 @@ def test_next_data_blocks_with_inline_html_become_paragraphs() -> None:
     assert [p.text for p in next_data_paragraphs(document)] == PROSE
 
 
+def test_data_holding_the_story_twice_does_not_replace_the_markup() -> None:
+    """A hydration cache that runs the story and its copy together is longer than the page's text, but
+    it is not a better text of the story."""
+    teaser = [Paragraph(PROSE[0], "p")]
+    assert prefer_structured(teaser, [Paragraph(" ".join(PROSE), "p")])
+    assert not prefer_structured(teaser, [Paragraph(" ".join(PROSE * 2), "p")])
+
+
+def test_next_data_holding_json_encoded_as_a_string_is_decoded() -> None:
+    """Caches that store their state JSON-encoded inside a string value: the story, not the JSON text."""
+    state = {"page": {"blocks": [{"type": "paragraph", "text": text} for text in PROSE]}}
+    data = {"props": {"pageProps": {"apolloState": json.dumps(state)}}}
+    html = f'<html><body><div id="__next"></div><script id="__NEXT_DATA__">{json.dumps(data)}</script></body></html>'
+    document = parse_html(html)
+    assert document is not None
+    assert [p.text for p in next_data_paragraphs(document)] == PROSE
+
+
 def test_summary_box_goes_only_when_it_restates_the_story() -> None:
     story = [Paragraph(text, "p") for text in PROSE]
     restating = [Paragraph("Key points", "h2"), Paragraph("The council voted to extend the night bus network.", "li")]
