@@ -435,3 +435,14 @@ def test_second_opinion_keeps_the_story_under_the_page_headline() -> None:
     titles = ["night buses extended to the suburbs | the herald"]
     assert headlined_story([Paragraph("Most read", "h2"), *next_story, *ours], titles) == ours
     assert headlined_story([*ours, *next_story], []) == ours
+
+
+def test_a_figure_framing_a_table_is_article_text_one_framing_a_picture_is_not() -> None:
+    table = (
+        '<figure class="wp-block-table"><table><tbody><tr><td>Route N1</td><td>Central station</td><td>Airport</td>'
+        "</tr><tr><td>Route N2</td><td>Harbour</td><td>University</td></tr></tbody></table></figure>"
+    )
+    picture = '<figure><img src="/bus.jpg"><figcaption>A night bus leaves the depot at midnight</figcaption></figure>'
+    text = body(page(paragraphs_html(PROSE[:2]) + table + picture + paragraphs_html(PROSE[2:])))
+    assert "Route N1 Central station Airport" in text and "Route N2 Harbour University" in text
+    assert "leaves the depot" not in text

@@ -43,6 +43,9 @@ PROTECT_SHARE = 0.4
 # Text runs long enough to be prose (menus and link lists are made of short ones), outside scripts.
 _PROSE_RUNS = etree.XPath(".//text()[string-length(normalize-space()) > 40][not(ancestor::script or ancestor::style)]")
 _FLAGGED_SPANS_IN_PARAGRAPHS = etree.XPath("//p//span[@class or @id][.//a][.//*[@class or @id]]")
+# A figure is furniture when it frames a picture; one framing a table, a quotation or code is text of
+# the article (WordPress wraps every table block in <figure class="wp-block-table">).
+_FIGURE_OF_TEXT = etree.XPath("boolean(.//table | .//blockquote | .//pre)")
 _EMAIL_FIELDS = etree.XPath("//input[@type='email' or contains(@name, 'email') or contains(@placeholder, 'mail')]")
 SIGNUP_MAX_WORDS = 60
 # Inline markup is part of a sentence: a link classed "tag" or "share" inside a paragraph is still its words.
@@ -63,6 +66,8 @@ def prose_chars(element: etree._Element | None) -> int:
 
 def _flagged(element: etree._Element) -> bool:
     tag = element.tag
+    if tag == "figure" and _FIGURE_OF_TEXT(element):
+        return False
     if tag in FURNITURE_TAGS or tag in SKIP_TAGS:
         return True
     attrib = element.attrib
