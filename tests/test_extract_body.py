@@ -422,10 +422,11 @@ def test_a_pick_holding_little_of_the_page_gets_trafilatura_as_second_opinion() 
 
 def test_second_opinion_replaces_ours_only_when_ours_is_part_of_it() -> None:
     article = [Paragraph(text, "p") for texts in SECTIONS for text in texts]
-    assert reconcile(article[2:4], article) == article
+    about = "Transport plan: depots, night routes, ticket prices and stops"
+    assert reconcile(article[2:4], article, about) == article
     other_story = [Paragraph(text.replace("council", "club"), "p") for text in PROSE] * 3
-    assert reconcile(article[2:4], other_story) == article[2:4]
-    assert reconcile(article, article[2:4]) == article
+    assert reconcile(article[2:4], other_story, about) == article[2:4]
+    assert reconcile(article, article[2:4], about) == article
 
 
 def test_second_opinion_keeps_the_story_under_the_page_headline() -> None:
@@ -446,3 +447,14 @@ def test_a_figure_framing_a_table_is_article_text_one_framing_a_picture_is_not()
     text = body(page(paragraphs_html(PROSE[:2]) + table + picture + paragraphs_html(PROSE[2:])))
     assert "Route N1 Central station Airport" in text and "Route N2 Harbour University" in text
     assert "leaves the depot" not in text
+
+
+def test_second_opinion_wins_over_a_different_block_only_when_it_is_about_the_page() -> None:
+    """Disjoint texts: an author bio or a promo box picked as the body loses to the longer text that uses
+    the words of the page's title and description; a longer text about something else does not win."""
+    bio = [Paragraph("Jane Doe has covered transport for the Herald since 2009 and lives in the north.", "p")]
+    story = [Paragraph(text, "p") for text in PROSE]
+    about = "Night buses extended to the northern suburbs after a two-year trial"
+    assert reconcile(bio, story, about) == story
+    elsewhere = [Paragraph(text.replace("bus", "tram").replace("night", "summer"), "p") for text in PROSE] * 2
+    assert reconcile(story[:1], elsewhere, "Library opening hours cut") == story[:1]

@@ -9,9 +9,12 @@ page would double the cost of extraction.
 Neither side is trusted blindly. trafilatura's text is first cut to the story under the page's
 headline: a second <h1> starts another story (pages that append the next article as the reader
 scrolls). It then replaces ours only when ours is part of it (most of our 4-word shingles are among
-its shingles) and it is much longer: ours was one block of the article it found whole.
+its shingles) and it is much longer: ours was one block of the article it found whole; or when the two
+are different blocks and theirs is longer and closer to the page's own title and description: ours was
+a bio, promo or navigation box that out-scored the story.
 """
 
+import re
 from collections import Counter
 
 from pipelines.extract.body.headline import is_headline
@@ -27,7 +30,13 @@ PICK_MIN_SHARE = 0.4
 # Theirs replaces ours when it holds this share of our shingles and has this many times our words.
 CONTAINED_SHARE = 0.7
 LONGER_FACTOR = 2.0
+# Ours and theirs are different blocks when under this share of our shingles are theirs; then theirs wins
+# by being this many times longer and closer to the page's title and description.
+DISJOINT_SHARE = 0.5
+DISJOINT_LONGER_FACTOR = 1.5
 SHINGLE = 4
+MIN_KEY_CHARS = 3
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def is_fragment(pick: Pick) -> bool:
@@ -53,15 +62,46 @@ def headlined_story(paragraphs: list[Paragraph], titles: list[str]) -> list[Para
     return titled[0] if titled else runs[0] if runs else []
 
 
-def reconcile(ours: list[Paragraph], theirs: list[Paragraph]) -> list[Paragraph]:
-    """Ours, or theirs when ours is part of theirs and theirs is much longer."""
+def reconcile(ours: list[Paragraph], theirs: list[Paragraph], about: str) -> list[Paragraph]:
+    """Ours, or theirs when ours is part of theirs and theirs is much longer, or when the two are different
+    blocks and theirs is the longer one and closer to what the page says it is about (`about`: its title
+    and description)."""
     mine, other = _shingles(ours), _shingles(theirs)
     mine_total = sum(mine.values())
     if not other:
         return ours
     shared = sum(min(count, other[shingle]) for shingle, count in mine.items())
-    longer = sum(len(words(p.text)) for p in theirs) >= LONGER_FACTOR * max(sum(len(words(p.text)) for p in ours), 1)
-    return theirs if longer and shared >= CONTAINED_SHARE * mine_total else ours
+    our_words, their_words = _word_total(ours), _word_total(theirs)
+    if shared >= CONTAINED_SHARE * mine_total:
+        return theirs if their_words >= LONGER_FACTOR * max(our_words, 1) else ours
+    if shared < DISJOINT_SHARE * mine_total and their_words >= DISJOINT_LONGER_FACTOR * our_words:
+        topic = _keys(about)
+        if _agreement(theirs, topic) > _agreement(ours, topic):
+            return theirs
+    return ours
+
+
+def _word_total(paragraphs: list[Paragraph]) -> int:
+    return sum(len(words(p.text)) for p in paragraphs)
+
+
+def _keys(text: str) -> set[str]:
+    """Content keys of a text: casefolded words of three letters or more; CJK runs, written without spaces,
+    as character pairs."""
+    keys: set[str] = set()
+    for word in words(text.casefold()):
+        if _CJK.search(word):
+            keys.update(word[i : i + 2] for i in range(max(len(word) - 1, 1)))
+        elif len(word) >= MIN_KEY_CHARS:
+            keys.add(word)
+    return keys
+
+
+def _agreement(paragraphs: list[Paragraph], topic: set[str]) -> float:
+    """Share of the page's title and description keys that the text uses."""
+    if not topic:
+        return 0.0
+    return len(topic & _keys(" ".join(p.text for p in paragraphs))) / len(topic)
 
 
 def _shingles(paragraphs: list[Paragraph]) -> Counter[tuple[str, ...]]:

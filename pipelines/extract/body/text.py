@@ -54,7 +54,8 @@ def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> 
     if prefer_structured(kept, structured):
         return structured
     if is_fragment(pick):
-        kept = reconcile(kept, clean(second_opinion(document, url, titles), titles))
+        about = f"{metadata.get('title') or ''} {metadata.get('description') or ''}"
+        kept = reconcile(kept, clean(second_opinion(document, url, titles), titles), about)
     return kept
 
 
