@@ -456,5 +456,5 @@ def test_second_opinion_wins_over_a_different_block_only_when_it_is_about_the_pa
     story = [Paragraph(text, "p") for text in PROSE]
     about = "Night buses extended to the northern suburbs after a two-year trial"
     assert reconcile(bio, story, about) == story
-    elsewhere = [Paragraph(text.replace("bus", "tram").replace("night", "summer"), "p") for text in PROSE] * 2
-    assert reconcile(story[:1], elsewhere, "Library opening hours cut") == story[:1]
+    elsewhere = [Paragraph(text, "p") for texts in SECTIONS for text in texts]
+    assert reconcile(story[:1], elsewhere, about) == story[:1]
