@@ -213,3 +213,11 @@ def test_the_visible_headline_beats_a_reworded_seo_title_of_the_same_story() -> 
     assert metadata_of(html)["title"] == "Harbour repairs to start in spring, council confirms"
     unrelated = html.replace("Harbour repairs to start in spring, council confirms", "Latest news from the coast")
     assert metadata_of(unrelated)["title"] == "Harbour repairs to begin in spring after storms"
+
+
+def test_language_is_identified_on_a_bounded_sample_of_the_text() -> None:
+    """The detector reads the opening of the text only: a long page costs no more than a short one."""
+    french = "Le conseil municipal a voté jeudi soir la rénovation complète de la médiathèque du quartier. " * 30
+    english = "The council met on Tuesday evening to discuss the budget for the coming year. " * 20_000
+    assert resolve_language(None, french + english) == "fr"
+    assert resolve_language(None, english + french) == "en"
