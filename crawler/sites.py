@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from pipelines.extract.sites import SiteRules, SiteRulesError, validate_rules
+
 ENV_VAR = "NEWSARCHIVE_SITES"
 DEFAULT_FILENAME = "sites.yaml"
 
@@ -35,6 +37,7 @@ KNOWN_KEYS = (
     "language",
     "delay",
     "allow_private_network",
+    "extract",
 )
 
 
@@ -53,6 +56,7 @@ class Site:
     language: str | None = None
     delay: float | None = None
     allow_private_network: bool = False
+    extract: SiteRules | None = None  # per-site selectors / parser, carried to the extraction workers
 
 
 class SitesConfigError(ValueError):
@@ -221,6 +225,7 @@ class _SiteParser:
             allow_private_network=self.flag(
                 "allow_private_network", values.get("allow_private_network", False)
             ),
+            extract=self.extract(values.get("extract")),
         )
 
     def name(self, value: object) -> str:
@@ -314,6 +319,14 @@ class _SiteParser:
         if not math.isfinite(value) or value < 0:
             raise self.fail("delay", f"bad delay {value} — expected seconds >= 0, like 1.0")
         return float(value)
+
+    def extract(self, value: object) -> SiteRules | None:
+        if value is None:
+            return None
+        try:
+            return validate_rules(value)
+        except SiteRulesError as error:
+            raise self.fail(error.key, str(error)) from None
 
     def flag(self, key: str, value: object) -> bool:
         if not isinstance(value, bool):

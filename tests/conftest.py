@@ -37,3 +37,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 def demo_site() -> Iterator[str]:
     with serve_demo_site() as base_url:
         yield base_url
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite the per-site golden expectations (tests/fixtures/sites/*/expected.json)")

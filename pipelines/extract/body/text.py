@@ -43,6 +43,11 @@ def extract_body(document: Document, url: str, *, metadata: dict[str, Any]) -> s
         return ""
 
 
+def site_body(document: Document, paragraphs: list[Paragraph], *, metadata: dict[str, Any]) -> str:
+    """A body a site's rules located, cleaned line by line like any other (prompts, credits, the headline)."""
+    return normalize_text("\n\n".join(p.text for p in clean(paragraphs, headline_texts(document, metadata))))
+
+
 def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> list[Paragraph]:
     pick = readability_article(document, url)
     candidates = html_paragraphs(pick.node) if pick.node is not None else []

@@ -121,6 +121,11 @@ def _plausible(value: datetime, fetched_at: datetime) -> bool:
     return EARLIEST <= value <= fetched_at + FUTURE_TOLERANCE
 
 
+def plausible_date(raw: Any, source: str, fetched_at: datetime | None) -> FoundDate | None:
+    """`raw` parsed, if it is a date a page fetched at `fetched_at` can carry (see module docstring)."""
+    return _first_plausible([raw], source, _as_utc(fetched_at))
+
+
 def _first_plausible(raws: list[Any], source: str, fetched_at: datetime) -> FoundDate | None:
     for raw in raws:
         value = parse_date(raw)
