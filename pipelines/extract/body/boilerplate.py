@@ -113,6 +113,8 @@ DATELINE_MAX_CHARS = 60
 DATELINE_MAX_WORDS = 6
 LINK_HEADLINE_DENSITY = 0.9
 LINK_HEADLINE_MIN_WORDS = 5
+LINK_HEADLINE_MIN_CJK_CHARS = 10
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Under a cross-link label, a line that is mostly link is a teaser, whatever tags trail it.
 CROSSLINK_MIN_LINK_DENSITY = 0.5
 
@@ -133,12 +135,16 @@ def is_dateline(text: str) -> bool:
 
 
 def is_link_headline(paragraph: Paragraph) -> bool:
-    """A line that is all link and reads like a headline: a teaser for another story, not a sentence."""
+    """A line that is all link and reads like a headline: a teaser for another story, not a sentence.
+    Headline length counts words, or characters in scripts written without spaces (CJK)."""
     text = paragraph.text
+    long_enough = (
+        len(text.split()) >= LINK_HEADLINE_MIN_WORDS or len(_CJK.findall(text)) >= LINK_HEADLINE_MIN_CJK_CHARS
+    )
     return (
         paragraph.link_density >= LINK_HEADLINE_DENSITY
-        and len(text.split()) >= LINK_HEADLINE_MIN_WORDS
-        and not text.rstrip().endswith((".", "!", "?", ":", ";", ","))
+        and long_enough
+        and not text.rstrip().endswith((".", "!", "?", ":", ";", ",", "。", "！", "？"))
     )
 
 

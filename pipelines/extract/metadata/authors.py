@@ -20,7 +20,8 @@ AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", 
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:written|reported|reporting|text|story|words|photos?|video|interview|analysis)\s+)?"
-    r"(?:by|von|par|por|di|da|door|av|af|przez|автор|от|author|autor|auteur|autore|text|texte|reporter)"
+    r"(?:by|von|par|por|di|da|door|av|af|przez|автор|от|author|autor|auteur|autore|text|texte|reporter|"
+    r"yazan|yazar|بقلم|كتب)"
     r"\s*[:\-–—]?\s+",
     re.IGNORECASE,
 )
@@ -120,9 +121,17 @@ def looks_like_person(name: str, *, organisations: Iterable[str] = ()) -> bool:
         if key == org or (len(org) > 3 and org in key) or (key in org and len(key) >= len(org) * 0.6):
             return False
     return all(
-        w[0].isupper() or w.lower() in {"de", "da", "van", "von", "der", "den", "le", "la", "di", "del"} or "'" in w
+        w[0].isupper()
+        or _caseless(w[0])
+        or w.lower() in {"de", "da", "van", "von", "der", "den", "le", "la", "di", "del"}
+        or "'" in w
         for w in words
     )
+
+
+def _caseless(letter: str) -> bool:
+    """A letter of a script without capitals (Arabic, Hebrew, Devanagari, Thai…): no case to check."""
+    return letter.isalpha() and letter.lower() == letter.upper()
 
 
 def _key(text: str) -> str:
