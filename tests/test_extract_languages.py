@@ -21,7 +21,8 @@ CODES = sorted(path.stem for path in LANGUAGES.glob("*.html"))
 def case(request: pytest.FixtureRequest) -> tuple[dict, dict]:
     code = request.param
     expected = json.loads((LANGUAGES / f"{code}.expected.json").read_text(encoding="utf-8"))
-    return extract_article((LANGUAGES / f"{code}.html").read_bytes(), f"https://news.example/{code}/2025/story"), expected
+    page = (LANGUAGES / f"{code}.html").read_bytes()
+    return extract_article(page, f"https://news.example/{code}/2025/story"), expected
 
 
 def test_the_fixtures_cover_the_languages_issue_10_names() -> None:
