@@ -22,12 +22,15 @@ HTML_TAGS = {"p": "p", "list": "ul", "item": "li", "table": "table", "row": "tr"
              "ref": "a", "lb": "br", "hi": "span", "del": "span", "code": "code", "main": "div"}
 
 
-def trafilatura_paragraphs(document: Document, url: str, *, favor_precision: bool = True) -> list[Paragraph]:
-    """trafilatura's main text as paragraphs (it copies the tree it is given, so the shared one is safe)."""
+def trafilatura_paragraphs(
+    document: Document, url: str, *, favor_precision: bool = True, fast: bool = False
+) -> list[Paragraph]:
+    """trafilatura's main text as paragraphs (it copies the tree it is given, so the shared one is safe);
+    `fast` skips its readability and jusText fallbacks."""
     try:
         xml = trafilatura.extract(
             document.tree, url=url or None, favor_precision=favor_precision, include_comments=False,
-            include_tables=True, include_links=True, output_format="xml",
+            include_tables=True, include_links=True, output_format="xml", fast=fast,
         )
         main = etree.fromstring(xml.encode("utf-8")).find("main") if xml else None
     except (ValueError, TypeError, AttributeError, etree.XMLSyntaxError):
