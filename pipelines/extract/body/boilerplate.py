@@ -8,6 +8,7 @@ site's domain or URL.
 import re
 
 from pipelines.extract.body.paragraphs import Paragraph
+from pipelines.extract.textnorm import CJK
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 
@@ -114,7 +115,6 @@ DATELINE_MAX_WORDS = 6
 LINK_HEADLINE_DENSITY = 0.9
 LINK_HEADLINE_MIN_WORDS = 5
 LINK_HEADLINE_MIN_CJK_CHARS = 10
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Under a cross-link label, a line that is mostly link is a teaser, whatever tags trail it.
 CROSSLINK_MIN_LINK_DENSITY = 0.5
 
@@ -139,7 +139,7 @@ def is_link_headline(paragraph: Paragraph) -> bool:
     Headline length counts words, or characters in scripts written without spaces (CJK)."""
     text = paragraph.text
     long_enough = (
-        len(text.split()) >= LINK_HEADLINE_MIN_WORDS or len(_CJK.findall(text)) >= LINK_HEADLINE_MIN_CJK_CHARS
+        len(text.split()) >= LINK_HEADLINE_MIN_WORDS or len(CJK.findall(text)) >= LINK_HEADLINE_MIN_CJK_CHARS
     )
     return (
         paragraph.link_density >= LINK_HEADLINE_DENSITY

@@ -14,7 +14,6 @@ are different blocks and theirs is longer and closer to the page's own title and
 a bio, promo or navigation box that out-scored the story.
 """
 
-import re
 from collections import Counter
 
 from pipelines.extract.body.headline import is_headline
@@ -23,7 +22,7 @@ from pipelines.extract.body.paragraphs import Paragraph
 from pipelines.extract.body.readability import Pick
 from pipelines.extract.body.trafilatura import trafilatura_paragraphs
 from pipelines.extract.document import Document
-from pipelines.extract.textnorm import words
+from pipelines.extract.textnorm import CJK, words
 
 # A pick holding less than this share of the pruned page's prose may be one block of the article.
 PICK_MIN_SHARE = 0.4
@@ -36,7 +35,6 @@ DISJOINT_SHARE = 0.5
 DISJOINT_LONGER_FACTOR = 1.5
 SHINGLE = 4
 MIN_KEY_CHARS = 3
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def is_fragment(pick: Pick) -> bool:
@@ -91,7 +89,7 @@ def _keys(text: str) -> set[str]:
     as character pairs."""
     keys: set[str] = set()
     for word in words(text.casefold()):
-        if _CJK.search(word):
+        if CJK.search(word):
             keys.update(word[i : i + 2] for i in range(max(len(word) - 1, 1)))
         elif len(word) >= MIN_KEY_CHARS:
             keys.add(word)

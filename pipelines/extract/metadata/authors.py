@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 
 from pipelines.extract.metadata.jsonld import JsonLd, node_types, text_values
 from pipelines.extract.metadata.metatags import MetaTags
+from pipelines.extract.textnorm import CJK
 
 MAX_MARKUP_AUTHORS = 6
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl")
@@ -80,11 +81,10 @@ _ORG_WORDS = _words(
 _CREDENTIALS = frozenset(("ma", "ms", "md", "phd", "mph", "rn", "mba", "bsc", "msc", "jr", "sr", "ii", "iii", "iv"))
 _HONORIFICS = frozenset(("dr", "prof", "mr", "mrs", "ms"))
 _NAME_CHARS = re.compile(r"^[^\W\d_][\w'’.\- ]*$")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def _is_cjk_name(text: str) -> bool:
-    return bool(_CJK.search(text)) and 2 <= len(text) <= 4 and " " not in text
+    return bool(CJK.search(text)) and 2 <= len(text) <= 4 and " " not in text
 
 
 def _strip_roles(name: str) -> str:
@@ -140,7 +140,7 @@ def _key(text: str) -> str:
 
 def _tidy_case(name: str) -> str:
     """SHOUTED bylines ("JOE HILDEBRAND") become "Joe Hildebrand"; mixed case is left as written."""
-    if name.isupper() and not _CJK.search(name):
+    if name.isupper() and not CJK.search(name):
         return " ".join(w.capitalize() if len(w) > 1 else w for w in name.split())
     return name
 
