@@ -37,7 +37,8 @@ class ExtractPipeline:
             self.stats.inc_value("newsarchive/errors")
             raise DropItem(f"no WARC capture for {item['url']}: not recorded (capture extension disabled?)")
         content = await self.pool.extract(item["body"], item["url"], fetched_at=item["fetched_at"],
-                                          hints=item["discovery"].get("hints"), content_type=item.get("content_type"))
+                                          hints=item["discovery"].get("hints"), content_type=item.get("content_type"),
+                                          rules=item.get("rules"))
         capture = Capture(
             url=item["url"], requested_url=item["requested_url"], fetched_at=item["fetched_at"],
             http_status=item["status"], warc=item["warc"], site=item["site"], crawl_id=self.crawl_id,

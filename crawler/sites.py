@@ -4,18 +4,23 @@ Everything is validated up front, so a typo fails the run before any request is 
 naming the file, the site and the key, and saying how to fix it.
 """
 
+from __future__ import annotations
+
 import difflib
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import yaml
 
 from pipelines.store.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from pipelines.extract.sites import SiteRules
 
 NAME_RE = re.compile(r"[a-z0-9-]+")
 # A bare host name or IP address, no scheme, port or path (what Scrapy's allowed_domains expects).
@@ -33,6 +38,7 @@ KNOWN_KEYS = (
     "language",
     "delay",
     "allow_private_network",
+    "extract",
 )
 
 
@@ -51,6 +57,7 @@ class Site:
     language: str | None = None
     delay: float | None = None
     allow_private_network: bool = False
+    extract: SiteRules | None = None  # per-site selectors / parser, carried to the extraction workers
 
 
 class SitesConfigError(ValueError):
@@ -284,6 +291,7 @@ class _SiteParser:
             allow_private_network=self.flag(
                 "allow_private_network", values.get("allow_private_network", False)
             ),
+            extract=self.extract(values.get("extract")),
         )
 
     def name(self, value: object) -> str:
@@ -377,6 +385,16 @@ class _SiteParser:
         if not math.isfinite(value) or value < 0:
             raise self.fail("delay", f"bad delay {value} — expected seconds >= 0, like 1.0")
         return float(value)
+
+    def extract(self, value: object) -> SiteRules | None:
+        if value is None:
+            return None
+        from pipelines.extract.sites import SiteRulesError, validate_rules  # lxml: only for sites that have rules
+
+        try:
+            return validate_rules(value)
+        except SiteRulesError as error:
+            raise self.fail(error.key, str(error)) from None
 
     def flag(self, key: str, value: object) -> bool:
         if not isinstance(value, bool):

@@ -43,3 +43,8 @@ def dumped_stats(output: str, prefix: str) -> dict[str, int]:
 def demo_site() -> Iterator[str]:
     with serve_demo_site() as base_url:
         yield base_url
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite the per-site golden expectations (tests/fixtures/sites/*/expected.json)")

@@ -67,3 +67,40 @@ def test_organisation_byline_falls_through_to_markup() -> None:
     html = """<html><head><meta name="author" content="The Herald"></head>
     <body><span itemprop="author">By Ana Lima</span></body></html>"""
     assert authors_of(html) == ["Ana Lima"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [("The Investopedia Team", []), ("Help Desk Staff", []), ("Full Bio", []), ("Written By", []),
+     ("Terms Conditions Privacy Policy", [])],
+)
+def test_teams_labels_and_furniture_are_not_people(byline: str, names: list[str]) -> None:
+    assert split_byline(byline) == names
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<head><meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Ana Lima">'
+        "</head><body><p>Story</p></body>",
+        "<body><article><p>By Ana Lima</p><p>The story, sentence after sentence.</p></article></body>",
+        '<body><article><div><p class="label">Written by</p><p class="name">Ana Lima</p></div><p>Story</p>'
+        "</article></body>",
+        '<body><article><p><a href="/team/ana-lima">Ana Lima</a> · 4 min</p><p>Story</p></article>'
+        '<footer><a href="/author/other-writer">Other Writer</a></footer></body>',
+        '<body><nav><p>By Our Desk</p></nav><article><span>Von Ana Lima</span><p>Story</p></article></body>',
+    ],
+)
+def test_bylines_no_class_name_gives_away(markup: str) -> None:
+    """Labelled twitter metas, a "By"/"Written by" text line, links to author pages: in any language."""
+    assert authors_of(f"<html>{markup}</html>") == ["Ana Lima"]
+
+
+def test_a_person_node_is_a_person_even_on_a_site_named_after_them() -> None:
+    tree = parse_html("""<html><head><script type="application/ld+json">{"@type": "BlogPosting", "headline": "h",
+      "author": {"@type": "Person", "name": "Kristian Larsen"}}</script></head><body><p>x</p></body></html>""").tree
+    organisations = ["Kristian Larsen", "kristian-larsen.com"]
+    assert find_authors(tree, JsonLd.from_tree(tree), MetaTags(tree), organisations=organisations) == [
+        "Kristian Larsen"
+    ]
+    assert split_byline("Kristian Larsen", organisations=organisations) == []

@@ -1,9 +1,12 @@
 """Dates: many spellings parse, the most deliberate source wins, and impossible dates are refused."""
 
+import http.server
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from pipelines.extract.article import extract_article
 from pipelines.extract.document import parse_html
 from pipelines.extract.metadata.dates import FUTURE_TOLERANCE, find_modified, find_published, parse_date
 from pipelines.extract.metadata.jsonld import JsonLd
@@ -42,7 +45,6 @@ def published(
     document = parse_html(html)
     assert document is not None
     return find_published(
-        html=document.html,
         tree=document.tree,
         jsonld=JsonLd.from_tree(document.tree),
         meta=MetaTags(document.tree),
@@ -114,3 +116,23 @@ def test_modified_before_published_is_dropped() -> None:
     first = published(document.html)
     assert find_modified(jsonld=jsonld, meta=meta, published=first, fetched_at=FETCHED) is None
     assert find_modified(jsonld=jsonld, meta=meta, published=None, fetched_at=FETCHED) is not None
+
+
+
+def test_a_page_that_is_only_a_url_is_never_fetched() -> None:
+    """htmldate downloads a string that looks like a URL; extraction must never fetch anything."""
+    hits: list[str] = []
+
+    class Listener(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Listener) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/latest/meta-data"
+        for page in (url, url.encode(), f"<p>{url}</p>"):
+            assert extract_article(page, "https://news.example.com/story")["published_at"] is None
+        server.shutdown()
+    assert hits == []

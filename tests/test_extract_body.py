@@ -12,6 +12,8 @@ from pipelines.extract.body import text as body_module
 from pipelines.extract.body.boilerplate import is_boilerplate, is_dateline
 from pipelines.extract.body.nodes import prune_boilerplate
 from pipelines.extract.body.paragraphs import Paragraph, html_paragraphs
+from pipelines.extract.body.readability import Pick
+from pipelines.extract.body.second_opinion import headlined_story, reconcile
 from pipelines.extract.body.structured import next_data_paragraphs, prefer_structured
 from pipelines.extract.body.summary import drop_summary_boxes
 from pipelines.extract.body.text import dedupe, extract_body, is_link_list
@@ -248,7 +250,7 @@ def test_link_list_pick_falls_back_to_trafilatura(monkeypatch: pytest.MonkeyPatc
         + "".join(f'<p><a href="/s{i}">Top {i} health deals in the city this week</a></p>' for i in range(9))
         + "</div>"
     )
-    monkeypatch.setattr(body_module, "readability_article", lambda document, url: rail)
+    monkeypatch.setattr(body_module, "readability_article", lambda document, url: Pick(rail, 0))
     text = body(page(paragraphs_html(PROSE)))
     assert PROSE[0] in text and "health deals" not in text
 
@@ -313,6 +315,24 @@ def test_next_data_blocks_with_inline_html_become_paragraphs() -> None:
     assert [p.text for p in next_data_paragraphs(document)] == PROSE
 
 
+def test_data_holding_the_story_twice_does_not_replace_the_markup() -> None:
+    """A hydration cache that runs the story and its copy together is longer than the page's text, but
+    it is not a better text of the story."""
+    teaser = [Paragraph(PROSE[0], "p")]
+    assert prefer_structured(teaser, [Paragraph(" ".join(PROSE), "p")])
+    assert not prefer_structured(teaser, [Paragraph(" ".join(PROSE * 2), "p")])
+
+
+def test_next_data_holding_json_encoded_as_a_string_is_decoded() -> None:
+    """Caches that store their state JSON-encoded inside a string value: the story, not the JSON text."""
+    state = {"page": {"blocks": [{"type": "paragraph", "text": text} for text in PROSE]}}
+    data = {"props": {"pageProps": {"apolloState": json.dumps(state)}}}
+    html = f'<html><body><div id="__next"></div><script id="__NEXT_DATA__">{json.dumps(data)}</script></body></html>'
+    document = parse_html(html)
+    assert document is not None
+    assert [p.text for p in next_data_paragraphs(document)] == PROSE
+
+
 def test_summary_box_goes_only_when_it_restates_the_story() -> None:
     story = [Paragraph(text, "p") for text in PROSE]
     restating = [Paragraph("Key points", "h2"), Paragraph("The council voted to extend the night bus network.", "li")]
@@ -343,3 +363,98 @@ def test_linked_subheading_over_prose_is_kept() -> None:
     assert body(page(article)).split("\n\n") == [PROSE[0], "Satechi 72W USB-C Car Charger", *PROSE[1:]]
     teaser = article.replace("https://shop.example/charger", "/2024/05/02/trams-all-night")
     assert body(page(teaser)) == "\n\n".join(PROSE)
+
+
+SECTIONS = [
+    [
+        f"Section {n} of the report looks at the {topic}, which the council says will need more money, "
+        "more staff and a clearer plan before the end of the next financial year.",
+        f"Residents who spoke at the hearing on the {topic} asked for regular updates, and the committee "
+        "agreed to publish a progress report every three months, starting in the spring.",
+    ]
+    for n, topic in enumerate(("bus depots", "night routes", "ticket prices", "accessible stops"), start=1)
+]
+
+
+def test_an_article_split_into_wrapped_sections_is_kept_whole() -> None:
+    """A page builder's shape: every text block wrapped in rows and modules several levels deep, so
+    readability-lxml scores each block alone and kept the best one; near-equal rivals under one ancestor
+    make that ancestor the pick (Readability.js's rule)."""
+    blocks = "".join(
+        f'<div class="row row_{n}"><div class="column"><div class="module module_{n}"><div class="content_{n}">'
+        f'<div class="text_{n}"><h2>Part {n}</h2>{paragraphs_html(texts)}</div></div></div></div></div>'
+        for n, texts in enumerate(SECTIONS, start=1)
+    )
+    html = (
+        '<html><head><title>Transport plan</title></head><body><nav><a href="/">Home</a></nav>'
+        f'<div class="page-builder"><h1>Transport plan</h1>{blocks}</div><footer>About us</footer></body></html>'
+    )
+    text = body(html)
+    assert all(p in text for texts in SECTIONS for p in texts)
+
+
+def test_a_layout_modifier_class_does_not_make_the_story_wrapper_furniture() -> None:
+    """'has-rail-right' names the wrapper's neighbour; the comments, which dwarf the story, are the furniture."""
+    comment = "I have taken the night bus for years and it is always late, so this extension is welcome news. "
+    html = (
+        f'<html><body><div class="main-wrap has-rail-right"><article>{paragraphs_html(PROSE)}</article></div>'
+        f'<div id="comments">{paragraphs_html([comment * 3] * 8)}</div></body></html>'
+    )
+    assert body(html) == "\n\n".join(PROSE)
+
+
+def test_a_pick_holding_little_of_the_page_gets_trafilatura_as_second_opinion() -> None:
+    """The story in five differently wrapped blocks, none of them close to the longest: readability keeps
+    the longest, which holds under 40 % of the page's prose, so trafilatura's whole text replaces it."""
+    wrappers = ('<div class="hero"><div class="hero__text">{}</div></div>', '<div class="grid"><div>{}</div></div>',
+                '<section class="facts"><div>{}</div></section>', '<div class="more"><div><div>{}</div></div></div>',
+                '<section class="outro"><div class="outro__box">{}</div></section>')
+    blocks = [SECTIONS[0], PROSE, *SECTIONS[1:]]
+    html = (
+        "<html><head><title>Transport plan</title></head><body><nav><a href='/'>Home</a></nav>"
+        "<div class='page'><h1>Transport plan</h1>"
+        + "".join(wrapper.format(paragraphs_html(texts)) for wrapper, texts in zip(wrappers, blocks, strict=True))
+        + "</div><footer>About us</footer></body></html>"
+    )
+    text = body(html)
+    assert all(p in text for texts in blocks for p in texts)
+
+
+def test_second_opinion_replaces_ours_only_when_ours_is_part_of_it() -> None:
+    article = [Paragraph(text, "p") for texts in SECTIONS for text in texts]
+    about = "Transport plan: depots, night routes, ticket prices and stops"
+    assert reconcile(article[2:4], article, about) == article
+    other_story = [Paragraph(text.replace("council", "club"), "p") for text in PROSE] * 3
+    assert reconcile(article[2:4], other_story, about) == article[2:4]
+    assert reconcile(article, article[2:4], about) == article
+
+
+def test_second_opinion_keeps_the_story_under_the_page_headline() -> None:
+    """Pages that append the next article as the reader scrolls: its <h1> ends our story."""
+    ours = [Paragraph("Night buses extended to the suburbs", "h1"), *(Paragraph(t, "p") for t in PROSE)]
+    next_story = [Paragraph("Library hours cut over the summer", "h1"), Paragraph(SECTIONS[0][0], "p")]
+    titles = ["night buses extended to the suburbs | the herald"]
+    assert headlined_story([Paragraph("Most read", "h2"), *next_story, *ours], titles) == ours
+    assert headlined_story([*ours, *next_story], []) == ours
+
+
+def test_a_figure_framing_a_table_is_article_text_one_framing_a_picture_is_not() -> None:
+    table = (
+        '<figure class="wp-block-table"><table><tbody><tr><td>Route N1</td><td>Central station</td><td>Airport</td>'
+        "</tr><tr><td>Route N2</td><td>Harbour</td><td>University</td></tr></tbody></table></figure>"
+    )
+    picture = '<figure><img src="/bus.jpg"><figcaption>A night bus leaves the depot at midnight</figcaption></figure>'
+    text = body(page(paragraphs_html(PROSE[:2]) + table + picture + paragraphs_html(PROSE[2:])))
+    assert "Route N1 Central station Airport" in text and "Route N2 Harbour University" in text
+    assert "leaves the depot" not in text
+
+
+def test_second_opinion_wins_over_a_different_block_only_when_it_is_about_the_page() -> None:
+    """Disjoint texts: an author bio or a promo box picked as the body loses to the longer text that uses
+    the words of the page's title and description; a longer text about something else does not win."""
+    bio = [Paragraph("Jane Doe has covered transport for the Herald since 2009 and lives in the north.", "p")]
+    story = [Paragraph(text, "p") for text in PROSE]
+    about = "Night buses extended to the northern suburbs after a two-year trial"
+    assert reconcile(bio, story, about) == story
+    elsewhere = [Paragraph(text, "p") for texts in SECTIONS for text in texts]
+    assert reconcile(story[:1], elsewhere, about) == story[:1]

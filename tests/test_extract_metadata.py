@@ -58,7 +58,7 @@ REAL_PAGES = {
         "en-US",
     ),
     "theverge": (
-        "Apple’s Vision Pro hands-on: the Retina display moment for headsets",
+        "Apple’s Vision Pro is the Retina display moment for headsets",  # the h1 and og:title; <title> says 'hands-on:'
         ["Alex Heath"],
         "2023-06-07T20:54:26+00:00",
         "en",
@@ -203,3 +203,21 @@ def test_detector_overrules_a_wrong_declaration_only_when_confident() -> None:
     assert resolve_language("es-MX", SPANISH) == "es-MX"  # agreement keeps the declared region
     assert resolve_language("en-US", "Hola amigos") == "en-US"  # too short to judge
     assert resolve_language(None, SPANISH) == "es"
+
+
+def test_the_visible_headline_beats_a_reworded_seo_title_of_the_same_story() -> None:
+    html = """<html><head><title>Harbour repairs to begin in spring after storms | The Herald</title>
+    <meta property="og:title" content="Harbour repairs to begin in spring after storms"></head>
+    <body><header><h1>The Herald</h1></header><article><h1>Harbour repairs to start in spring, council confirms</h1>
+    <p>The harbour authority confirmed on Tuesday that repairs will begin in spring.</p></article></body></html>"""
+    assert metadata_of(html)["title"] == "Harbour repairs to start in spring, council confirms"
+    unrelated = html.replace("Harbour repairs to start in spring, council confirms", "Latest news from the coast")
+    assert metadata_of(unrelated)["title"] == "Harbour repairs to begin in spring after storms"
+
+
+def test_language_is_identified_on_a_bounded_sample_of_the_text() -> None:
+    """The detector reads the opening of the text only: a long page costs no more than a short one."""
+    french = "Le conseil municipal a voté jeudi soir la rénovation complète de la médiathèque du quartier. " * 30
+    english = "The council met on Tuesday evening to discuss the budget for the coming year. " * 20_000
+    assert resolve_language(None, french + english) == "fr"
+    assert resolve_language(None, english + french) == "en"

@@ -73,6 +73,7 @@ def article_item(response: Response, site: Site, signals: list[str]) -> dict[str
         "fetched_at": meta.get("warc_date") or datetime.now(UTC),
         "warc": meta.get("warc"),
         "site": site.name,
+        "rules": site.extract,
         "discovery": meta["newsarchive"]["discovery"],
         "article_signals": signals,
     }

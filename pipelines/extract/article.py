@@ -9,11 +9,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from pipelines.extract.body.text import extract_body
+from pipelines.extract.body.text import extract_body, site_body
 from pipelines.extract.document import parse_html
 from pipelines.extract.language import resolve_language
 from pipelines.extract.metadata.fields import empty_metadata, extract_metadata
 from pipelines.extract.paywall import detect_paywall
+from pipelines.extract.sites import SiteRules, parser_for, site_metadata
+from pipelines.extract.sites.rules import SiteFields
 from pipelines.extract.textnorm import word_count
 
 log = logging.getLogger(__name__)
@@ -39,14 +41,16 @@ def extract_article(
     fetched_at: datetime | None = None,
     hints: dict[str, Any] | None = None,
     content_type: str | None = None,
+    rules: SiteRules | None = None,
 ) -> dict[str, Any]:
     """Extract the record's content fields from one page.
 
     `fetched_at` caps dates (nothing published after the fetch); `hints` carries what discovery
-    knew (sitemap/feed title, date, language); `content_type` may carry the HTTP charset.
+    knew (sitemap/feed title, date, language); `content_type` may carry the HTTP charset; `rules` are
+    the sites file's selectors for this site (a parser registered for the page's domain applies anyway).
     """
     try:
-        return _extract(html, url, fetched_at=fetched_at, hints=hints or {}, content_type=content_type)
+        return _extract(html, url, fetched_at=fetched_at, hints=hints or {}, content_type=content_type, rules=rules)
     except Exception:  # the contract is "never raises": one bad page must not stop a crawl
         log.exception("extraction failed for %s; returning an empty record", url)
         return empty_result(url)
@@ -59,13 +63,20 @@ def _extract(
     fetched_at: datetime | None,
     hints: dict[str, Any],
     content_type: str | None,
+    rules: SiteRules | None,
 ) -> dict[str, Any]:
     result = empty_result(url)
     document = parse_html(html, content_type=content_type)
     if document is None:
         return result
+    parser = parser_for(url, rules)
+    site = parser.read(document) if parser is not None else SiteFields()
     metadata = extract_metadata(document, url, fetched_at=fetched_at, hints=hints)
-    text = extract_body(document, url, metadata=metadata)
+    metadata.update(site_metadata(site, fetched_at))
+    if site.paragraphs:
+        text = site_body(document, site.paragraphs, metadata=metadata)
+    else:
+        text = extract_body(document, url, metadata=metadata)
     for key in METADATA_FIELDS:
         if metadata.get(key) not in (None, "", []):
             result[key] = metadata[key]

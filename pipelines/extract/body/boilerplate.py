@@ -8,6 +8,7 @@ site's domain or URL.
 import re
 
 from pipelines.extract.body.paragraphs import Paragraph
+from pipelines.extract.textnorm import CJK
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 
@@ -113,6 +114,7 @@ DATELINE_MAX_CHARS = 60
 DATELINE_MAX_WORDS = 6
 LINK_HEADLINE_DENSITY = 0.9
 LINK_HEADLINE_MIN_WORDS = 5
+LINK_HEADLINE_MIN_CJK_CHARS = 10
 # Under a cross-link label, a line that is mostly link is a teaser, whatever tags trail it.
 CROSSLINK_MIN_LINK_DENSITY = 0.5
 
@@ -133,12 +135,16 @@ def is_dateline(text: str) -> bool:
 
 
 def is_link_headline(paragraph: Paragraph) -> bool:
-    """A line that is all link and reads like a headline: a teaser for another story, not a sentence."""
+    """A line that is all link and reads like a headline: a teaser for another story, not a sentence.
+    Headline length counts words, or characters in scripts written without spaces (CJK)."""
     text = paragraph.text
+    long_enough = (
+        len(text.split()) >= LINK_HEADLINE_MIN_WORDS or len(CJK.findall(text)) >= LINK_HEADLINE_MIN_CJK_CHARS
+    )
     return (
         paragraph.link_density >= LINK_HEADLINE_DENSITY
-        and len(text.split()) >= LINK_HEADLINE_MIN_WORDS
-        and not text.rstrip().endswith((".", "!", "?", ":", ";", ","))
+        and long_enough
+        and not text.rstrip().endswith((".", "!", "?", ":", ";", ",", "。", "！", "？"))
     )
 
 

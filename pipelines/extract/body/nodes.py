@@ -34,6 +34,7 @@ _WORDS = (
 )
 _BOILERPLATE_NAME = re.compile(rf"(?:^|[\s_-])(?:{_WORDS})(?:$|[\s_-])", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_LAYOUT_MODIFIER = re.compile(r"(?:^|(?<=\s))(?:\S*--)?(?:has|with|without|no)[-_]\S*", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 # A flagged node that holds at least this share of the page's prose is the article, not furniture.
 PROTECT_SHARE = 0.4
@@ -42,6 +43,9 @@ PROTECT_SHARE = 0.4
 # Text runs long enough to be prose (menus and link lists are made of short ones), outside scripts.
 _PROSE_RUNS = etree.XPath(".//text()[string-length(normalize-space()) > 40][not(ancestor::script or ancestor::style)]")
 _FLAGGED_SPANS_IN_PARAGRAPHS = etree.XPath("//p//span[@class or @id][.//a][.//*[@class or @id]]")
+# A figure is furniture when it frames a picture; one framing a table, a quotation or code is text of
+# the article (WordPress wraps every table block in <figure class="wp-block-table">).
+_FIGURE_OF_TEXT = etree.XPath("boolean(.//table | .//blockquote | .//pre)")
 _EMAIL_FIELDS = etree.XPath("//input[@type='email' or contains(@name, 'email') or contains(@placeholder, 'mail')]")
 SIGNUP_MAX_WORDS = 60
 # Inline markup is part of a sentence: a link classed "tag" or "share" inside a paragraph is still its words.
@@ -55,12 +59,15 @@ SIGNUP_BOX_LIMITS = ARTICLE_TAGS | {"body", "html"}
 SUMMARY_PROPS = frozenset({"description", "abstract", "alternativeHeadline"})
 
 
-def _prose_chars(element: etree._Element) -> int:
-    return sum(len(run) for run in _PROSE_RUNS(element))
+def prose_chars(element: etree._Element | None) -> int:
+    """Characters of prose-length text runs under `element` (0 for None): the page's text mass."""
+    return 0 if element is None else sum(len(run) for run in _PROSE_RUNS(element))
 
 
 def _flagged(element: etree._Element) -> bool:
     tag = element.tag
+    if tag == "figure" and _FIGURE_OF_TEXT(element):
+        return False
     if tag in FURNITURE_TAGS or tag in SKIP_TAGS:
         return True
     attrib = element.attrib
@@ -82,8 +89,9 @@ def _flagged(element: etree._Element) -> bool:
 
 @lru_cache(maxsize=4096)
 def _is_boilerplate_name(names: str) -> bool:
-    """Cached: a page repeats the same few class names on hundreds of elements."""
-    return bool(_BOILERPLATE_NAME.search(_CAMEL.sub("-", names)))
+    """Cached: a page repeats the same few class names on hundreds of elements. Layout modifiers
+    ("has-rail-right", "no-sidebar", "layout--with-ads") describe a wrapper's neighbours, not the wrapper."""
+    return bool(_BOILERPLATE_NAME.search(_CAMEL.sub("-", _LAYOUT_MODIFIER.sub(" ", names))))
 
 
 def _drop_hover_cards(tree: etree._Element) -> None:
@@ -127,14 +135,14 @@ def prune_boilerplate(tree: etree._Element) -> etree._Element:
     """Remove furniture from `tree` in place and return it (call it on a copy of a shared tree)."""
     _drop_hover_cards(tree)
     _drop_signup_boxes(tree)
-    total = _prose_chars(tree) or 1
+    total = prose_chars(tree) or 1
     doomed = []
     walker = etree.iterwalk(tree, events=("start",))
     for _, element in walker:
         if not isinstance(element.tag, str) or element.tag in ("html", "body") or not _flagged(element):
             continue
         walker.skip_subtree()
-        if element.tag in SKIP_TAGS or _prose_chars(element) < PROTECT_SHARE * total:
+        if element.tag in SKIP_TAGS or prose_chars(element) < PROTECT_SHARE * total:
             doomed.append(element)
     for element in doomed:
         element.drop_tree()

@@ -3,6 +3,7 @@
 import copy
 import logging
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -11,7 +12,7 @@ from lxml.html import fragment_fromstring
 from readability import Document as ReadabilityDocument
 from readability.readability import REGEXES, Unparseable
 
-from pipelines.extract.body.nodes import prune_boilerplate
+from pipelines.extract.body.nodes import prose_chars, prune_boilerplate
 from pipelines.extract.document import Document
 
 # readability logs every page it finds hard at INFO/exception level; that is noise for a crawl log.
@@ -44,6 +45,12 @@ _INLINE_TAGS = frozenset({"a", "b", "cite", "code", "em", "font", "i", "small", 
 # Elements whose text an HTML serialisation may write unescaped, where "<p" could be text, not a tag.
 _RAW_TEXT_TAGS = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext",
                             "textarea", "title"})
+# Readability.js's ancestor promotion (its own constants): among the top candidates, rivals scoring this
+# close to the best ...
+TOP_CANDIDATES = 5
+RIVAL_SCORE_SHARE = 0.75
+# ... this many of them under one ancestor of the best make that ancestor the article.
+MIN_RIVALS = 3
 # readability's own threshold for appending a sibling to its pick.
 SIBLING_MIN_SCORE = 10
 SIBLING_SCORE_SHARE = 0.2
@@ -57,8 +64,11 @@ class _PrunedReadability(ReadabilityDocument):
     keeps every attempt independent of the shared tree.
     """
 
+    page_prose = 0
+
     def _parse(self, input: etree._Element) -> etree._Element:
         tree = prune_boilerplate(copy.deepcopy(input))
+        self.page_prose = prose_chars(tree)
         # Quotes and embedded posts are article content, but their names ("twitter-tweet",
         # "social-media-embed") hit readability's negative patterns and they would vanish.
         for element in _QUOTES_AND_EMBEDS(tree):
@@ -152,6 +162,31 @@ class _PrunedReadability(ReadabilityDocument):
         for elem in ordered:
             candidates[elem]["content_score"] *= 1 - self.get_link_density(elem)
         return candidates
+
+    def select_best_candidate(self, candidates: dict[etree._Element, dict]) -> dict | None:
+        """readability's pick, raised to the ancestor that several near-best candidates share (Readability.js's
+        rule, which readability-lxml lacks): an article split into sections wrapped one level deeper than
+        their paragraphs scores each section on its own, and readability-lxml would keep the best one alone."""
+        best = super().select_best_candidate(candidates)
+        if best is None:
+            return best
+        ranked = sorted(candidates.values(), key=lambda c: c["content_score"], reverse=True)[:TOP_CANDIDATES]
+        rivals = [
+            set(c["elem"].iterancestors())
+            for c in ranked
+            if c is not best and c["content_score"] >= RIVAL_SCORE_SHARE * best["content_score"]
+        ]
+        if len(rivals) < MIN_RIVALS:
+            return best
+        for ancestor in best["elem"].iterancestors():
+            if ancestor.tag in ("body", "html"):
+                break
+            if sum(ancestor in chain for chain in rivals) >= MIN_RIVALS:
+                promoted = candidates.get(ancestor) or {"content_score": 0, "elem": ancestor}
+                promoted["content_score"] = max(promoted["content_score"], best["content_score"])
+                candidates[ancestor] = promoted
+                return promoted
+        return best
 
     def get_article(
         self, candidates: dict[etree._Element, dict], best_candidate: dict, html_partial: bool = False
@@ -267,12 +302,21 @@ def _repeated_siblings(element: etree._Element) -> list[etree._Element]:
     ]
 
 
-def readability_article(document: Document, url: str) -> etree._Element | None:
-    """The article subtree readability selects from the pruned page, or None when it gives up."""
+@dataclass(frozen=True)
+class Pick:
+    """readability's article subtree (None when it gives up) and the prose left on the pruned page, the
+    measure of how much of the page's text the pick holds."""
+
+    node: etree._Element | None
+    page_prose: int
+
+
+def readability_article(document: Document, url: str) -> Pick:
+    """The article subtree readability selects from the pruned page."""
     reader = _PrunedReadability(document.tree, url=url)
     try:
         reader.summary(html_partial=True)
     except (Unparseable, ValueError, TypeError):
-        return None
+        return Pick(None, reader.page_prose)
     # summary() leaves the sanitized article node in `html`; using it saves re-parsing its string form.
-    return reader.html
+    return Pick(reader.html, reader.page_prose)

@@ -10,6 +10,7 @@ shorter) and agrees with it (its words are the data's words).
 import html
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +37,9 @@ POOR_SHARE = 0.6
 AGREEMENT_MIN = 0.8
 NEARLY_EMPTY_WORDS = 20
 STRUCTURED_MIN_WORDS = 50
+# _repeats_itself: runs of this many words, and the share of them that may recur.
+REPEAT_RUN = 8
+REPEATED_SHARE = 0.3
 
 
 def structured_paragraphs(document: Document, metadata: dict[str, Any]) -> list[Paragraph]:
@@ -50,12 +54,21 @@ def prefer_structured(dom: list[Paragraph], structured: list[Paragraph]) -> bool
         return bool(structured)
     dom_tokens = [t for p in dom for t in _TOKENS.findall(p.text)]
     data_tokens = {t for p in structured for t in _TOKENS.findall(p.text)}
-    if len(data_tokens) == 0 or _word_total(structured) < STRUCTURED_MIN_WORDS:
+    if len(data_tokens) == 0 or _word_total(structured) < STRUCTURED_MIN_WORDS or _repeats_itself(structured):
         return False
     if len(dom_tokens) >= POOR_SHARE * _word_total(structured):
         return False
     shared = sum(t in data_tokens for t in dom_tokens)
     return len(dom_tokens) < NEARLY_EMPTY_WORDS or shared >= AGREEMENT_MIN * len(dom_tokens)
+
+
+def _repeats_itself(paragraphs: list[Paragraph]) -> bool:
+    """A cache that holds the story twice (or a story and its copy in another field run together) is not
+    one story: more than this share of its 8-word runs occur more than once."""
+    tokens = [t.casefold() for p in paragraphs for t in _TOKENS.findall(p.text)]
+    runs = Counter(tuple(tokens[i : i + REPEAT_RUN]) for i in range(max(len(tokens) - REPEAT_RUN + 1, 0)))
+    total = sum(runs.values())
+    return bool(total) and sum(count for count in runs.values() if count > 1) > REPEATED_SHARE * total
 
 
 def json_ld_paragraphs(metadata: dict[str, Any]) -> list[Paragraph]:
@@ -84,13 +97,28 @@ def _candidates(data: Any) -> Iterator[list[Paragraph]]:
         if depth > JSON_MAX_DEPTH:
             continue
         if isinstance(value, str):
-            if "<p" in value or "\n" in value:
+            nested = _nested_json(value)
+            if nested is not None:
+                stack.append((nested, depth + 1))
+            elif "<p" in value or "\n" in value:
                 yield _text_paragraphs(value)
         elif isinstance(value, list):
             yield [Paragraph(text, "p") for text in map(_block_text, value) if text]
             stack.extend((item, depth + 1) for item in value)
         elif isinstance(value, dict):
             stack.extend((item, depth + 1) for item in value.values())
+
+
+def _nested_json(value: str) -> Any:
+    """The object or array a string holds when it is JSON itself (caches that store their state
+    encoded twice), else None."""
+    text = value.strip()
+    if not (text.startswith("{") and text.endswith("}")) and not (text.startswith("[") and text.endswith("]")):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _block_text(block: Any) -> str:

@@ -1,11 +1,12 @@
 """The article body: the main text of a page as clean paragraphs, boilerplate and repeats removed.
 
-readability-lxml finds the article container in a tree already cut of page furniture
-(boilerplate_nodes.py); the paragraphs in it are then filtered line by line (boilerplate.py) and
-de-duplicated, because publishers repeat the teaser and wrap the article in prompts that
-container-level heuristics keep. When readability's pick is a link list or empty, trafilatura gets
-the page instead; when the text found is poor next to the story the page carries as data (JSON-LD,
-Next.js), the data's text is used (body_structured.py).
+readability-lxml finds the article container in a tree already cut of page furniture (nodes.py);
+the paragraphs in it are then filtered line by line (boilerplate.py) and de-duplicated, because
+publishers repeat the teaser and wrap the article in prompts that container-level heuristics keep.
+When readability's pick is a link list or empty, trafilatura gets the page instead; when the text
+found is poor next to the story the page carries as data (JSON-LD, Next.js), the data's text is used
+(structured.py); when the pick holds little of the page's prose, trafilatura's text replaces it if
+ours is part of it (second_opinion.py).
 """
 
 import logging
@@ -13,8 +14,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipelines.extract.body.boilerplate import drop_crosslink_runs, is_boilerplate
+from pipelines.extract.body.headline import headline_texts, is_headline
 from pipelines.extract.body.paragraphs import Paragraph, html_paragraphs
 from pipelines.extract.body.readability import readability_article
+from pipelines.extract.body.second_opinion import is_fragment, reconcile, second_opinion
 from pipelines.extract.body.structured import prefer_structured, structured_paragraphs
 from pipelines.extract.body.summary import drop_summary_boxes
 from pipelines.extract.body.trafilatura import trafilatura_paragraphs
@@ -29,8 +32,6 @@ REPEAT_MIN_WORDS = 20
 OPENING_PARAGRAPHS = 6
 # A container with more link text than this is a list of links, not an article.
 LINK_LIST_SHARE = 0.5
-# Shorter lines may match the start of a <title> by chance ("News", "Video").
-MIN_HEADLINE_CHARS = 15
 
 
 def extract_body(document: Document, url: str, *, metadata: dict[str, Any]) -> str:
@@ -42,15 +43,25 @@ def extract_body(document: Document, url: str, *, metadata: dict[str, Any]) -> s
         return ""
 
 
+def site_body(document: Document, paragraphs: list[Paragraph], *, metadata: dict[str, Any]) -> str:
+    """A body a site's rules located, cleaned line by line like any other (prompts, credits, the headline)."""
+    return normalize_text("\n\n".join(p.text for p in clean(paragraphs, headline_texts(document, metadata))))
+
+
 def _body_paragraphs(document: Document, url: str, metadata: dict[str, Any]) -> list[Paragraph]:
-    article = readability_article(document, url)
-    candidates = html_paragraphs(article) if article is not None else []
+    pick = readability_article(document, url)
+    candidates = html_paragraphs(pick.node) if pick.node is not None else []
     if is_link_list(candidates):
         candidates = trafilatura_paragraphs(document, url)
     titles = headline_texts(document, metadata)
     kept = clean(candidates, titles)
     structured = clean(structured_paragraphs(document, metadata), titles)
-    return structured if prefer_structured(kept, structured) else kept
+    if prefer_structured(kept, structured):
+        return structured
+    if is_fragment(pick):
+        about = f"{metadata.get('title') or ''} {metadata.get('description') or ''}"
+        kept = reconcile(kept, clean(second_opinion(document, url, titles), titles), about)
+    return kept
 
 
 def clean(paragraphs: list[Paragraph], titles: list[str]) -> list[Paragraph]:
@@ -64,21 +75,6 @@ def is_link_list(paragraphs: list[Paragraph]) -> bool:
     the article (short articles next to long "more stories" rails)."""
     chars = sum(len(p.text) for p in paragraphs)
     return chars == 0 or sum(p.link_chars for p in paragraphs) > LINK_LIST_SHARE * chars
-
-
-def headline_texts(document: Document, metadata: dict[str, Any]) -> list[str]:
-    """The page's headline as it may reappear above the text: metadata title, <title>, og:title, <h1>s."""
-    tree = document.tree
-    candidates = [metadata.get("title"), tree.findtext(".//title")]
-    candidates += tree.xpath("//meta[@property='og:title' or @name='twitter:title']/@content")
-    candidates += [h1.text_content() for h1 in tree.iter("h1")]
-    return [" ".join(c.split()).casefold() for c in candidates if isinstance(c, str) and c.strip()]
-
-
-def is_headline(paragraph: Paragraph, titles: list[str]) -> bool:
-    """The title repeated as the body's first line (also "Headline | Site" in <title>)."""
-    text = paragraph.text.casefold()
-    return len(text) >= MIN_HEADLINE_CHARS and any(t == text or t.startswith(text) for t in titles)
 
 
 def dedupe(paragraphs: Iterable[Paragraph]) -> list[Paragraph]:

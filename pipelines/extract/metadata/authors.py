@@ -6,21 +6,23 @@ not look like a name is dropped rather than guessed at.
 """
 
 import re
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections.abc import Iterable
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from pipelines.extract.metadata.jsonld import JsonLd, node_types, text_values
 from pipelines.extract.metadata.metatags import MetaTags
+from pipelines.extract.textnorm import CJK
 
 MAX_MARKUP_AUTHORS = 6
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl")
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:written|reported|reporting|text|story|words|photos?|video|interview|analysis)\s+)?"
-    r"(?:by|von|par|por|di|da|door|av|af|przez|автор|от|author|autor|auteur|autore|text|texte|reporter)"
+    r"(?:by|von|par|por|di|da|door|av|af|przez|автор|от|author|autor|auteur|autore|text|texte|reporter|"
+    r"yazan|yazar|بقلم|كتب)"
     r"\s*[:\-–—]?\s+",
     re.IGNORECASE,
 )
@@ -71,16 +73,18 @@ _ORG_WORDS = _words(
     "media press online digital associated reuters afp ap dpa ansa efe upi pti bloomberg cnn bbc nbc "
     "abc cbs guardian times post inc ltd llc gmbh group magazine daily weekly newspaper network "
     "partner partners sponsored content updated published min read minutes share comments follow "
-    "twitter facebook instagram linkedin email editorial bureau staff team reports"
+    "twitter facebook instagram linkedin email editorial bureau staff team reports the official today "
+    "foundation institute university college school council association society center centre company "
+    "corporation store shop studio studios labs solutions services consulting bank insurance clinic hospital "
+    "bio biography profile full view more read contact privacy policy conditions terms cookies login subscribe"
 )
 _CREDENTIALS = frozenset(("ma", "ms", "md", "phd", "mph", "rn", "mba", "bsc", "msc", "jr", "sr", "ii", "iii", "iv"))
 _HONORIFICS = frozenset(("dr", "prof", "mr", "mrs", "ms"))
 _NAME_CHARS = re.compile(r"^[^\W\d_][\w'’.\- ]*$")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def _is_cjk_name(text: str) -> bool:
-    return bool(_CJK.search(text)) and 2 <= len(text) <= 4 and " " not in text
+    return bool(CJK.search(text)) and 2 <= len(text) <= 4 and " " not in text
 
 
 def _strip_roles(name: str) -> str:
@@ -117,9 +121,17 @@ def looks_like_person(name: str, *, organisations: Iterable[str] = ()) -> bool:
         if key == org or (len(org) > 3 and org in key) or (key in org and len(key) >= len(org) * 0.6):
             return False
     return all(
-        w[0].isupper() or w.lower() in {"de", "da", "van", "von", "der", "den", "le", "la", "di", "del"} or "'" in w
+        w[0].isupper()
+        or _caseless(w[0])
+        or w.lower() in {"de", "da", "van", "von", "der", "den", "le", "la", "di", "del"}
+        or "'" in w
         for w in words
     )
+
+
+def _caseless(letter: str) -> bool:
+    """A letter of a script without capitals (Arabic, Hebrew, Devanagari, Thai…): no case to check."""
+    return letter.isalpha() and letter.lower() == letter.upper()
 
 
 def _key(text: str) -> str:
@@ -128,7 +140,7 @@ def _key(text: str) -> str:
 
 def _tidy_case(name: str) -> str:
     """SHOUTED bylines ("JOE HILDEBRAND") become "Joe Hildebrand"; mixed case is left as written."""
-    if name.isupper() and not _CJK.search(name):
+    if name.isupper() and not CJK.search(name):
         return " ".join(w.capitalize() if len(w) > 1 else w for w in name.split())
     return name
 
@@ -146,8 +158,13 @@ def split_byline(byline: str, *, organisations: Iterable[str] = ()) -> list[str]
     for fragment in _SEPARATORS.split(text):
         if _NOT_AUTHOR.match(fragment):
             continue
+        if _BYLINE_LABEL.match(fragment):
+            continue
         fragment = _PREFIX.sub("", fragment.strip(" -–—:|.,\t")).strip(" -–—:|.,\t")
-        fragment = _strip_roles(re.sub(r"\s+", " ", fragment))
+        fragment = re.sub(r"\s+", " ", fragment)
+        if {w.lower().strip(".’'") for w in fragment.split()} & _ORG_WORDS:
+            continue  # "Investopedia Team", "Help Desk Staff": a name-like start does not make a person
+        fragment = _strip_roles(fragment)
         fragment = _tidy_case(fragment)
         if fragment and looks_like_person(fragment, organisations=organisations):
             names.append(fragment)
@@ -162,19 +179,45 @@ def dedupe(names: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
-def _jsonld_authors(jsonld: JsonLd) -> list[str]:
-    """Person authors of the article node; Organization authors are publishers, not people."""
+def _jsonld_authors(jsonld: JsonLd) -> tuple[list[str], list[str]]:
+    """Authors of the article node: (typed Person, untyped). Organization authors are publishers, not
+    people; a node typed Person is one even when a personal site bears the same name."""
     article = jsonld.article or {}
     raw = article.get("author") or article.get("creator")
     items: list[Any] = raw if isinstance(raw, list) else [raw]
-    names = []
+    persons: list[str] = []
+    untyped: list[str] = []
     for item in items:
         item = jsonld.resolve(item)
-        if isinstance(item, dict) and "Organization" in " ".join(node_types(item)):
+        types = " ".join(node_types(item)) if isinstance(item, dict) else ""
+        if "Organization" in types:
             continue
-        names.extend(text_values(item))
-    return names
+        (persons if "Person" in types else untyped).extend(text_values(item))
+    return persons, untyped
 
+
+# A byline word alone ("Written by", "Author:") whose name follows in the next element.
+_BYLINE_LABEL = re.compile(
+    r"^\W*(?:(?:written|posted|published|reported|story|words) by|by|author|authors?|autor(?:in)?|auteur|autore|"
+    r"von|par|por|di|door|av|af|przez|автор|yazar|كتب|بقلم)\W*$",
+    re.IGNORECASE,
+)
+TEXT_BYLINE_MAX_CHARS = 80
+# Short text blocks where a byline sits: not in navigation, footers, asides, lists of links or forms.
+_SHORT_TEXT_BLOCKS = etree.XPath(
+    "//body//*[self::p or self::div or self::span or self::address or self::strong or self::h5 or self::h6]"
+    "[string-length(normalize-space()) > 1][string-length(normalize-space()) <= 80][not(*[self::p or self::div])]"
+    "[not(ancestor::nav or ancestor::footer or ancestor::aside or ancestor::li or ancestor::form"
+    " or ancestor::header[not(ancestor::article)])]"
+)
+_AUTHOR_LINKS = etree.XPath(
+    "//body//a[re:test(@href, '/(?:author|authors|autor|autoren|auteur|auteurs|autore|autori|journalist|"
+    "journalists|people|person|profile|profiles|team|staff|contributors?|writers?|redaktion|redacteur|"
+    "byline|producers?|experts?)/[^/?#]+/?$', 'i')]"
+    "[not(ancestor::nav or ancestor::footer or ancestor::aside or ancestor::form)]"
+    "[string-length(normalize-space()) > 3]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
 
 _BYLINE_XPATHS = (
     "//*[@itemprop='author']//*[@itemprop='name']",
@@ -186,12 +229,12 @@ _BYLINE_XPATHS = (
 )
 
 
-def _markup_bylines(tree: HtmlElement, xpath: str) -> list[str]:
+def _markup_bylines(tree: HtmlElement, xpath: str | etree.XPath) -> list[str]:
     """Texts of the first matching element and its siblings that match too (one byline, several authors).
 
     Later matches elsewhere in the page are usually teasers for other stories and are ignored.
     """
-    matches = tree.xpath(xpath)
+    matches = xpath(tree) if isinstance(xpath, etree.XPath) else tree.xpath(xpath)
     wrappers = {ancestor for match in matches for ancestor in match.iterancestors()}
     matches = [m for m in matches if m not in wrappers]  # the innermost elements name one author each
     if not matches:
@@ -201,13 +244,42 @@ def _markup_bylines(tree: HtmlElement, xpath: str) -> list[str]:
     return [" ".join(" ".join(m.itertext()).split()) for m in same_byline[:MAX_MARKUP_AUTHORS]]
 
 
+def _labelled_meta(meta: MetaTags) -> list[str]:
+    """`twitter:label1` "Written by" with its `twitter:data1` (the pair link unfurlers show)."""
+    return [
+        data
+        for index in ("1", "2", "3")
+        if (label := meta.get(f"twitter:label{index}")) and _BYLINE_LABEL.match(label)
+        if (data := meta.get(f"twitter:data{index}"))
+    ]
+
+
+def _text_bylines(tree: HtmlElement) -> list[str]:
+    """Bylines no class name gives away: the first short element whose text starts with a byline word
+    ("By …", "Written by …", "Von …", "Par …"), or that word alone followed by the name."""
+    for element in _SHORT_TEXT_BLOCKS(tree):
+        text = " ".join(element.text_content().split())
+        if _BYLINE_LABEL.match(text):
+            following = element.getnext()
+            if following is not None:
+                return [" ".join(following.text_content().split())]
+        elif _PREFIX.match(text) and len(text) <= TEXT_BYLINE_MAX_CHARS:
+            return [text]
+    return []
+
+
 def find_authors(tree: HtmlElement, jsonld: JsonLd, meta: MetaTags, *, organisations: Iterable[str]) -> list[str]:
-    """Person names from the first source that yields any: JSON-LD, meta tags, then byline markup."""
+    """Person names from the first source that yields any: JSON-LD (a node typed Person is taken even
+    when the site bears its name), meta tags, byline markup, byline text, links to author pages."""
     organisations = [o for o in organisations if o]
-    sources: list[Callable[[], list[str]]] = [lambda: _jsonld_authors(jsonld), lambda: meta.all(*AUTHOR_META)]
-    sources += [partial(_markup_bylines, tree, xpath) for xpath in _BYLINE_XPATHS]
-    for source in sources:
-        names = dedupe(n for byline in source() for n in split_byline(byline, organisations=organisations))
+    persons, untyped = _jsonld_authors(jsonld)
+    sources: list[tuple[Any, list[str]]] = [(lambda: persons, []), (lambda: untyped, organisations)]
+    sources += [(lambda: meta.all(*AUTHOR_META), organisations), (lambda: _labelled_meta(meta), organisations)]
+    sources += [(lambda xpath=xpath: _markup_bylines(tree, xpath), organisations) for xpath in _BYLINE_XPATHS]
+    sources += [(lambda: _text_bylines(tree), organisations)]
+    sources += [(lambda: _markup_bylines(tree, _AUTHOR_LINKS), organisations)]
+    for source, known in sources:
+        names = dedupe(n for byline in source() for n in split_byline(byline, organisations=known))
         if names:
             return names
     return []

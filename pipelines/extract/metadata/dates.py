@@ -121,6 +121,11 @@ def _plausible(value: datetime, fetched_at: datetime) -> bool:
     return EARLIEST <= value <= fetched_at + FUTURE_TOLERANCE
 
 
+def plausible_date(raw: Any, source: str, fetched_at: datetime | None) -> FoundDate | None:
+    """`raw` parsed, if it is a date a page fetched at `fetched_at` can carry (see module docstring)."""
+    return _first_plausible([raw], source, _as_utc(fetched_at))
+
+
 def _first_plausible(raws: list[Any], source: str, fetched_at: datetime) -> FoundDate | None:
     for raw in raws:
         value = parse_date(raw)
@@ -144,10 +149,15 @@ def _url_date(url: str) -> str | None:
     return "-".join(match.groups()) if match else None
 
 
-def _htmldate(html: str, url: str, fetched_at: datetime) -> str | None:
-    """htmldate's text heuristics, the last resort; it is third-party code, so it may not break us."""
+def _htmldate(tree: HtmlElement, url: str, fetched_at: datetime) -> str | None:
+    """htmldate's text heuristics, the last resort; it is third-party code, so it may not break us.
+
+    It gets the parsed tree (it prunes a copy), never the page's string: handed a string that starts with
+    "http" and has no space, htmldate downloads that URL, so a page whose body is just a link to an
+    internal address would make the extraction worker fetch it behind the crawl's network guard.
+    """
     try:
-        return find_date(html, extensive_search=True, original_date=True, url=url, max_date=fetched_at)
+        return find_date(tree, extensive_search=True, original_date=True, url=url, max_date=fetched_at)
     except Exception:
         log.debug("htmldate failed on %s", url, exc_info=True)
         return None
@@ -155,7 +165,6 @@ def _htmldate(html: str, url: str, fetched_at: datetime) -> str | None:
 
 def find_published(
     *,
-    html: str,
     tree: HtmlElement,
     jsonld: JsonLd,
     meta: MetaTags,
@@ -173,7 +182,7 @@ def find_published(
         ("time", lambda: _time_elements(tree)),
         (hint_source, lambda: [hints.get("published_at")]),
         ("url", lambda: [_url_date(url)]),
-        ("text", lambda: [_htmldate(html, url, limit)]),
+        ("text", lambda: [_htmldate(tree, url, limit)]),
     ]
     for source, values in steps:
         found = _first_plausible(values(), source, limit)

@@ -167,9 +167,7 @@ def _extract(document: Document, url: str, *, fetched_at: datetime | None, hints
     publishers = _publishers(site_name, url, meta)
     published = _safe(
         "published_at",
-        lambda: find_published(
-            html=document.html, tree=tree, jsonld=jsonld, meta=meta, url=url, hints=hints, fetched_at=fetched_at
-        ),
+        lambda: find_published(tree=tree, jsonld=jsonld, meta=meta, url=url, hints=hints, fetched_at=fetched_at),
         None,
     )
     modified = _safe(

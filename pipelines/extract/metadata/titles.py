@@ -14,6 +14,9 @@ TRAIL_LABEL_MAX_CHARS = 25
 HEADLINE_MIN_CHARS = 10
 PUBLISHER_EXTRA_CHARS = 12
 TRUNCATED_MIN_CHARS = 40
+# An h1 sharing this share of its words with the declared title (Jaccard) is the same story's headline.
+SAME_STORY_OVERLAP = 0.3
+_WORDS = re.compile(r"\w+")
 _SEPARATOR_PATTERN = r"\s+[|\-–—·•»:]\s+|\s*[|_｜]\s*|\s+::\s+"
 _SEPARATOR = re.compile(_SEPARATOR_PATTERN)
 _SEPARATOR_AT_START = re.compile(rf"^(?:{_SEPARATOR_PATTERN})")
@@ -93,14 +96,26 @@ def _agrees(heading: str, declared: str) -> bool:
 
 
 def choose_title(declared: list[str | None], headings: list[str | None], publishers: Iterable[str]) -> str:
-    """The most trusted declared title without its decoration; the visible h1 where it is that title's
-    undecorated or untruncated form ("Opinion | X" -> "X", an SEO headline cut at 110 characters)."""
+    """The visible headline (an h1) when it is about the same story as the most trusted declared title:
+    its undecorated or untruncated form ("Opinion | X" -> "X", an SEO headline cut at 110 characters),
+    or a rewording sharing enough of its words (og:title and <title> are the social and search
+    variants of the headline the reader sees). Otherwise the declared title without its decoration."""
     publishers = list(publishers)
     first = next((clean(t) for t in declared if clean(t)), "")
     stripped = strip_site_name(first, publishers) if first else ""
-    for heading in map(clean, headings):
-        if len(heading) < HEADLINE_MIN_CHARS or _is_publisher(heading, publishers):
-            continue
-        if first and (_agrees(heading, first) or _agrees(heading, stripped)):
-            return heading
+    usable = [h for h in map(clean, headings) if len(h) >= HEADLINE_MIN_CHARS and not _is_publisher(h, publishers)]
+    if first:
+        for heading in usable:
+            if _agrees(heading, first) or _agrees(heading, stripped):
+                return heading
+        overlaps = [(_overlap(heading, stripped), heading) for heading in usable]
+        best = max(overlaps, default=(0.0, ""), key=lambda pair: pair[0])
+        if best[0] >= SAME_STORY_OVERLAP:
+            return best[1]
     return stripped or next((h for h in map(clean, headings) if h), "")
+
+
+def _overlap(one: str, other: str) -> float:
+    """Jaccard overlap of two titles' words."""
+    a, b = set(_WORDS.findall(one.casefold())), set(_WORDS.findall(other.casefold()))
+    return len(a & b) / len(a | b) if a and b else 0.0
