@@ -16,6 +16,8 @@ import pytest
 from pipelines.store.base import open_store
 from pipelines.warc.codings import content_codings, decode
 from pipelines.warc.lint import lint_warc
+from pipelines.warc.members import ScanCounts
+from pipelines.warc.reader import read_pages
 from tests.archive_checks import ArchiveContents, WarcRecordView
 from tests.coding_site import (
     ARTICLE_CODINGS,
@@ -163,3 +165,14 @@ def test_pywb_replays_each_coding(crawled: Crawled, tmp_path: Path) -> None:
                 assert (status, headers.get("content-encoding"), body) == (200, coding, capture.raw_payload), name
             status, headers, body = _get(port, f"/c/{stamp}mp_/{url}", None)
             assert status == 200 and token_of(name).encode() in body, name
+
+
+def test_pages_read_back_from_the_warc_are_decoded(crawled: Crawled) -> None:
+    """What re-extraction and import read: every coding undone (warcio's own decoder raised on br, passed zstd
+    through), as the crawl's spider saw the page."""
+    pages = {}
+    for key in crawled.contents.warcs:
+        with (crawled.archive / key).open("rb") as fh:
+            pages.update({page.url: page for page in read_pages(fh, ScanCounts())})
+    for name in ARTICLE_CODINGS:
+        assert pages[crawled.base + article_path(name)].body == article_html(name).encode(), name
