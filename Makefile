@@ -19,8 +19,10 @@ demo: $(VENV)/.installed  ## crawl the bundled demo site into $$ARCHIVE_URI (def
 test: $(VENV)/.installed  ## unit + end-to-end tests (local directory and S3 over HTTP)
 	$(PY) -m pytest -q
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed  ## ruff, the import contracts (dependencies run one way) and mypy on the core
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 container-test: $(VENV)/.installed  ## build the image with podman and run the demo inside it (slow)
 	$(PY) -m pytest -q -m container tests/test_container.py

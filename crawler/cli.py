@@ -5,10 +5,34 @@ here is the order `--help` lists them in (the operator's workflow).
 """
 
 import importlib
+from typing import Annotated
+
+import typer
 
 from crawler.cli_common import app
 
-COMMAND_MODULES = ("crawling", "backfill", "importing", "extract", "archive", "export", "status")
+COMMAND_MODULES = ("crawling", "discover", "backfill", "importing", "extract", "archive", "export", "status")
+
+
+def show_version(asked: bool) -> None:
+    """`--version`: the package and the extractor (records carry the extractor's version, re-extraction keys too)."""
+    if asked:
+        from pipelines import package_version
+        from pipelines.extract.version import EXTRACTOR_VERSION
+
+        typer.echo(f"newsarchive {package_version()} (extractor {EXTRACTOR_VERSION})")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True, metavar="",
+                                          help="Print the version of newsarchive and of its extractor, and exit.")
+                       ] = False,
+) -> None:
+    """Crawl news sites into faithful WARC files and clean article records.
+
+    Output goes to ARCHIVE_URI: a local directory (default ./archive) or s3://bucket/prefix."""
 
 
 def load_commands() -> None:

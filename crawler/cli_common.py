@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from crawler.exit_codes import ExitCode
 from pipelines.days import DayRange, DayRangeError
@@ -18,7 +19,58 @@ if TYPE_CHECKING:
 
     from pipelines.store.base import ObjectStore
 
-app = typer.Typer(
+class _Readable:
+    """--help that shows what to type: nothing after a flag, TEXT, N or PATH where a value goes.
+
+    Typer 0.27+ labels options with Python types (`<str>`, `<list[str]>`, and from 0.29 `<bool>` on every flag,
+    --help included); click's upper-case placeholders read better, so parameters without a metavar of their
+    own get one. Works with the typer versions pyproject allows (older ones already print these).
+    """
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if param.metavar is None:
+                param.metavar = _placeholder(param)
+            if param.param_type_name == "argument" and hasattr(param, "type_descriptor"):
+                param.display_type_rich = lambda ctx: None  # its name column already says what to type
+        return params
+
+
+def _placeholder(param: Any) -> str | None:
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return ""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None:  # typer before 0.29 keeps click's own placeholders
+        return None
+    if descriptor.is_choice:
+        return "|".join(str(choice) for choice in descriptor.choices or ())
+    base = param.bare_type().removeprefix("list[").removesuffix("]")
+    label = {"str": "TEXT", "int": "N", "float": "NUMBER", "Path": "PATH", "bool": "BOOL"}.get(base, base.upper())
+    return f"{label}..." if param.param_type_name == "argument" and param.nargs != 1 else label
+
+
+class ReadableCommand(_Readable, TyperCommand):
+    pass
+
+
+class ReadableGroup(_Readable, TyperGroup):
+    pass
+
+
+class ReadableTyper(typer.Typer):
+    """A Typer app whose commands and groups print readable placeholders in --help."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("cls", ReadableGroup)
+        super().__init__(*args, **kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("cls", ReadableCommand)
+        return super().command(*args, **kwargs)
+
+
+app = ReadableTyper(
     name="newsarchive",
     help="Crawl news sites into faithful WARC files and clean article records.\n\n"
     "Output goes to ARCHIVE_URI: a local directory (default ./archive) or s3://bucket/prefix.",
@@ -30,14 +82,14 @@ app = typer.Typer(
     "Exit codes: 0 ok · 1 failure · 2 bad usage or config · 3 uploads pending (files kept in the spool) · "
     "4 not found · 5 a site blocked the crawler · 130 interrupted.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
 log = logging.getLogger("newsarchive")
 
 # Not Typer's envvar=: the environment is read once, with every other setting (command_settings).
 ArchiveOption = Annotated[str | None, typer.Option(
-    "--archive", help="Where WARCs and records go: a directory or s3://bucket/prefix. "
+    "--archive", metavar="URI", help="Where WARCs and records go: a directory or s3://bucket/prefix. "
     "[default: $ARCHIVE_URI, else ./archive]")]
 
 
@@ -68,7 +120,8 @@ def command_settings(archive: str | None = None, **overrides: Any) -> Settings:
 def open_archive(settings: Settings) -> ObjectStore:
     """The store ARCHIVE_URI names; a bad URI exits 2 like every other command."""
     from crawler.config import store_options
-    from pipelines.store.base import StoreConfigError, open_store
+    from pipelines.store.base import StoreConfigError
+    from pipelines.store.factory import open_store
 
     try:
         return open_store(settings["ARCHIVE_URI"], store_options(settings))

@@ -1,10 +1,13 @@
 """Process exit codes (documented in the README; operators' scripts rely on them), and the one place that
 decides which code a run ends with."""
 
-from enum import IntEnum
-from typing import Any
+from __future__ import annotations
 
-from pipelines.run.batch import BatchResult
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipelines.run.batch import BatchResult
 
 
 class ExitCode(IntEnum):

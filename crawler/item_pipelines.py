@@ -12,7 +12,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.session import archive_session
 from pipelines.extract.pool import ExtractionPool, default_workers
-from pipelines.records.build import Capture, build_record
+from pipelines.records.build import Capture, InvalidRecordError, build_record
 from pipelines.state.dedup import DuplicateIndex
 from pipelines.state.texts import load_earlier_texts, write_run_texts
 
@@ -89,6 +89,10 @@ class RecordWriterPipeline:
         return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        self.session.add_record(item["record"])
+        try:
+            self.session.add_record(item["record"])
+        except InvalidRecordError as error:  # a bug of ours, never a reason to write a broken record
+            self.stats.inc_value("newsarchive/errors")
+            raise DropItem(f"not recorded: {error}") from error
         self.stats.inc_value("newsarchive/records")
         return item

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from pipelines.store.atomic import write_atomic
+
 NAME_RE = re.compile(r"[a-z0-9-]+")
 # A bare host name or IP address, no scheme, port or path (what Scrapy's allowed_domains expects).
 DOMAIN_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
@@ -78,9 +80,13 @@ class SitesConfigError(ValueError):
 
 def load_sites(path: str | Path) -> list[Site]:
     """Read and validate a sites file; every failure is a SitesConfigError naming the file."""
+    return parse_sites_text(_read(path), source=str(path))
+
+
+def _read(path: str | Path) -> str:
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         where = "" if Path(path).is_absolute() else f" ({Path(path).absolute()})"
         raise SitesConfigError(
@@ -91,6 +97,10 @@ def load_sites(path: str | Path) -> list[Site]:
         raise SitesConfigError(source, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise SitesConfigError(source, f"cannot read the file: {exc.strerror or exc}") from None
+
+
+def parse_sites_text(text: str, *, source: str = "<sites>") -> list[Site]:
+    """Validate the YAML text of a sites file (duplicate keys refused, errors with their line)."""
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # safe: _StrictLoader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
@@ -155,6 +165,65 @@ def select_sites(sites: list[Site], names: Sequence[str], *, source: str) -> lis
             )
     wanted = set(names)
     return [site for site in sites if site.name in wanted]
+
+
+class _EntryDumper(yaml.SafeDumper):
+    """Lists indented under their key (`feeds:` then `  - url`), as people write sites files."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def sites_yaml(entries: Sequence[dict[str, Any]]) -> str:
+    """A sites file holding `entries` (plain mappings, keys in the order given)."""
+    return yaml.dump({"sites": list(entries)}, Dumper=_EntryDumper, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def append_site(path: str | Path, entry: dict[str, Any], *, comment: str = "", write: bool = True) -> Site:
+    """Add `entry` at the end of the sites file's list (a new file if there is none), leaving every byte already
+    there as it was, comments included. The existing file and the result are validated first, and the file is
+    replaced atomically: a bad file, a clash (a name already used) or a crash leaves it unchanged. `write=False`
+    only checks that the entry could be added."""
+    source = str(path)
+    try:
+        text = _read(path)
+    except SitesConfigError:
+        if Path(path).exists():
+            raise
+        text = ""
+    document = _document_node(text, source)
+    if document is not None:
+        parse_sites_text(text, source=source)  # refuse to add to a file that is already broken
+    item = yaml.dump([entry], Dumper=_EntryDumper, sort_keys=False, allow_unicode=True, width=1000)
+    lines = [f"# {line}".rstrip() for line in comment.splitlines()] + item.splitlines()
+    if document is None:
+        indent, head = "  ", "sites:\n"
+    else:
+        indent, head = " " * _sites_list(document, source).start_mark.column, ""
+    separator = "" if not text or text.endswith("\n") else "\n"
+    updated = text + separator + head + "".join(f"{indent}{line}\n" for line in lines)
+    sites = parse_sites_text(updated, source=source)
+    if write:
+        write_atomic(Path(path), updated.encode("utf-8"))
+    return sites[-1]
+
+
+def _document_node(text: str, source: str) -> yaml.Node | None:
+    """The file's YAML node tree; None for a file with nothing in it but comments."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        parse_sites_text(text, source=source)  # raises the loader's one-line message
+        raise
+
+
+def _sites_list(document: yaml.Node, source: str) -> yaml.SequenceNode:
+    """The `sites` block list, which new entries join at the column of its `-`."""
+    node = next(value for key, value in document.value if key.value == "sites")
+    if node.flow_style:
+        raise SitesConfigError(source, "the list is written in flow style ([...]); write it as a block list "
+                               "(one '- name: ...' per site) to add entries to it", key="sites")
+    return node
 
 
 class _SiteParser:

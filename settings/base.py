@@ -8,6 +8,8 @@ takes every upper-case name of the module).
 
 from typing import Annotated, Literal
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from pipelines import __version__
 from pipelines.store import base as store
 from settings.spec import Bytes, PlainName, Seconds
@@ -81,6 +83,29 @@ RETRY_TIMES: Annotated[int, "Retries of a failed request (network errors, retrya
 COOKIES_ENABLED: Annotated[bool, "Send cookies back (off: every page as a first-time visitor sees it)."] = False
 TELNETCONSOLE_ENABLED: Annotated[bool, "Scrapy's telnet console."] = False
 
+# -- what may be requested (crawler/scope.py, crawler/resolver.py) -----------------------------------------
+# Only http(s) is ever fetched: Scrapy's handlers for the other schemes are off, so no URL (a file:// link, a
+# sitemap <loc>, a redirect) can read a local file or open an FTP session even past crawler/scope.py's check.
+DOWNLOAD_HANDLERS: Annotated[ComponentOrder, "Scrapy's download handlers by URL scheme; file, ftp, s3 and data "
+                                             "are off (only http and https are ever fetched)."] = {
+    "file": None, "ftp": None, "s3": None, "data": None,
+}
+# The network guard is the reactor's name resolver: non-public addresses are never handed out for a connection
+# unless the site opted in (allow_private_network).
+if hasattr(_scrapy_defaults, "TWISTED_DNS_RESOLVER"):  # newer Scrapy; older ones know only DNS_RESOLVER
+    TWISTED_DNS_RESOLVER: Annotated[str, "The resolver Twisted connects through: the network guard."] = (
+        "crawler.resolver.GuardedResolver"
+    )
+else:
+    DNS_RESOLVER: Annotated[str, "The resolver Twisted connects through: the network guard."] = (
+        "crawler.resolver.GuardedResolver"
+    )
+DNSCACHE_SIZE: Annotated[int, "Host names whose addresses the guard keeps cached."] = 10_000
+DNSCACHE_TTL: Annotated[Seconds, "A cached answer is used for at most this long (less when its record's TTL "
+                                 "is lower)."] = 300.0
+DNS_SERVERS: Annotated[list[str], "Ask these DNS servers directly, e.g. [\"10.0.0.2\", \"[::1]:5353\"] (their TTLs "
+                                  "are honoured, /etc/hosts is not read); empty: the system resolver."] = []
+
 # -- what the spider follows --------------------------------------------------------------------------------
 DEPTH_LIMIT: Annotated[int, "How many links away from the homepage and sections the spider goes."] = 2
 DEPTH_PRIORITY: Annotated[int, "Scrapy's depth priority (1: nearer pages first)."] = 1
@@ -99,8 +124,12 @@ LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG
                            "(the live line says the rest)."] = "INFO"
 
 # -- the pipeline's components (checked at start-up: none may be missing) ------------------------------------
-DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Network guard, politeness, bounded content decoding (in place "
-                                                    "of Scrapy's), capture time stamp."] = {
+DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), network guard, politeness, bounded content "
+                                                  "decoding, capture time stamp; Scrapy's OffsiteMiddleware and "
+                                                  "HttpCompressionMiddleware off (scope and decoding own them)."] = {
+    # Scrapy's OffsiteMiddleware knows only the union of all sites' domains; crawler.scope checks each site's.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.scope.ScopeMiddleware": 40,
     "crawler.middlewares.netguard.PrivateNetworkGuardMiddleware": 50,
     "crawler.middlewares.politeness.PolitenessMiddleware": 60,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,

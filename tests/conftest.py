@@ -5,6 +5,7 @@ restarted inside one pytest process.
 """
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,6 +32,11 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     full_env = {**os.environ, "NEWSARCHIVE_PROGRESS": "plain", **(env or {})}
     return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=timeout, check=False)
+
+
+def dumped_stats(output: str, prefix: str) -> dict[str, int]:
+    """Counters from Scrapy's end-of-run stats dump in a crawl's log, by the name after `prefix`."""
+    return {name: int(value) for name, value in re.findall(rf"'{re.escape(prefix)}([\w/]+)': (\d+)", output)}
 
 
 @pytest.fixture(scope="session")

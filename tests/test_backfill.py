@@ -12,8 +12,8 @@ from pathlib import Path
 
 from crawler.discovery.window import discovered_date, newest_first, parse_date, url_dates
 from pipelines.days import DayRange
-from pipelines.store.base import open_store
-from pipelines.warc.members import complete_prefix_length
+from pipelines.store.factory import open_store
+from pipelines.store.members import complete_prefix_length
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml

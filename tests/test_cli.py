@@ -1,12 +1,14 @@
 """The CLI as operators meet it: help, exit codes, and errors that name what to fix."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
 
 from crawler.demo.server import demo_sites_yaml
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
 
@@ -86,3 +88,29 @@ def test_private_network_is_refused_unless_the_site_allows_it(demo_site: str, tm
     contents = ArchiveContents.read(open_store(str(archive)))
     assert contents.responses() == {}, "no request may reach a private address"
     assert contents.reports and contents.reports[0]["counts"]["responses"] == 0
+
+
+def test_version_names_the_package_and_the_extractor() -> None:
+    from pipelines import package_version
+    from pipelines.extract.version import EXTRACTOR_VERSION
+
+    result = run_cli("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"newsarchive {package_version()} (extractor {EXTRACTOR_VERSION})"
+
+
+def test_help_loads_no_heavy_library() -> None:
+    """`--help` stays fast because the commands import their work only when they run (no timing assertion:
+    what is imported decides the time)."""
+    code = ("import sys; from crawler.cli import load_commands; load_commands(); "
+            "print(' '.join(m for m in ('scrapy', 'twisted', 'trafilatura', 'lxml', 'boto3', 'jsonschema', "
+            "'warcio', 'pyarrow', 'importlib.metadata') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
+
+
+def test_flags_and_values_read_as_placeholders_in_help() -> None:
+    result = run_cli("import", "--help", env={"COLUMNS": "120"})
+    assert result.returncode == 0
+    assert "<bool>" not in result.stdout and "<str>" not in result.stdout and "<list[str]>" not in result.stdout
+    assert "WARC" in result.stdout and "URI" in result.stdout

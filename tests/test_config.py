@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.config import ConfigError, load_settings, missing_components, spool_root, store_options
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.store.spool import archive_spool_root
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml
@@ -105,7 +105,8 @@ def test_every_command_checks_the_environment_first(args: list[str], site: tuple
     ({"SCRAPY_SETTINGS_MODULE": "myproject.settings"},
      "SCRAPY_SETTINGS_MODULE='myproject.settings': newsarchive always uses its own settings module 'settings'; "
      "unset it, and set single settings with NEWSARCHIVE_<NAME> (docs/settings.md)"),
-    ({"NEWSARCHIVE_DOWNLOADER_MIDDLEWARES": '{"crawler.middlewares.politeness.PolitenessMiddleware": 60, '
+    ({"NEWSARCHIVE_DOWNLOADER_MIDDLEWARES": '{"crawler.middlewares.scope.ScopeMiddleware": 40, '
+                                            '"crawler.middlewares.politeness.PolitenessMiddleware": 60, '
                                             '"crawler.middlewares.bodies.SpiderBodyMiddleware": 590, '
                                             '"crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000}'},
      "DOWNLOADER_MIDDLEWARES: NEWSARCHIVE_DOWNLOADER_MIDDLEWARES disables "

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from pipelines.store.base import open_store
+from pipelines.store.members import ScanCounts
 from pipelines.warc.codings import content_codings, decode
 from pipelines.warc.lint import lint_warc
-from pipelines.warc.members import ScanCounts
 from pipelines.warc.reader import read_pages
 from tests.archive_checks import ArchiveContents, WarcRecordView
 from tests.coding_site import (

@@ -3,7 +3,7 @@
 import socket
 from pathlib import Path
 
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli
 

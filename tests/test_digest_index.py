@@ -23,7 +23,7 @@ from pipelines.state.digests import (
     redis_namespace,
     sync,
 )
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.warc.records import Exchange, payload_digest, warc_date
 from pipelines.warc.writer import CaptureRef, RotatingWarcWriter
 from tests.conftest import require

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.extract.document import parse_html
 from pipelines.records.build import validate_record
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.warc.lint import lint_warc
 from tests.archive_checks import ArchiveContents, decoded_body, record_at_pointer, sha256
 from tests.conftest import run_cli

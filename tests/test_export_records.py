@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.records.export import parquet_schema
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from tests.archive_checks import ArchiveContents
 from tests.conftest import require, run_cli
 

@@ -16,8 +16,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.records.build import validate_record
-from pipelines.store.base import open_store, sha256_file
-from pipelines.warc.members import ScanCounts
+from pipelines.store.base import sha256_file
+from pipelines.store.factory import open_store
+from pipelines.store.members import ScanCounts
 from pipelines.warc.reader import NotGzipWarcError, warc_members
 from tests.archive_checks import jsonl_gz, warc_records
 from tests.conftest import run_cli

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml
 from tests.redis_server import redis_server

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from pipelines.warc.members import INFLATE_STEP, complete_prefix_length, iter_members
+from pipelines.store.members import INFLATE_STEP, complete_prefix_length, iter_members
 
 # One WARC record of an endless stream cut at 50 MiB compresses about 1000:1: its member inflates in many steps,
 # all from the first compressed piece the reader feeds, and the next member's bytes follow in that same piece.

@@ -11,7 +11,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.run.session import RECORD_CONTENT_TYPE
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.warc.lint import lint_warc
 from pipelines.warc.records import warc_fields
 from tests.archive_checks import ArchiveContents

@@ -4,8 +4,19 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
+from pipelines.extract.article import empty_result
 from pipelines.layout import records_key_for
+from pipelines.records.build import InvalidRecordError, build_record
 from pipelines.records.files import RecordsFile
+from pipelines.records.types import Record
+from tests.test_records import capture
+
+
+def record(text: str) -> Record:
+    content = empty_result("https://h.example/a") | {"text": text}
+    return build_record(content, capture())
 
 
 def test_key_follows_the_warc() -> None:
@@ -16,10 +27,18 @@ def test_key_follows_the_warc() -> None:
 def test_open_until_closed_and_every_line_readable(tmp_path: Path) -> None:
     path = tmp_path / "records" / "r.jsonl.gz"
     records = RecordsFile(path)
-    records.append({"id": "a", "text": "ü"})
-    records.append({"id": "b"})
+    records.append(record("ü"))
+    records.append(record("b"))
     assert not path.exists() and (tmp_path / "records" / "r.jsonl.gz.open").exists()
     records.close()
     lines = gzip.decompress(path.read_bytes()).decode().splitlines()
-    assert [json.loads(line)["id"] for line in lines] == ["a", "b"]
+    assert [json.loads(line)["text"] for line in lines] == ["ü", "b"]
     assert not (tmp_path / "records" / "r.jsonl.gz.open").exists()
+
+
+def test_a_record_that_breaks_the_schema_is_never_written(tmp_path: Path) -> None:
+    records = RecordsFile(tmp_path / "r.jsonl.gz")
+    with pytest.raises(InvalidRecordError, match="http_status"):
+        records.append(record("x") | {"http_status": "200"})  # type: ignore[typeddict-item]
+    records.close()
+    assert records.count == 0 and (tmp_path / "r.jsonl.gz").read_bytes() == b""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demo.server import demo_sites_yaml, serve_demo_site
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.store.spool import archive_spool_root
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli

@@ -9,7 +9,7 @@ import pytest
 from pipelines.extract import EXTRACTOR_VERSION
 from pipelines.layout import current_records_keys, newest_records_key, reextract_key
 from pipelines.records.build import validate_record
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from tests.archive_checks import jsonl_gz
 from tests.conftest import run_cli
 from tests.s3_server import create_bucket, moto_s3_server

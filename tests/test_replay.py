@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from tests.archive_checks import ArchiveContents
 from tests.conftest import require, run_cli
 from tests.tool_envs import ToolEnvError, tool_bin

@@ -18,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demo.server import demo_sites_yaml
 from pipelines.layout import DIGESTS_PREFIX, records_key_for
 from pipelines.records.build import validate_record
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.warc.lint import lint_warc
 from pipelines.warc.records import REVISIT_IDENTICAL
 from tests.archive_checks import jsonl_gz, record_at_pointer

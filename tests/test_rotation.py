@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from pipelines.layout import records_key_for
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from tests.archive_checks import ArchiveContents, jsonl_gz, record_at_pointer
 from tests.conftest import run_cli
 

@@ -6,7 +6,7 @@ import pytest
 
 from pipelines.state.seen import RedisSeenStore, SqliteSeenStore, Validators, seen_key
 from pipelines.state.sync import StateSync
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.store.spool import Spool
 from tests.redis_server import redis_server
 

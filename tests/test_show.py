@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pipelines.records.lookup import latest_record
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from tests.archive_checks import ArchiveContents, record_at_pointer
 from tests.conftest import run_cli
 

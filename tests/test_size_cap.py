@@ -9,7 +9,7 @@ import pytest
 import yaml
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.warc.lint import lint_warc
 from tests.archive_checks import ArchiveContents
 from tests.conftest import run_cli

@@ -16,7 +16,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.store.base import ObjectExistsError, ObjectStore, StoreError, open_store
+from pipelines.store.base import ObjectExistsError, ObjectStore, StoreError
+from pipelines.store.factory import open_store
 from pipelines.store.spool import Spool, archive_spool_root
 from tests.s3_server import create_bucket, moto_s3_server
 
@@ -244,7 +245,7 @@ def test_spool_is_owned_by_one_process(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "archive"))
     code = (
         "import sys; from pathlib import Path; from pipelines.store.spool import Spool; "
-        "from pipelines.store.base import open_store, StoreError\n"
+        "from pipelines.store.base import StoreError; from pipelines.store.factory import open_store\n"
         "try:\n    Spool(Path(sys.argv[1]), open_store(sys.argv[2]))\n"
         "except StoreError as e:\n    print(e); sys.exit(3)\n"
     )

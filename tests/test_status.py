@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.commands.status import site_flags
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from tests.conftest import run_cli
 
 

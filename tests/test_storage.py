@@ -19,8 +19,8 @@ from pipelines.store.base import (
     StoredObject,
     StoreError,
     StoreOptions,
-    open_store,
 )
+from pipelines.store.factory import open_store
 from pipelines.store.local import LocalStore
 from pipelines.store.s3 import MIN_PART_SIZE, S3Store
 from tests.s3_server import create_bucket, moto_s3_server

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pipelines.state.dedup import DuplicateIndex
 from pipelines.state.texts import load_earlier_texts, write_run_texts
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.store.spool import Spool
 from tests.test_dedup import article, record
 
@@ -42,7 +42,7 @@ def test_a_corrupt_state_file_is_skipped(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_archive_costs_links_not_the_crawl() -> None:
-    from pipelines.store.base import open_store as open_s3
+    from pipelines.store.factory import open_store as open_s3
     from tests.s3_server import moto_s3_server
 
     with moto_s3_server():

@@ -11,6 +11,7 @@ import typer
 from crawler.cli_common import (
     ArchiveOption,
     FromOption,
+    ReadableTyper,
     ToOption,
     app,
     command_settings,
@@ -80,7 +81,7 @@ def show(
         raise fail(ExitCode.FAILURE, str(error)) from error
 
 
-warc_app = typer.Typer(help="Inspect and check the archive's WARC files.", no_args_is_help=True)
+warc_app = ReadableTyper(help="Inspect and check the archive's WARC files.", no_args_is_help=True)
 app.add_typer(warc_app, name="warc")
 
 

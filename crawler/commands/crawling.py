@@ -53,11 +53,12 @@ def summarize(report: dict[str, Any] | None, exit_code: ExitCode, blocked: list[
 
 def run_and_exit(sites: list[Any], settings: "Settings", window: Any = None) -> None:
     """Crawl (only `window`, a backfill Window, if given), print the summary, exit with the run's code."""
-    from crawler.runner import run_crawl  # Scrapy import is slow; keep --help fast
+    from crawler.resolver import ResolverConfigError  # Scrapy and Twisted imports are slow; keep --help fast
+    from crawler.runner import run_crawl
 
     try:
         result = run_crawl(sites, settings, window=window)
-    except StoreConfigError as error:
+    except (StoreConfigError, ResolverConfigError) as error:
         raise fail(ExitCode.USAGE, str(error)) from error
     summarize(result.report, result.exit_code, result.blocked)
     raise typer.Exit(int(result.exit_code))

@@ -9,6 +9,7 @@ import typer
 from crawler.cli_common import (
     ArchiveOption,
     FromOption,
+    ReadableTyper,
     ToOption,
     app,
     command_settings,
@@ -18,7 +19,7 @@ from crawler.cli_common import (
 )
 from pipelines.store.base import StoreError
 
-export_app = typer.Typer(help="Export the archive: a WACZ for replay tools, or the records as JSONL/Parquet.",
+export_app = ReadableTyper(help="Export the archive: a WACZ for replay tools, or the records as JSONL/Parquet.",
                          no_args_is_help=True)
 app.add_typer(export_app, name="export")
 

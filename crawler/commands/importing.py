@@ -3,11 +3,13 @@
 Thin: arguments in, `pipelines.run.imports` / `pipelines.run.reextract` do the work, a summary out.
 """
 
+from __future__ import annotations
+
 import logging
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,14 +24,13 @@ from crawler.cli_common import (
     fail,
 )
 from crawler.exit_codes import ExitCode, batch_exit_code
-from pipelines.extract.article import EXTRACTOR_VERSION
+from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.layout import is_records_key, run_report_key
-from pipelines.run.batch import BatchResult, run_batch
-from pipelines.run.imports import CaptureFilter, Importer
-from pipelines.run.pages import site_slug
-from pipelines.run.reextract import Reextractor
-from pipelines.run.sink import RecordSink
-from pipelines.store.base import StoreConfigError, StoreError
+from pipelines.run.stop import Stop
+
+if TYPE_CHECKING:  # the work is imported when a command runs, so `--help` stays fast
+    from pipelines.run.batch import BatchResult
+    from pipelines.run.sink import RecordSink
 
 log = logging.getLogger("newsarchive")
 
@@ -37,28 +38,34 @@ SiteOption = Annotated[str | None, typer.Option(
     "--site", help="Site name for the records (default: the page's host as a slug).")]
 
 
-def open_sink(archive: str | None, command: str) -> RecordSink:
+def open_sink(archive: str | None, command: str, stop: Stop) -> RecordSink:
     from crawler.config import spool_root, store_options
+    from pipelines.run.sink import RecordSink
+    from pipelines.store.base import StoreConfigError, StoreError
 
     settings = command_settings(archive)
     try:
         return RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
-                          store_options=store_options(settings))
+                          store_options=store_options(settings), stop=stop)
     except (StoreConfigError, StoreError) as error:
         raise fail(ExitCode.USAGE, str(error)) from error
 
 
 @contextmanager
-def stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM (`docker stop`) ends the run like Ctrl-C: the current file is dropped, the report is written."""
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+def stop_on_signals(stop: Stop) -> Iterator[None]:
+    """Ctrl-C and SIGTERM (`docker stop`) ask the run to stop between two records: the current file is dropped
+    (redone next time) and the report is written. A second one aborts at once."""
+    def request_stop(signum: int, frame: Any) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.requested = True
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def print_source(source: str, summary: dict[str, Any]) -> None:
@@ -83,7 +90,8 @@ def finish(result: BatchResult) -> None:
 
 @app.command("import")
 def import_warcs(
-    sources: Annotated[list[str], typer.Argument(help="WARC files: local paths or s3://bucket/key URIs.")],
+    sources: Annotated[list[str], typer.Argument(metavar="WARC",
+                                                 help="WARC files: local paths or s3://bucket/key URIs.")],
     host: Annotated[list[str] | None, typer.Option(
         "--host", help="Only pages of this host (and its subdomains); repeat for several.")] = None,
     first: FromOption = None,
@@ -93,13 +101,18 @@ def import_warcs(
     verbose: VerboseOption = False,
 ) -> None:
     """Records from existing WARC files (e.g. Common Crawl CC-NEWS), without refetching anything."""
+    from pipelines.run.batch import run_batch
+    from pipelines.run.imports import CaptureFilter, Importer
+    from pipelines.run.pages import site_slug
+
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     captures = CaptureFilter(tuple(h.lower().strip(".") for h in host or ()), day_range(first, last))
     if site is not None and site_slug(site) != site:
         raise fail(ExitCode.USAGE, f"--site {site!r}: use lowercase letters, digits and '-'")
-    sink = open_sink(archive, "import")
+    stop = Stop()
+    sink = open_sink(archive, "import", stop)
     importer = Importer(sink, captures=captures, site=site)
-    with stop_on_sigterm():
+    with stop_on_signals(stop):
         result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally, on_done=print_source)
     finish(result)
 
@@ -116,11 +129,15 @@ def reextract(
     verbose: VerboseOption = False,
 ) -> None:
     """Rebuild records from the archive's own WARCs with the current extractor; old records stay."""
+    from pipelines.run.batch import run_batch
+    from pipelines.run.reextract import Reextractor
+
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     days = day_range(first, last)
-    sink = open_sink(archive, "reextract")
+    stop = Stop()
+    sink = open_sink(archive, "reextract", stop)
     reextractor = Reextractor(sink, site=site, force=force)
-    with stop_on_sigterm():
+    with stop_on_signals(stop):
         result = run_batch(reextractor.warc_keys(days), reextractor.reextract_one, sink=sink,
                            tally=reextractor.tally, on_done=print_source, extractor_version=EXTRACTOR_VERSION)
     finish(result)

@@ -1,1 +1,1 @@
-"""Scrapy downloader middlewares: the private-network guard, politeness."""
+"""Scrapy downloader middlewares: scope, the private-network guard, politeness."""

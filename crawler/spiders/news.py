@@ -3,16 +3,15 @@
 Every response is archived by the WARC capture extension whatever happens here; this spider only
 decides what to follow and which pages are articles (and says why).
 
-Incremental by default: an article URL whose record was written by an earlier run (the seen-store) is
-not requested again, while seeds, feeds and sitemaps are re-checked (feeds and sitemaps other than
-indexes with conditional GET, index children only when their lastmod changed). With a backfill
-`window`, only URLs dated in the window at discovery are requested, newest first.
+An article URL whose record was written by an earlier run (the seen-store) is not requested again unless
+the crawl refetches. What else differs between a daily crawl and a backfill of a date window is the crawl's
+policy (crawler/spiders/policy.py): seeds, which discovered URLs are wanted, their priority, conditional GET.
 """
 
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -25,13 +24,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
-from crawler.discovery.window import discovered_date, newest_first, url_dates
+from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
 from crawler.session import crawl_seen_store
 from crawler.sites import Site
+from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
 from pipelines.days import DayRange
 from pipelines.extract.classify import classify_page
 from pipelines.extract.document import parse_html
-from pipelines.extract.urls import host_in_domains, strip_session_ids
+from pipelines.extract.urls import strip_session_ids
 from pipelines.run.report import site_stat
 from pipelines.state.seen import SeenStore, Validators
 
@@ -86,36 +86,38 @@ class NewsSpider(Spider):
     def __init__(self, sites: Iterable[Site] = (), window: DayRange | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sites = {site.name: site for site in sites}
-        self.window = window
+        self.policy: CrawlPolicy = BackfillPolicy(window) if window is not None else IncrementalPolicy()
         self.seen: SeenStore | None = None
         self.pending_validators: dict[str, Validators] = {}
         self.shapes = ShapeBudget(0)
         self.site_names = list(self.sites)
-        self.allowed_domains = sorted({domain for site in self.sites.values() for domain in site_domains(site)})
         self.private_network_hosts = frozenset(domain for site in self.sites.values()
                                                if site.allow_private_network for domain in site_domains(site))
         self.scheduled: Counter[str] = Counter()
-        # No allow_domains here: Scrapy compares it with the netloc *including the port*, so it would drop every
-        # link of a site served on an explicit port. Hosts are checked in parse() with host_in_domains().
-        self.link_extractors = {
-            site.name: LinkExtractor(deny=[pattern.pattern for pattern in site.deny_patterns])
-            for site in self.sites.values()
-        }
+        # No allow_domains or deny here: hosts and deny_patterns are crawler.scope's, checked in request().
+        self.link_extractor = LinkExtractor()
 
     # -- requests --------------------------------------------------------------------------------
 
     def request(self, url: str, site: Site, found: dict[str, Any], *, callback: Any = None,
-                priority: int = 0) -> Request | None:
-        """A request carrying its site and discovery, or None when it is not to be fetched (the reason counted)."""
-        url = strip_session_ids(url)
+                priority: int = 0, base: str | None = None) -> Request | None:
+        """A request carrying its site and discovery, or None when it is not to be fetched (the reason counted).
+        `url` may be relative to `base`; a malformed or out-of-scope one is refused here, whatever produced it."""
+        try:
+            url = strip_session_ids(absolute_url(url, base, max_length=self.max_url_length))
+        except MalformedURL as error:
+            refusals_of(self.crawler).note("malformed", str(url), str(error))
+            return None
+        if reason := refusal(url, site):
+            refusals_of(self.crawler).note(reason, url, f"site {site.name}" if reason != "scheme" else "")
+            return None
         page = callback is None  # else a feed or a sitemap
         skip = self.skip_reason(url, site, found, page=page)
         if skip:
             self.crawler.stats.inc_value(f"newsarchive/skipped/{skip}")
             return None
-        if self.window is not None and page and found["via"] != "seed":
-            day = discovered_date(url, found["hints"])
-            priority = newest_first(self.window, day) if day else priority
+        if page and found["via"] != "seed":
+            priority = self.policy.page_priority(url, found["hints"], priority)
         self.scheduled[site.name] += 1
         self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
         request = Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
@@ -130,8 +132,8 @@ class NewsSpider(Spider):
         if page and found["via"] != "seed":
             if self.incremental and self.seen is not None and self.seen.seen(url):
                 return "seen"
-            if self.window is not None and (day := discovered_date(url, found["hints"])) not in self.window:
-                return "undated" if day is None else "outside_window"
+            if reason := self.policy.page_skip(url, found["hints"]):
+                return reason
             if (found["via"] == "link" and not any(p.search(url) for p in site.article_patterns)
                     and not self.shapes.allow(site.name, url)):
                 return "trap"
@@ -145,6 +147,10 @@ class NewsSpider(Spider):
     def incremental(self) -> bool:
         return self.settings.getbool("INCREMENTAL")
 
+    @property
+    def max_url_length(self) -> int:
+        return self.settings.getint("URLLENGTH_LIMIT") or DEFAULT_MAX_URL_LENGTH
+
     async def start(self) -> AsyncIterator[Request]:
         for site in self.sites.values():
             for request in self.seed_requests(site):
@@ -156,13 +162,15 @@ class NewsSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.seen = crawl_seen_store(crawler)
         spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
+        if isinstance(spider.policy, IncrementalPolicy):
+            spider.policy = IncrementalPolicy(refetch=not crawler.settings.getbool("INCREMENTAL"))
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
         return spider
 
     def seed_requests(self, site: Site) -> Iterator[Request | None]:
-        """Homepage, sections, feeds, sitemaps; a backfill skips sections (today's news, undated links)."""
-        for url in (site.homepage, *(site.sections if self.window is None else ())):
+        """The policy's seed pages (homepage, sections), then the site's feeds and sitemaps."""
+        for url in self.policy.seed_pages(site):
             yield self.request(url, site, discovery("seed", None), priority=10)
         for url in site.feeds:
             yield self.request(url, site, discovery("seed", None), callback=self.parse_feed, priority=15)
@@ -182,9 +190,9 @@ class NewsSpider(Spider):
                 yield request
 
     def conditional(self, request: Request) -> Request:
-        """Feeds and sitemaps: conditional GET with the validators of the last clean run (not in a backfill or
-        with --refetch, which need every entry)."""
-        if self.seen is None or self.window is not None or not self.incremental:
+        """Feeds and sitemaps: conditional GET with the validators of the last clean run, where the policy asks for
+        it (not in a backfill or with --refetch, which need every entry)."""
+        if self.seen is None or not self.policy.conditional_get():
             return request
         known = self.seen.validators(request.url)
         if known.etag:
@@ -217,14 +225,12 @@ class NewsSpider(Spider):
         feeds = [link.attrib["href"] for link in response.xpath("//link[@rel='alternate'][@href]")
                  if (link.attrib.get("type") or "").strip().lower() in FEED_TYPES]
         for href in feeds:
-            yield self.request(urljoin(response.url, href), site, discovery("link", response.url),
-                               callback=self.parse_feed, priority=15)
+            yield self.request(href, site, discovery("link", response.url), callback=self.parse_feed, priority=15,
+                               base=response.url)
         if not feeds and response.meta.get("redirect_urls", [response.url])[0] == site.homepage:
             yield from self.probe_requests(site, PROBED_FEEDS, self.parse_feed)
-        domains = site_domains(site)
-        for link in self.link_extractors[site.name].extract_links(response):
-            if host_in_domains(urlsplit(link.url).hostname, domains):
-                yield self.request(link.url, site, discovery("link", response.url))
+        for link in self.link_extractor.extract_links(response):
+            yield self.request(link.url, site, discovery("link", response.url))
 
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
         """robots.txt `Sitemap:` lines, from the copy RobotsTxtMiddleware fetched (one fetch per host)."""
@@ -235,8 +241,8 @@ class NewsSpider(Spider):
         robots = robots_url(request.url)
         declared = list(protego.sitemaps)
         for url in declared:
-            sitemap_request = self.request(urljoin(robots, url), site, discovery("sitemap", robots),
-                                           callback=self.parse_sitemap, priority=15)
+            sitemap_request = self.request(url, site, discovery("sitemap", robots), callback=self.parse_sitemap,
+                                           priority=15, base=robots)
             if sitemap_request is not None:
                 self.crawler.engine.crawl(sitemap_request)
         if not declared and urlsplit(robots).netloc == urlsplit(site.homepage).netloc:
@@ -260,29 +266,19 @@ class NewsSpider(Spider):
             if not self.wanted_sitemap(entry):
                 continue
             request = self.request(entry.loc, site, discovery("sitemap", response.url), callback=self.parse_sitemap,
-                                   priority=15)
+                                   priority=15, base=response.url)
             if request is not None:
                 request.meta.update(sitemap_depth=depth + 1, index_lastmod=entry.lastmod)
                 yield request
-        entries = sitemap.urls
-        if self.window is not None:  # yield newest first too: requests may leave before the rest are scheduled
-            entries = sorted(entries, key=lambda e: discovered_date(e.loc, e.hints()) or date.min, reverse=True)
-        for entry in entries:
-            yield self.request(entry.loc, site, discovery("sitemap", response.url, entry.hints()), priority=5)
+        for entry in self.policy.entry_order(sitemap.urls):
+            yield self.request(entry.loc, site, discovery("sitemap", response.url, entry.hints()), priority=5,
+                               base=response.url)
 
     def wanted_sitemap(self, entry: SitemapEntry) -> bool:
-        """Prune index children: unchanged lastmod since the last clean run, or (backfill) outside the window."""
-        stats = self.crawler.stats
-        if self.window is None:
-            known = self.seen.validators(entry.loc).lastmod if self.seen is not None else None
-            if self.incremental and entry.lastmod and known == entry.lastmod:
-                stats.inc_value("newsarchive/skipped/sitemap_unchanged")
-                return False
-            return True
-        span = url_dates(entry.loc)
-        modified = discovered_date(entry.loc, {"lastmod": entry.lastmod})
-        if (span and not self.window.overlaps(*span)) or (modified and modified < (self.window.first or date.min)):
-            stats.inc_value("newsarchive/skipped/sitemap_outside_window")
+        """Prune index children the policy does not need (unchanged since the last clean run, outside a window)."""
+        known = self.seen.validators(entry.loc).lastmod if self.seen is not None and entry.lastmod else None
+        if reason := self.policy.sitemap_skip(entry, known):
+            self.crawler.stats.inc_value(f"newsarchive/skipped/{reason}")
             return False
         return True
 
@@ -297,8 +293,8 @@ class NewsSpider(Spider):
             return
         self.keep_validators(response)
         for entry in entries:
-            yield self.request(urljoin(response.url, entry.url), site, discovery("feed", response.url, entry.hints()),
-                               priority=5)
+            yield self.request(entry.url, site, discovery("feed", response.url, entry.hints()), priority=5,
+                               base=response.url)
 
     def not_modified(self, response: Response) -> bool:
         """A 304 to our conditional GET: archived by the capture, nothing new to parse."""
@@ -349,12 +345,7 @@ class NewsSpider(Spider):
     def closed(self, reason: str) -> None:
         """Keep feed validators and sitemap lastmods only after a complete run: else entries would be missed."""
         complete = reason == "finished" and not self.crawler.stats.get_value("newsarchive/budget_exhausted")
-        if self.seen is None or self.window is not None or not complete:
+        if self.seen is None or not self.policy.keeps_validators() or not complete:
             return
         for url, validators in self.pending_validators.items():
             self.seen.save_validators(url, validators)
-
-
-def site_domains(site: Site) -> tuple[str, ...]:
-    """The site's allowed domains, or its homepage host when none are given."""
-    return site.allowed_domains or (urlsplit(site.homepage).hostname or "",)

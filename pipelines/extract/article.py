@@ -18,11 +18,6 @@ from pipelines.extract.textnorm import word_count
 
 log = logging.getLogger(__name__)
 
-# The extractor's own version, in every record (`extractor.version`) and in re-extraction keys (`-x<version>`):
-# bump it whenever extraction output can change, so `newsarchive reextract` knows which WARCs to redo. It is
-# not the package version: a release that leaves extraction alone must not "change" every record.
-EXTRACTOR_VERSION = "1"
-
 # Content fields that come from page metadata; `text`, `word_count` and `paywall` are added here.
 METADATA_FIELDS = ("title", "authors", "published_at", "modified_at", "date_source", "language", "section", "tags",
                    "description", "image", "site_name", "canonical_url")

@@ -13,14 +13,19 @@ from typing import Any
 
 import jsonschema
 
-from pipelines.extract.article import EXTRACTOR_VERSION, extract_article
+from pipelines.extract.article import extract_article
 from pipelines.extract.classify import classify_page
 from pipelines.extract.document import parse_html
 from pipelines.extract.urls import normalize_url, registered_domain
+from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.records.simhash import simhash_hex
+from pipelines.records.types import Discovery, Extractor, Paywall, Record, WarcPointer
 
 SCHEMA_VERSION = 1
-EXTRACTOR = {"name": "newsarchive", "version": EXTRACTOR_VERSION}
+
+
+class InvalidRecordError(ValueError):
+    """A record that breaks the schema: never written (the message names the URL and the field)."""
 
 
 @dataclass(frozen=True)
@@ -31,10 +36,10 @@ class Capture:
     requested_url: str
     fetched_at: datetime
     http_status: int
-    warc: dict[str, Any]
+    warc: WarcPointer
     site: str
     crawl_id: str
-    discovery: dict[str, Any] = field(default_factory=lambda: {"via": "link", "source": None, "hints": {}})
+    discovery: Discovery = field(default_factory=lambda: Discovery(via="link", source=None, hints={}))
     article_signals: tuple[str, ...] = ()
 
 
@@ -55,7 +60,7 @@ def capture_id(record_id: str) -> str:
     return record_id.strip("<>").removeprefix("urn:uuid:")
 
 
-def build_record(content: dict[str, Any], capture: Capture) -> dict[str, Any]:
+def build_record(content: dict[str, Any], capture: Capture) -> Record:
     """Merge `extract_article` output with capture facts into a schema-valid record."""
     canonical = content.get("canonical_url") or normalize_url(capture.url)
     text = content.get("text") or ""
@@ -84,15 +89,15 @@ def build_record(content: dict[str, Any], capture: Capture) -> dict[str, Any]:
         "site_name": content.get("site_name"),
         "text": text,
         "word_count": int(content.get("word_count") or 0),
-        "paywall": content.get("paywall") or {"detected": False, "signals": []},
+        "paywall": content.get("paywall") or Paywall(detected=False, signals=[]),
         "article_signals": list(capture.article_signals),
         "text_sha1": sha1_hex(text),
         "simhash": simhash_hex(text),
         "duplicate_of": None,
         "discovery": capture.discovery,
-        "warc": dict(capture.warc),
+        "warc": WarcPointer(**capture.warc),
         "crawl_id": capture.crawl_id,
-        "extractor": dict(EXTRACTOR),
+        "extractor": Extractor(name="newsarchive", version=EXTRACTOR_VERSION),
     }
 
 
@@ -112,7 +117,7 @@ def standalone_record(html: bytes, url: str, *, content_type: str | None = None)
         "article_signals": signals,
         "text_sha1": sha1_hex(content["text"]),
         "simhash": simhash_hex(content["text"]),
-        "extractor": dict(EXTRACTOR),
+        "extractor": Extractor(name="newsarchive", version=EXTRACTOR_VERSION),
     }
 
 
@@ -122,6 +127,15 @@ def record_schema() -> dict[str, Any]:
     return json.loads(resources.files("pipelines.records").joinpath("schema.json").read_text("utf-8"))
 
 
-def validate_record(record: dict[str, Any]) -> None:
-    """Raise jsonschema.ValidationError if the record breaks the schema."""
-    jsonschema.validate(record, record_schema(), format_checker=jsonschema.FormatChecker())
+@cache
+def _validator() -> Any:
+    schema = record_schema()
+    return jsonschema.validators.validator_for(schema)(schema, format_checker=jsonschema.FormatChecker())
+
+
+def validate_record(record: Record | dict[str, Any]) -> None:
+    """Raise InvalidRecordError if the record breaks the schema (checked whenever a record is written)."""
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(record))
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path) or "the record"
+        raise InvalidRecordError(f"record of {record.get('url')!r}: {where}: {error.message}")

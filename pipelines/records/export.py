@@ -14,13 +14,14 @@ from typing import Any, BinaryIO
 
 from pipelines.days import ALL_DAYS, DayRange
 from pipelines.records.lookup import read_records, records_objects
+from pipelines.records.types import Record
 from pipelines.store.atomic import atomic_file
 from pipelines.store.base import ObjectStore
 
 BATCH = 1000
 
 
-def _records(store: ObjectStore, days: DayRange) -> Iterator[dict[str, Any]]:
+def _records(store: ObjectStore, days: DayRange) -> Iterator[Record]:
     for obj in records_objects(store, days):
         yield from read_records(store, obj.key)
 
@@ -47,7 +48,7 @@ def parquet_schema() -> Any:
     ])
 
 
-def _row(record: dict[str, Any]) -> dict[str, Any]:
+def _row(record: Record) -> dict[str, Any]:
     discovery = record["discovery"]
     return {**record, "discovery": {**discovery, "hints": json.dumps(discovery["hints"], ensure_ascii=False)}}
 

@@ -4,8 +4,9 @@ import gzip
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
+from pipelines.records.build import validate_record
+from pipelines.records.types import Record
 from pipelines.store.atomic import close_and_publish, partial_path
 
 
@@ -19,7 +20,9 @@ class RecordsFile:
         self._fh = self.open_path.open("xb")
         self.count = 0
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append(self, record: Record) -> None:
+        """Add one record (schema-checked first: an invalid record raises InvalidRecordError and is not written)."""
+        validate_record(record)
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         self._fh.write(gzip.compress(line.encode("utf-8"), mtime=0))
         self._fh.flush()
@@ -37,7 +40,7 @@ class RecordsFiles:
         self._path_for = path_for
         self._open: dict[str, RecordsFile] = {}
 
-    def append(self, warc_key: str, record: dict[str, Any]) -> None:
+    def append(self, warc_key: str, record: Record) -> None:
         records = self._open.get(warc_key)
         if records is None:
             records = self._open[warc_key] = RecordsFile(self._path_for(warc_key))

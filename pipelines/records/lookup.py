@@ -13,12 +13,13 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from io import BytesIO
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Protocol
 
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.days import ALL_DAYS, DayRange
 from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, current_records_keys, is_warc_key, key_day
+from pipelines.records.types import Record
 from pipelines.store.base import READ_CHUNK, ObjectStore, StoredObject
 
 URL_FIELDS = ("url", "requested_url", "canonical_url")
@@ -45,7 +46,7 @@ def records_objects(store: ObjectStore, days: DayRange = ALL_DAYS) -> list[Store
     return [obj for obj in objects if obj.key in current]
 
 
-def read_records(store: ObjectStore, key: str) -> Iterator[dict[str, Any]]:
+def read_records(store: ObjectStore, key: str) -> Iterator[Record]:
     """The records of one records file (one JSON object per line, each line its own gzip member)."""
     with gzip.GzipFile(fileobj=BytesIO(store.get(key))) as lines:
         for line in lines:
@@ -53,12 +54,12 @@ def read_records(store: ObjectStore, key: str) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def matches_url(record: dict[str, Any], url: str) -> bool:
+def matches_url(record: Record, url: str) -> bool:
     """Whether the record is a capture of `url` (as fetched, as first requested, or its canonical form)."""
     return any(record.get(field) == url for field in URL_FIELDS)
 
 
-def latest_record(store: ObjectStore, url: str) -> dict[str, Any] | None:
+def latest_record(store: ObjectStore, url: str) -> Record | None:
     """The most recent record of a URL: newest day partition first, latest `fetched_at` within the day."""
     by_day: dict[date, list[str]] = {}
     for obj in records_objects(store):
@@ -70,7 +71,7 @@ def latest_record(store: ObjectStore, url: str) -> dict[str, Any] | None:
     return None
 
 
-def archived_response(store: ObjectStore, record: dict[str, Any]) -> bytes:
+def archived_response(store: ObjectStore, record: Record) -> bytes:
     """The HTTP response of a record exactly as archived (status line, headers, body as received).
 
     One ranged read of the gzip member the record points at; the WARC record block is returned unparsed,
@@ -89,7 +90,11 @@ def archived_response(store: ObjectStore, record: dict[str, Any]) -> bytes:
     return warc_record.raw_stream.read()
 
 
-def copy_object(store: ObjectStore, obj: StoredObject, out: BinaryIO) -> None:
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+def copy_object(store: ObjectStore, obj: StoredObject, out: Writable) -> None:
     """Stream an object into a file in READ_CHUNK ranged reads, never holding it whole in memory."""
     offset = 0
     while offset < obj.size:

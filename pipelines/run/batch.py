@@ -1,8 +1,10 @@
 """A run over a list of sources (WARC files for `import` and `reextract`), one at a time, report last.
 
-Each source's work reports its own errors in its summary line; a KeyboardInterrupt (Ctrl-C, or SIGTERM turned
-into one by the CLI) stops after the current source's partial file is dropped (redone next time), and the run
-report is still written.
+Each source's work reports its own errors in its summary line. A stop request (the CLI turns Ctrl-C and
+SIGTERM into one) is honoured between two records: the current source's partial file is dropped (redone next
+time), every finished source keeps its summary, and the run report is still written. Stopping only at those
+points, never by an exception raised at a random bytecode, is what keeps "uploaded" and "in the report" in
+step.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.run.sink import RecordSink, RunTally
+from pipelines.run.stop import StopRequested
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ def run_batch(sources: Iterable[str], work: Callable[[str], dict[str, Any]], *, 
             summary = work(source)
             on_done(source, summary)
             summaries.append(summary)
-    except KeyboardInterrupt:
+    except (StopRequested, KeyboardInterrupt):  # KeyboardInterrupt: a second Ctrl-C, which aborts at once
         interrupted = True
     failed = sum(s["status"] == "failed" for s in summaries)
     reason = "shutdown" if interrupted else "failed" if failed else "finished"

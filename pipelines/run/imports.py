@@ -17,12 +17,14 @@ from urllib.parse import urlsplit
 from pipelines.days import DayRange
 from pipelines.extract.urls import host_in_domains
 from pipelines.layout import imported_records_key, source_basename
+from pipelines.records.types import Discovery, Record
 from pipelines.run.pages import archived_page_record, article_signals, page_capture, site_slug
 from pipelines.run.sink import RecordSink, RunTally
 from pipelines.state.dedup import DuplicateIndex
-from pipelines.store.base import StoreError, StoreOptions, open_store
+from pipelines.store.base import StoreError, StoreOptions
+from pipelines.store.factory import open_store
+from pipelines.store.members import ScanCounts
 from pipelines.store.stream import open_object
-from pipelines.warc.members import ScanCounts
 from pipelines.warc.reader import NotGzipWarcError, Page, first_record_date, read_pages
 
 log = logging.getLogger(__name__)
@@ -90,9 +92,9 @@ class Importer:
         return summary | {"status": "imported", "records": written, "warc_records": counts.members,
                           "corrupt": counts.corrupt, "truncated": counts.truncated}
 
-    def _records(self, pointer: str, stream: BinaryIO, counts: ScanCounts) -> Iterator[dict[str, Any]]:
+    def _records(self, pointer: str, stream: BinaryIO, counts: ScanCounts) -> Iterator[Record]:
         """Records of the article pages of one source WARC, counted as they go."""
-        discovery = {"via": "import", "source": pointer, "hints": {}}
+        discovery = Discovery(via="import", source=pointer, hints={})
         for page in read_pages(stream, counts):
             self.tally.add(None, "responses")
             if not self.captures.takes(page):

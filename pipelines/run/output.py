@@ -15,7 +15,8 @@ from pathlib import Path
 from pipelines.layout import run_report_key
 from pipelines.run.report import RunReport, new_crawl_id
 from pipelines.store.atomic import write_atomic
-from pipelines.store.base import StoredObject, StoreError, StoreOptions, open_store
+from pipelines.store.base import StoredObject, StoreError, StoreOptions
+from pipelines.store.factory import open_store
 from pipelines.store.spool import Spool
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pipelines.days import DayRange
-from pipelines.extract.article import EXTRACTOR_VERSION
+from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.layout import (
     WARC_PREFIX,
     is_warc_key,
@@ -24,6 +24,7 @@ from pipelines.layout import (
     reextracted_with,
 )
 from pipelines.records.lookup import read_records
+from pipelines.records.types import Record
 from pipelines.run.pages import archived_page_record, recorded_capture
 from pipelines.run.sink import RecordSink, RunTally
 from pipelines.state.dedup import DuplicateIndex
@@ -73,7 +74,7 @@ class Reextractor:
         return summary | {"status": "rebuilt", "from": source, "records_key": key, "records": written,
                           "missing": missing}
 
-    def _rebuilt(self, old: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _rebuilt(self, old: list[Record]) -> Iterator[Record]:
         """New records for the captures that had records, read at their pointers (revisits point at the original
         response, which holds the payload); what only the crawl knew (site, discovery, hints) is kept."""
         for before in old:

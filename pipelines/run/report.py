@@ -15,6 +15,7 @@ from typing import Any
 
 from pipelines import __version__
 from pipelines.records.build import rfc3339
+from pipelines.records.types import Record
 from pipelines.store.base import StoredObject, redact_uri
 
 SITE_COUNTERS = ("discovered", "fetched", "articles", "errors")
@@ -38,7 +39,7 @@ class SiteTally:
     revisits: int = 0
     found: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COVERAGE_FIELDS, 0))
 
-    def count(self, record: dict[str, Any]) -> None:
+    def count(self, record: Record) -> None:
         self.records += 1
         self.revisits += bool(record["warc"].get("revisit"))
         for name in COVERAGE_FIELDS:

@@ -19,6 +19,7 @@ from typing import Any
 from pipelines.layout import WARC_SUFFIX, cdxj_key_for, digests_key, is_warc_key, records_key_for
 from pipelines.records.files import RecordsFiles
 from pipelines.records.lookup import download
+from pipelines.records.types import Record
 from pipelines.run.output import RunOutput
 from pipelines.run.report import SiteTally, crawl_counts, per_site_report
 from pipelines.state.digests import ArchivedPayload, PayloadTracker, open_digest_index, sync
@@ -176,7 +177,7 @@ class ArchiveSession:
 
     # -- records ---------------------------------------------------------------------------------
 
-    def add_record(self, record: dict[str, Any]) -> None:
+    def add_record(self, record: Record) -> None:
         """Append a record to the records file of the WARC this capture was written to, and the record
         as a metadata record to the WARC, so WARCs alone are enough to rebuild every record.
 

@@ -15,9 +15,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pipelines.records.build import InvalidRecordError
 from pipelines.records.files import RecordsFile
+from pipelines.records.types import Record
 from pipelines.run.output import RunOutput
 from pipelines.run.report import SiteTally, per_site_report, site_stat
+from pipelines.run.stop import Stop
 from pipelines.store.atomic import publish
 from pipelines.store.base import StoreOptions
 
@@ -41,7 +44,7 @@ class RunTally:
         if site is not None:
             self.stats[site_stat(site, name)] += amount
 
-    def record(self, record: dict[str, Any]) -> None:
+    def record(self, record: Record) -> None:
         """Count a written record and what its extraction found."""
         self.counts["records"] += 1
         self.counts["duplicates"] += bool(record["duplicate_of"])
@@ -55,11 +58,12 @@ class RecordSink:
     """Records files and the run report of one run, written through the archive's spool."""
 
     def __init__(self, archive_uri: str, *, command: str, spool_root: Path, store_options: StoreOptions | None = None,
-                 crawl_id: str | None = None) -> None:
+                 crawl_id: str | None = None, stop: Stop | None = None) -> None:
         self.output = RunOutput(archive_uri, command=command, spool_root=spool_root, store_options=store_options,
                                 crawl_id=crawl_id)
         self.store = self.output.store
         self.store_options = store_options
+        self.stop = stop or Stop()
         self.spool = self.output.spool
         self.crawl_id = self.output.crawl_id
         # Partial files live beside the spool (recovery must not see them); the spool's lock makes them ours.
@@ -73,13 +77,17 @@ class RecordSink:
         """Whether the archive already holds `key` (write-once: then this run leaves it alone)."""
         return self.store.head(key) is not None
 
-    def write(self, key: str, records: Iterable[dict[str, Any]]) -> int:
+    def write(self, key: str, records: Iterable[Record]) -> int:
         """Write the records to a file, move it into the spool when complete, upload it verified; → count."""
         with tempfile.TemporaryDirectory(dir=self.spool.root.parent, prefix=self._partial_prefix) as tmp:
             records_file = RecordsFile(Path(tmp) / "records.jsonl.gz")
             try:
                 for record in records:
-                    records_file.append(record)
+                    self.stop.check()  # before the record: a stopped run drops this partial file whole
+                    try:
+                        records_file.append(record)
+                    except InvalidRecordError as error:  # a bug of ours: never write a broken record
+                        log.error("not written: %s", error)
             finally:
                 records_file.close()
             publish(records_file.path, self.spool.path(key))

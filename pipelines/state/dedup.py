@@ -7,6 +7,7 @@ one of four 16-bit bands, so each lookup only compares against records sharing a
 from dataclasses import dataclass, field
 
 from pipelines.records.simhash import hamming
+from pipelines.records.types import Record
 
 BANDS = 4
 BAND_BITS = 16
@@ -42,7 +43,7 @@ class DuplicateIndex:
         for band in _bands(simhash):
             self.near.setdefault(band, []).append((simhash, record_id))
 
-    def link(self, record: dict) -> dict:
+    def link(self, record: Record) -> Record:
         """Set `duplicate_of` on a record (same id = a re-capture, not a duplicate) and index it."""
         if record["word_count"] < MIN_WORDS:
             return record

@@ -121,7 +121,7 @@ class RedisDigestIndex:
         return f"{payload_digest} {url}"
 
     def lookup(self, url: str, payload_digest: str) -> ArchivedPayload | None:
-        raw = self.client.hget(self.payloads, self._field(url, payload_digest))
+        raw: bytes | None = self.client.hget(self.payloads, self._field(url, payload_digest))  # type: ignore[assignment]
         return ArchivedPayload.from_dict(json.loads(raw)) if raw else None
 
     def add(self, entries: Iterable[ArchivedPayload]) -> None:

@@ -198,18 +198,3 @@ def archive_id(uri: str) -> str:
     """A short stable name of an archive (hex SHA-256 of its normalised URI, 16 digits): its spool folder and
     its Redis key prefix, the same however the URI is spelled."""
     return hashlib.sha256(normalize_uri(uri).encode()).hexdigest()[:16]
-
-
-def open_store(uri: str, options: StoreOptions | None = None) -> ObjectStore:
-    """The store for ARCHIVE_URI: a directory path / file:// URI → LocalStore, s3:// → S3Store."""
-    normalized = normalize_uri(uri)
-    if normalized.startswith("s3://"):
-        from pipelines.store.s3 import S3Store  # boto3 is only imported when S3 is used
-
-        bucket, prefix = parse_s3_uri(normalized)
-        options = options or StoreOptions()
-        return S3Store(bucket, prefix, multipart_threshold=options.s3_multipart_threshold,
-                       part_size=options.s3_part_size)
-    from pipelines.store.local import LocalStore
-
-    return LocalStore(local_root(uri.strip()))

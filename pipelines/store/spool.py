@@ -33,7 +33,7 @@ from pipelines.store.base import (
     hash_object,
     sha256_file,
 )
-from pipelines.warc.members import GZIP_MAGIC, complete_prefix_length
+from pipelines.store.members import GZIP_MAGIC, complete_prefix_length
 
 log = logging.getLogger(__name__)
 
@@ -203,12 +203,13 @@ class Spool:
                     _salvage(open_path)
             except OSError as exc:
                 log.error("recovery: cannot salvage %s (%s); left as it is", open_path, exc)
-        for key in self.pending() if prepare is not None else []:
-            try:
-                prepare(key)
-            except Exception as exc:  # the hook's own failure handling failed: still upload what is there
-                log.error("recovery: could not prepare %s (%s: %s); uploading it as it is", key, type(exc).__name__,
-                          exc)
+        if prepare is not None:
+            for key in self.pending():
+                try:
+                    prepare(key)
+                except Exception as exc:  # the hook's own failure handling failed: still upload what is there
+                    log.error("recovery: could not prepare %s (%s: %s); uploading it as it is", key,
+                              type(exc).__name__, exc)
         uploaded: list[StoredObject] = []
         for key in sorted(self.pending(), key=_upload_rank):
             warc = _warc_needed_by(key)

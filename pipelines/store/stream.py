@@ -10,7 +10,7 @@ from pipelines.store.base import READ_CHUNK, ObjectStore
 
 def open_object(store: ObjectStore, key: str) -> BinaryIO:
     """A buffered stream over a stored object: one ranged read per 8 MiB."""
-    return io.BufferedReader(StoreReader(store, key), buffer_size=READ_CHUNK)  # type: ignore[return-value]
+    return io.BufferedReader(StoreReader(store, key), buffer_size=READ_CHUNK)
 
 
 class StoreReader(io.RawIOBase):

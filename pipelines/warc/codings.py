@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 
 import brotli
 
@@ -84,7 +84,7 @@ def decoded_prefix(body: bytes, codings: list[str], limit: int) -> bytes:
     return bytes(out)
 
 
-def _decoded_pieces(body: bytes, codings: list[str]) -> Iterator[bytes]:
+def _decoded_pieces(body: bytes, codings: list[str]) -> Generator[bytes]:
     pieces: Iterable[bytes] = _slices(body)
     for coding in reversed(codings):
         pieces = _decoder(coding)(pieces)

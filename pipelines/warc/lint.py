@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from pipelines.warc.members import MemberError, iter_members
+from pipelines.store.members import MemberError, iter_members
 from pipelines.warc.records import REVISIT_IDENTICAL, REVISIT_PROFILES, TRUNCATED_REASONS, request_target
 
 RECORD_ID = re.compile(r"<urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}>")
@@ -172,7 +172,7 @@ def lint_warc(path: Path | str) -> list[str]:
         return [*problems, "no records"]
     if records[0].type != "warcinfo":
         problems.append(f"{records[0].label()}: file does not start with a warcinfo record")
-    warcinfo_ids = {rec.get("WARC-Record-ID") for rec in records if rec.type == "warcinfo"}
+    warcinfo_ids = {record_id for rec in records if rec.type == "warcinfo" and (record_id := rec.get("WARC-Record-ID"))}
     seen: set[str | None] = set()
     for rec in records:
         if rec.get("WARC-Record-ID") in seen:

@@ -1,6 +1,6 @@
 """Pages from WARC files that are already written: ours (re-extraction) or anyone's (import, e.g. CC-NEWS).
 
-The file is split into gzip members by pipelines.warc.members instead of letting warcio walk it, because
+The file is split into gzip members by pipelines.store.members instead of letting warcio walk it, because
 warcio stops at the first bad member; here a bad member, a broken record or a cut-off tail is counted and
 skipped, and reading resumes at the next gzip header. Each member's offset and length become the record's
 `warc` pointer, so a ranged read of the source gives the page back.
@@ -13,15 +13,16 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeaders
 
+from pipelines.records.types import WarcPointer
 from pipelines.store.base import ObjectStore
+from pipelines.store.members import Member, NotGzipMembersError, ScanCounts, iter_members
 from pipelines.warc.codings import UndecodableBody, content_codings, decodable_codings, decode
-from pipelines.warc.members import Member, NotGzipMembersError, ScanCounts, iter_members
 from pipelines.warc.records import payload_digest
 
 MAX_PAGE_BYTES = 50 * 1024 * 1024  # decoded: the crawl's DECODED_MAX_SIZE default; a bomb is not a page
@@ -33,11 +34,11 @@ class NotGzipWarcError(ValueError):
 
 def warc_members(stream: BinaryIO, counts: ScanCounts) -> Iterator[Member]:
     """The gzip members of a WARC someone wrote, tolerantly: bad members are counted and skipped."""
-    stream = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
-    if stream.peek(5)[:5].startswith(b"WARC/"):
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[type-var]
+    if buffered.peek(5)[:5].startswith(b"WARC/"):
         raise NotGzipWarcError("not a gzip-per-record WARC (recompress it with `warcio recompress IN OUT`)")
     try:
-        yield from iter_members(stream, tolerant=True, counts=counts)
+        yield from iter_members(buffered, tolerant=True, counts=counts)
     except NotGzipMembersError:
         raise NotGzipWarcError("no readable gzip member: not a gzip-per-record WARC") from None
 
@@ -119,7 +120,7 @@ def read_pages(stream: BinaryIO, counts: ScanCounts) -> Iterator[Page]:
             yield page
 
 
-def page_at(store: ObjectStore, pointer: dict[str, Any]) -> Page | None:
+def page_at(store: ObjectStore, pointer: WarcPointer) -> Page | None:
     """The page a record's `warc` pointer addresses, with one ranged read (raises on a broken member)."""
     data = store.get(pointer["key"], start=pointer["offset"], length=pointer["length"])
     return page_from_member(Member(pointer["offset"], len(data), zlib.decompress(data, wbits=31)))

@@ -22,6 +22,7 @@ from typing import IO, Any
 from pipelines.days import ALL_DAYS, DayRange
 from pipelines.layout import cdxj_key_for
 from pipelines.records.lookup import copy_object, download, read_records, records_objects, warc_objects
+from pipelines.records.types import Record
 from pipelines.store.atomic import atomic_file
 from pipelines.store.base import ObjectStore
 
@@ -61,7 +62,7 @@ class WaczWriter:
                                "hash": "sha256:" + writer.digest.hexdigest(), "bytes": writer.size})
 
 
-def page(record: dict[str, Any]) -> dict[str, str]:
+def page(record: Record) -> dict[str, str]:
     """A pages.jsonl line: the article as a replay tool lists it."""
     return {"url": record["url"], "ts": record["fetched_at"], "title": record["title"] or record["url"]}
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
@@ -35,8 +35,8 @@ class CaptureRef:
     record_id: str
     payload_digest: str
 
-    def as_dict(self) -> dict:
-        """The `warc` object of an article record (RECORDS.md)."""
+    def as_dict(self) -> dict[str, Any]:
+        """The fields of an article record's `warc` object (RECORDS.md), without its `revisit`."""
         return asdict(self)
 
 

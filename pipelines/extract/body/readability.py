@@ -143,7 +143,7 @@ class _PrunedReadability(ReadabilityDocument):
             if grand_parent_node is not None and grand_parent_node not in candidates:
                 candidates[grand_parent_node] = self.score_node(grand_parent_node)
                 ordered.append(grand_parent_node)
-            content_score = 1
+            content_score = 1.0
             content_score += text.count(",") + 1
             content_score += min((inner_text_len / 100), 3)
             candidates[parent_node]["content_score"] += content_score

@@ -6,7 +6,8 @@ not look like a name is dropped rather than guessed at.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -203,8 +204,8 @@ def _markup_bylines(tree: HtmlElement, xpath: str) -> list[str]:
 def find_authors(tree: HtmlElement, jsonld: JsonLd, meta: MetaTags, *, organisations: Iterable[str]) -> list[str]:
     """Person names from the first source that yields any: JSON-LD, meta tags, then byline markup."""
     organisations = [o for o in organisations if o]
-    sources = [lambda: _jsonld_authors(jsonld), lambda: meta.all(*AUTHOR_META)]
-    sources += [lambda xpath=xpath: _markup_bylines(tree, xpath) for xpath in _BYLINE_XPATHS]
+    sources: list[Callable[[], list[str]]] = [lambda: _jsonld_authors(jsonld), lambda: meta.all(*AUTHOR_META)]
+    sources += [partial(_markup_bylines, tree, xpath) for xpath in _BYLINE_XPATHS]
     for source in sources:
         names = dedupe(n for byline in source() for n in split_byline(byline, organisations=organisations))
         if names:

@@ -166,7 +166,7 @@ def find_published(
     """The publication date from the most deliberate source that gives a plausible one."""
     limit = _as_utc(fetched_at)
     article = jsonld.article or {}
-    hint_source = hints.get("source") if hints.get("source") in ("sitemap", "feed") else "sitemap"
+    hint_source: str = hints["source"] if hints.get("source") in ("sitemap", "feed") else "sitemap"
     steps: list[tuple[str, Any]] = [
         ("jsonld", lambda: [first_text(article.get(k)) for k in ("datePublished", "dateCreated")]),
         ("meta", lambda: meta.all(*PUBLISHED_META)),

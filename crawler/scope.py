@@ -1,0 +1,104 @@
+"""Is this URL in scope for this site? The one owner of that rule, whatever produced the URL.
+
+Page links, feed entries, sitemap `<loc>`s, robots.txt `Sitemap:` lines, redirects and meta refreshes
+all meet the same checks, in the spider's request factory (so a refused URL is never scheduled or
+counted against the budget) and again in `crawler.middlewares.scope.ScopeMiddleware` for requests made
+by Scrapy's own middlewares. Only http(s) is ever fetched: a `file:`, `ftp:`, `data:`, `s3:` or
+`javascript:` URL is refused here (and Scrapy's handlers for those schemes are switched off in
+settings/base.py, so nothing can fetch one even past this check). The network guard (which addresses
+may be connected to) is `crawler.resolver`; robots.txt is Scrapy's RobotsTxtMiddleware.
+"""
+
+import logging
+from urllib.parse import urljoin, urlsplit
+
+from scrapy.crawler import Crawler
+
+from crawler.sites import Site
+from pipelines.extract.urls import host_in_domains
+
+log = logging.getLogger(__name__)
+
+SCHEMES = frozenset({"http", "https"})
+# Scrapy's URLLENGTH_LIMIT default; sitemaps.org allows < 2048 characters in a <loc>.
+DEFAULT_MAX_URL_LENGTH = 2083
+REFUSED_STAT = "newsarchive/refused/{}"
+
+
+class MalformedURL(ValueError):
+    """A URL that cannot be requested: no host, bad port, broken IPv6 brackets, control characters, too long."""
+
+
+def absolute_url(href: str, base: str | None = None, *, max_length: int = DEFAULT_MAX_URL_LENGTH) -> str:
+    """`href` joined to `base` and checked well-formed; raises MalformedURL (never a bare ValueError)."""
+    if not isinstance(href, str):
+        raise MalformedURL(f"not a string: {type(href).__name__}")
+    href = href.strip()
+    if len(href) > max_length:
+        raise MalformedURL(f"longer than {max_length} characters")
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in href):
+        raise MalformedURL("control characters")
+    try:
+        url = urljoin(base, href) if base else href
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+        host = parts.hostname
+    except ValueError as error:  # "Invalid IPv6 URL", "Port out of range", ...
+        raise MalformedURL(str(error)) from None
+    if parts.scheme.lower() in SCHEMES and (not host or any(char.isspace() for char in host)):
+        raise MalformedURL("no host")
+    return url
+
+
+def refusal(url: str, site: Site | None) -> str | None:
+    """Why `url` is out of scope for `site` (`scheme`, `offsite`, `denied`), or None when it may be requested.
+    Without a site (robots.txt requests) only the scheme is checked."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in SCHEMES:
+        return "scheme"
+    if site is None:
+        return None
+    if not host_in_domains(parts.hostname, site_domains(site)):
+        return "offsite"
+    if any(pattern.search(url) for pattern in site.deny_patterns):
+        return "denied"
+    return None
+
+
+def site_domains(site: Site) -> tuple[str, ...]:
+    """The site's allowed domains, or its homepage host when none are given."""
+    return site.allowed_domains or (urlsplit(site.homepage).hostname or "",)
+
+
+# Worth one line at WARNING: a URL that could read local files or reach the private network. Off-site, denied
+# and malformed URLs are everyday junk on news pages: counted and at DEBUG only.
+WARN_REASONS = frozenset({"scheme", "private_network"})
+
+
+class Refusals:
+    """Counts refusals in the stats (`newsarchive/refused/<reason>`) and logs them at DEBUG; only the first
+    refusal of a run that is in WARN_REASONS is a WARNING, so a hostile page full of `file:` links cannot flood
+    the log."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.warned = False
+
+    def note(self, reason: str, url: str, detail: str = "") -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(REFUSED_STAT.format(reason))
+        shown = ascii(url[:200])  # the URL only, escaped and cut: never what it points at
+        level = logging.DEBUG
+        if reason in WARN_REASONS and not self.warned:
+            level, self.warned = logging.WARNING, True
+        log.log(level, "not requesting %s: %s%s (counted in %s; further refusals are logged at DEBUG)",
+                shown, reason, f" ({detail})" if detail else "", REFUSED_STAT.format(reason))
+
+
+def refusals_of(crawler: Crawler) -> Refusals:
+    """The crawl's one Refusals (shared by the spider and the middlewares, so there is one warning per run)."""
+    found = getattr(crawler, "_newsarchive_refusals", None)
+    if found is None:
+        found = Refusals(crawler)
+        crawler._newsarchive_refusals = found  # type: ignore[attr-defined]
+    return found
