@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.store.members import ScanCounts
 from pipelines.warc.codings import content_codings, decode
 from pipelines.warc.lint import lint_warc

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.warc.lint import lint_warc
 from tests.archive_checks import ArchiveContents, WarcRecordView
 from tests.coding_site import (

@@ -24,7 +24,7 @@ import pytest
 
 from crawler.runner import crawl_stats
 from pipelines.layout import cdxj_key_for, records_key_for
-from pipelines.store.base import open_store
+from pipelines.store.factory import open_store
 from pipelines.store.spool import archive_spool_root
 from tests.archive_checks import ArchiveContents
 from tests.coding_site import CodingSite, article_path, serve_coding_site, sites_yaml
