@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import Any, Self
+from typing import Any, NoReturn, Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -78,7 +78,7 @@ class SpiderBodyMiddleware:
         extra: dict[str, Any] = {"encoding": None} if issubclass(cls, TextResponse) else {}
         return response.replace(cls=cls, body=body, headers=headers, **extra)
 
-    def _skip(self, why: str, reason: str, size: int, *, warn: bool = True) -> None:
+    def _skip(self, why: str, reason: str, size: int, *, warn: bool = True) -> NoReturn:
         """Keep the response from the spider. Twisted's failure keeps it in reference cycles (failure, traceback,
         frames) that only the garbage collector frees, maybe minutes later: with a large body, collect soon."""
         self.crawler.stats.inc_value(NOT_PARSED_STAT.format(why))
