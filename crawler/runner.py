@@ -4,7 +4,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.config import store_options
@@ -36,6 +36,16 @@ def politeness_slots(sites: list[Site]) -> dict[str, dict[str, float]]:
             for domain in site_domains(site)}
 
 
+def crawl_stats(crawler: Crawler) -> dict[str, Any]:
+    """The crawl's stats; empty when it failed before Scrapy made its stats collector (Scrapy 2.19's
+    `Crawler.stats` raises RuntimeError then, instead of being None)."""
+    try:
+        stats = crawler.stats
+    except RuntimeError:
+        return {}
+    return stats.get_stats() if stats else {}
+
+
 def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = None) -> CrawlResult:
     """Crawl the sites into ARCHIVE_URI (only what was published in `window`, if given) with the settings of
     crawler.config.load_settings; blocks until the run report is written."""
@@ -51,7 +61,7 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
     process.crawl(crawler, sites=sites, window=window)
     process.start()
     session = getattr(crawler, SESSION_ATTRIBUTE, None)
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    stats = crawl_stats(crawler)
     report = session.report if session else None
     blocked = blocked_sites(stats)
     return CrawlResult(exit_code=crawl_exit_code(report, stats, blocked), report=report, stats=stats,

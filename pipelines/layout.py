@@ -58,6 +58,12 @@ def cdxj_key_for(warc: str) -> str:
     return warc.removesuffix(WARC_SUFFIX) + CDXJ_SUFFIX
 
 
+def warc_of_index(cdxj: str) -> str | None:
+    """`warc/…/NAME.cdxj` → `warc/…/NAME.warc.gz`, the WARC a CDXJ index describes; None for other keys."""
+    warc = cdxj.removesuffix(CDXJ_SUFFIX) + WARC_SUFFIX
+    return warc if cdxj.endswith(CDXJ_SUFFIX) and is_warc_key(warc) else None
+
+
 def records_key_for(warc: str) -> str:
     """`warc/YYYY/MM/DD/<base>.warc.gz` → `records/dt=YYYY-MM-DD/<base>.jsonl.gz`."""
     match = _WARC_KEY.match(warc)
@@ -65,6 +71,16 @@ def records_key_for(warc: str) -> str:
         raise ValueError(f"not a WARC key of this archive: {warc!r}")
     year, month, day, base = match.groups()
     return f"{RECORDS_PREFIX}dt={year}-{month}-{day}/{base}{RECORDS_SUFFIX}"
+
+
+def crawl_warc_of_records(records: str) -> str | None:
+    """The WARC a crawl's records file points into (`records/dt=…/NEWSARCHIVE-….jsonl.gz` → its `warc/…` key); None
+    for other files, re-extractions and imports (those point into WARCs the archive already holds)."""
+    match = _RECORDS_KEY.match(records)
+    if match is None or REEXTRACT_MARK in records or not match.group(4).startswith(WARC_NAME_PREFIX + "-"):
+        return None
+    year, month, day, base = match.groups()
+    return f"{WARC_PREFIX}{year}/{month}/{day}/{base}{WARC_SUFFIX}"
 
 
 def imported_records_key(day: date, source_basename: str) -> str:

@@ -52,6 +52,8 @@ ARCHIVE_MAX_RESPONSE_SIZE: Annotated[Bytes, "Longer response bodies are cut and 
                                             "WARC-Truncated: length; 0: no cap."] = 50 * MiB
 DOWNLOAD_MAXSIZE: Annotated[Bytes, "Scrapy's own size cap; 0, because it would drop a large response before "
                                    "it is archived (ARCHIVE_MAX_RESPONSE_SIZE cuts it instead)."] = 0
+DECODED_MAX_SIZE: Annotated[Bytes, "A gzip/deflate/br/zstd body that decodes to more than this (a decompression "
+                                   "bomb) is archived as received but not parsed; 0: no limit."] = 50 * MiB
 DOWNLOAD_WARNSIZE: Annotated[Bytes, "Scrapy logs a warning for responses larger than this."] = 10 * MiB
 
 # -- politeness ---------------------------------------------------------------------------------------------
@@ -122,13 +124,16 @@ LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG
                            "(the live line says the rest)."] = "INFO"
 
 # -- the pipeline's components (checked at start-up: none may be missing) ------------------------------------
-DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), network guard, politeness, capture time "
-                                                  "stamp; Scrapy's OffsiteMiddleware off (scope owns it)."] = {
+DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), network guard, politeness, bounded content "
+                                                  "decoding, capture time stamp; Scrapy's OffsiteMiddleware and "
+                                                  "HttpCompressionMiddleware off (scope and decoding own them)."] = {
     # Scrapy's OffsiteMiddleware knows only the union of all sites' domains; crawler.scope checks each site's.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.scope.ScopeMiddleware": 40,
     "crawler.middlewares.netguard.PrivateNetworkGuardMiddleware": 50,
     "crawler.middlewares.politeness.PolitenessMiddleware": 60,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.bodies.SpiderBodyMiddleware": 590,
     "crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000,
 }
 EXTENSIONS: Annotated[ComponentOrder, "WARC capture, response size cap, live progress."] = {

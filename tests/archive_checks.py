@@ -10,6 +10,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.store.base import ObjectStore
+from pipelines.warc.codings import content_codings, decode
 
 
 @dataclass
@@ -24,7 +25,8 @@ class WarcRecordView:
 
 
 def _payload(record: object) -> bytes:
-    """The stored HTTP body, still content-encoded (warcio's content_stream() would decode gzip)."""
+    """The stored payload, still content-encoded (warcio's content_stream() would decode gzip, and raise on br: its
+    br decoder only works with brotlipy)."""
     return record.raw_stream.read()  # type: ignore[attr-defined]
 
 
@@ -40,15 +42,15 @@ def warc_records(data: bytes) -> list[WarcRecordView]:
             concurrent_to=record.rec_headers.get_header("WARC-Concurrent-To"),
             http_status=headers.get_statuscode() if headers and record.rec_type == "response" else None,
             http_headers=list(headers.headers) if headers else [],
-            raw_payload=record.content_stream().read() if record.rec_type != "response" else _payload(record),
+            raw_payload=_payload(record),
         ))
     return views
 
 
 def decoded_body(view: WarcRecordView) -> bytes:
     """The HTTP body as a browser sees it (the WARC keeps it content-encoded)."""
-    encodings = [value.lower() for name, value in view.http_headers if name.lower() == "content-encoding"]
-    return gzip.decompress(view.raw_payload) if "gzip" in encodings else view.raw_payload
+    codings = content_codings(value for name, value in view.http_headers if name.lower() == "content-encoding")
+    return decode(view.raw_payload, codings, 0)
 
 
 def jsonl_gz(data: bytes) -> list[dict[str, Any]]:

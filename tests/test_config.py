@@ -107,6 +107,7 @@ def test_every_command_checks_the_environment_first(args: list[str], site: tuple
      "unset it, and set single settings with NEWSARCHIVE_<NAME> (docs/settings.md)"),
     ({"NEWSARCHIVE_DOWNLOADER_MIDDLEWARES": '{"crawler.middlewares.scope.ScopeMiddleware": 40, '
                                             '"crawler.middlewares.politeness.PolitenessMiddleware": 60, '
+                                            '"crawler.middlewares.bodies.SpiderBodyMiddleware": 590, '
                                             '"crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000}'},
      "DOWNLOADER_MIDDLEWARES: NEWSARCHIVE_DOWNLOADER_MIDDLEWARES disables "
      "crawler.middlewares.netguard.PrivateNetworkGuardMiddleware; newsarchive does not run without them "

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -80,30 +81,26 @@ def wait_until_serving(proc: subprocess.Popen[bytes], port: int) -> None:
     raise AssertionError(f"wayback did not listen on {port} within {START_TIMEOUT} s")
 
 
-@pytest.fixture(scope="module")
-def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
+@contextmanager
+def pywb_serving(warcs: list[Path], root: Path) -> Iterator[int]:
+    """A real pywb 2.10 (its own venv) serving `warcs` as collection `c`; yields its port."""
     try:
         bin_dir = tool_bin("pywb")
     except ToolEnvError as error:
         require(False, f"pywb 2.10 tool venv: {error}")
-    root = tmp_path_factory.mktemp("replay")
-    archive = root / "archive"
-    crawl = run_cli("demo", env={"ARCHIVE_URI": str(archive)})
-    assert crawl.returncode == 0, crawl.stderr[-2000:]
-    contents = ArchiveContents.read(open_store(str(archive)))
     pywb_dir = root / "pywb"
     pywb_dir.mkdir()
     (pywb_dir / "config.yaml").write_text(PYWB_CONFIG)
     subprocess.run([bin_dir / "wb-manager", "init", "c"], cwd=pywb_dir, check=True, capture_output=True)
-    subprocess.run([bin_dir / "wb-manager", "add", "c", *(str(archive / key) for key in contents.warcs)],
-                   cwd=pywb_dir, check=True, capture_output=True)
+    subprocess.run([bin_dir / "wb-manager", "add", "c", *map(str, warcs)], cwd=pywb_dir, check=True,
+                   capture_output=True)
     port = free_port()
     with (root / "wayback.log").open("wb") as log:
         proc = subprocess.Popen([bin_dir / "wayback", "-b", "127.0.0.1", "-p", str(port)], cwd=pywb_dir,
                                 stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_serving(proc, port)
-        yield Replay(port, contents)
+        yield port
     finally:
         proc.terminate()
         try:
@@ -111,6 +108,17 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
+    root = tmp_path_factory.mktemp("replay")
+    archive = root / "archive"
+    crawl = run_cli("demo", env={"ARCHIVE_URI": str(archive)})
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    contents = ArchiveContents.read(open_store(str(archive)))
+    with pywb_serving([archive / key for key in contents.warcs], root) as port:
+        yield Replay(port, contents)
 
 
 def test_every_article_replays_with_its_original_bytes(replay: Replay) -> None:

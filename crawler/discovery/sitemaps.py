@@ -4,12 +4,12 @@ Streaming (iterparse), gzip-aware (also when mislabelled), size-capped, and refu
 a hostile sitemap cannot blow up memory (billion laughs) or reach the network (XXE).
 """
 
-import gzip
 import io
-import zlib
 from dataclasses import dataclass, field
 
 from lxml import etree
+
+from pipelines.warc.codings import GZIP_MAGIC, decoded_prefix
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
 MAX_URLS = 50_000
@@ -47,14 +47,13 @@ class Sitemap:
 
 
 def decompress(body: bytes, limit: int = MAX_SITEMAP_BYTES) -> bytes:
-    """Gunzip if the bytes are gzip (whatever the headers said), never beyond `limit` bytes."""
-    if not body.startswith(b"\x1f\x8b"):
+    """Gunzip if the bytes are gzip (a `.xml.gz` file, whatever the headers said), never beyond `limit` bytes."""
+    if not body.startswith(GZIP_MAGIC):
         return body[:limit]
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-            return stream.read(limit)
-    except (OSError, EOFError, zlib.error) as error:
-        raise SitemapError(f"broken gzip: {error}") from error
+    data = decoded_prefix(body, ["gzip"], limit)
+    if not data:
+        raise SitemapError("broken gzip: nothing decodes")
+    return data
 
 
 def _local(tag: object) -> str:

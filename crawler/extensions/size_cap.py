@@ -4,7 +4,7 @@ Scrapy's own `DOWNLOAD_MAXSIZE` cancels the download before `response_downloaded
 capture never sees it and the response is lost without a trace. Stopping the download with
 `StopDownload(fail=False)` instead delivers what arrived so far, flagged `download_stopped`, which the
 WARC capture records as `WARC-Truncated: length`. Keep `DOWNLOAD_MAXSIZE = 0` so Scrapy does not
-cancel first.
+cancel first. The spider never parses the cut body (crawler.middlewares.bodies): its document is incomplete.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class ResponseSizeCap:
             del self._received[request]
             if self.crawler.stats:
                 self.crawler.stats.inc_value("newsarchive/truncated_responses")
-            log.warning("response of %s cut at %d bytes (ARCHIVE_MAX_RESPONSE_SIZE %d); archived as truncated",
+            log.warning("response of %s cut at %d bytes (ARCHIVE_MAX_RESPONSE_SIZE %d); archived as truncated, "
+                        "not parsed",
                         request.url, received, self.max_size)
             raise StopDownload(fail=False)

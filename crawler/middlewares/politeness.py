@@ -12,14 +12,12 @@ where delays live and `response_downloaded` is the last moment before the slot p
 from __future__ import annotations
 
 import logging
-import zlib
 from collections import deque
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from time import monotonic
 from typing import Any, Self
 
-import brotli
 from scrapy import Request, signals
 from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
@@ -27,6 +25,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from pipelines.run.report import site_stat
+from pipelines.warc.codings import content_codings, decodable_codings, decoded_prefix
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +45,10 @@ def blocked_sites(stats: dict[str, Any]) -> list[str]:
 
 
 def body_head(response: Response, limit: int = 65536) -> bytes:
-    """The first `limit` bytes of the body, decoded: response_downloaded sees it still content-encoded."""
-    encoding = (response.headers.get(b"Content-Encoding") or b"").strip().lower()
-    try:
-        if encoding in (b"gzip", b"x-gzip"):
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(response.body, limit)
-        if encoding == b"deflate":
-            return zlib.decompressobj().decompress(response.body, limit)
-        if encoding == b"br":
-            return brotli.Decompressor().process(response.body)[:limit]
-    except (zlib.error, brotli.error):
-        return b""
-    return response.body[:limit] if not encoding or encoding == b"identity" else b""
+    """The first `limit` bytes of the body, decoded (response_downloaded sees it still content-encoded); only
+    that prefix is ever inflated, so a decompression bomb costs no memory here. b"" when it does not decode."""
+    kept, undo = decodable_codings(content_codings(response.headers.getlist(b"Content-Encoding")))
+    return b"" if kept else decoded_prefix(response.body, undo, limit)
 
 
 def is_challenge(response: Response) -> bool:

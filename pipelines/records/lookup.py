@@ -122,8 +122,9 @@ def digest_problems(path: Path) -> list[str]:
         records = ArchiveIterator(fh, check_digests=True)
         try:
             for record in records:
-                stream = record.content_stream()
-                while stream.read(READ_CHUNK):
+                # The stored payload drives the digest check; content_stream() would also undo Content-Encoding
+                # (inflating bombs, and raising on br: warcio's br decoder only works with brotlipy).
+                while record.raw_stream.read(READ_CHUNK):
                     pass
                 if record.digest_checker.passed is False:
                     uri = record.rec_headers.get_header("WARC-Target-URI") or ""

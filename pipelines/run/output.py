@@ -80,14 +80,19 @@ class RunOutput:
 
     def upload_now(self, key: str, what: str) -> StoredObject | None:
         """Upload a complete spool file and list it in the manifest; a failure is recorded and the file kept."""
+        stored = self.try_upload(key, what)
+        if stored is not None:
+            self.uploaded.append(stored)
+        return stored
+
+    def try_upload(self, key: str, what: str) -> StoredObject | None:
+        """Upload a complete spool file (the caller lists it); a failure is recorded and the file kept."""
         try:
-            stored = self.spool.upload(key)
+            return self.spool.upload(key)
         except StoreError as error:
             log.error("%s stays in the spool %s: %s", what, self.spool_root, error)
             self.failed_uploads.append({"key": key, "error": str(error)})
             return None
-        self.uploaded.append(stored)
-        return stored
 
     def report(self, exit_reason: str, *, sites: list[str], counts: dict[str, int], per_site: dict,
                **details: object) -> RunReport:

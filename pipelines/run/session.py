@@ -8,19 +8,22 @@ files, finish uploads, store the dedup entries they made valid, write the report
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipelines.layout import cdxj_key_for, digests_key, is_warc_key, records_key_for
+from pipelines.layout import WARC_SUFFIX, cdxj_key_for, digests_key, is_warc_key, records_key_for
 from pipelines.records.files import RecordsFiles
+from pipelines.records.lookup import download
 from pipelines.records.types import Record
 from pipelines.run.output import RunOutput
 from pipelines.run.report import SiteTally, crawl_counts, per_site_report
 from pipelines.state.digests import ArchivedPayload, PayloadTracker, open_digest_index, sync
-from pipelines.store.atomic import write_atomic
+from pipelines.store.atomic import partial_path, write_atomic
 from pipelines.store.base import StoredObject, StoreError, StoreOptions
 from pipelines.warc.cdxj import write_cdxj
 from pipelines.warc.writer import RotatingWarcWriter
@@ -28,6 +31,9 @@ from pipelines.warc.writer import RotatingWarcWriter
 RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-1.json"'
 
 log = logging.getLogger(__name__)
+
+UNINDEXED_DIR = ".unindexed"  # in the spool: one note per WARC uploaded without its CDXJ (how many runs tried)
+MAX_INDEX_ATTEMPTS = 3
 
 
 class ArchiveSession:
@@ -49,16 +55,72 @@ class ArchiveSession:
         self._closers: list[Callable[[], None]] = []
         self._warc_writer: RotatingWarcWriter | None = None
         self._sites: dict[str, SiteTally] = {}
+        self._uploaded_warcs: set[str] = set()  # added to by upload threads, read after they are done
+        self._not_indexed: set[str] = set()  # WARCs whose indexing failed in this run
 
     # -- the start of a run ----------------------------------------------------------------------
 
     def recover(self) -> None:
-        """Upload what a killed run left in the spool; a salvaged WARC gets the CDXJ its run never wrote."""
+        """Upload what a killed run left in the spool; a salvaged WARC gets the CDXJ its run never wrote, and a WARC
+        an earlier run uploaded without its CDXJ (indexing failed) is indexed now."""
         self.output.recover(prepare=self._index_leftover)
+        self._index_uploaded()
 
     def _index_leftover(self, key: str) -> None:
         if is_warc_key(key) and not self.spool.path(cdxj_key_for(key)).exists():
-            write_cdxj(self.spool.path(key))
+            self._index(key)
+
+    def _index(self, warc_key: str) -> bool:
+        """Write the CDXJ of a WARC in the spool. A failure is one line, leaves a note for a later run to index it
+        again (from the archive), and never keeps the WARC itself from being uploaded."""
+        note = self.spool_root / UNINDEXED_DIR / warc_key
+        try:
+            write_cdxj(self.spool.path(warc_key))
+        except Exception as error:  # a WARC the indexer cannot read, a full disk, …: the capture matters more
+            log.error("CDXJ of %s not written (%s: %s); the WARC is uploaded without it and indexed again by the "
+                      "next run", warc_key, type(error).__name__, error)
+            self.failed_uploads.append({"key": cdxj_key_for(warc_key), "error": f"not indexed: {error}"})
+            self._not_indexed.add(warc_key)
+            with contextlib.suppress(OSError):
+                note.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(note, f"{_attempts(note) + 1}\n".encode())
+            return False
+        with contextlib.suppress(OSError):
+            note.unlink(missing_ok=True)
+        return True
+
+    def _index_uploaded(self) -> None:
+        """Index the WARCs earlier runs uploaded without a CDXJ (a note in the spool names each): fetched back from
+        the archive into the spool, indexed, the index uploaded. MAX_INDEX_ATTEMPTS runs try, then an operator."""
+        notes = self.spool_root / UNINDEXED_DIR
+        for note in sorted(notes.rglob("*" + WARC_SUFFIX)) if notes.is_dir() else []:
+            warc_key = note.relative_to(notes).as_posix()
+            if warc_key in self._not_indexed or (self.spool_root / warc_key).exists():
+                continue  # failed just now, or still in the spool (recovery indexes it with the others)
+            try:
+                if self.store.head(cdxj_key_for(warc_key)) is not None or self.store.head(warc_key) is None:
+                    note.unlink()  # indexed meanwhile, or nothing to index
+                elif _attempts(note) >= MAX_INDEX_ATTEMPTS:
+                    log.error("CDXJ of %s: indexing failed in %d runs; build it by hand (cdxj-indexer -s -p) and "
+                              "remove %s", warc_key, MAX_INDEX_ATTEMPTS, note)
+                else:
+                    self._fetch_and_index(warc_key)
+            except (StoreError, OSError) as error:
+                log.error("CDXJ of %s still missing (%s); the next run tries again", warc_key, error)
+
+    def _fetch_and_index(self, warc_key: str) -> None:
+        """A working copy of an archived WARC, indexed; the index is uploaded (or waits in the spool)."""
+        path = self.spool.path(warc_key)
+        partial = partial_path(path)
+        try:
+            if download(self.store, warc_key, partial) is None:
+                return
+            os.replace(partial, path)
+            if self._index(warc_key):
+                self.output.upload_now(cdxj_key_for(warc_key), f"CDXJ of {warc_key}")
+        finally:
+            partial.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)  # the archive holds the WARC
 
     def load_digests(self) -> None:
         """Learn the payloads earlier runs archived (their `state/digests/` files not seen yet)."""
@@ -100,11 +162,18 @@ class ArchiveSession:
         self.output.in_background(lambda: self._index_and_upload(key))
 
     def _index_and_upload(self, warc_key: str) -> list[StoredObject]:
-        """Index a finished WARC (CDXJ beside it), upload both, then let its payloads be dedup targets."""
-        cdxj_key = write_cdxj(self.spool.path(warc_key)).relative_to(self.spool.root).as_posix()
-        uploaded = [self.spool.upload(warc_key), self.spool.upload(cdxj_key)]
+        """Index a finished WARC (CDXJ beside it), upload the WARC, let its payloads be dedup targets, upload the
+        CDXJ. Neither failure stops the other: a WARC not indexed still goes up (a later run indexes it), a
+        WARC that cannot go up stays in the spool with its records file (`finish`), both for the next run."""
+        indexed = self._index(warc_key)
+        warc = self.output.try_upload(warc_key, f"{warc_key} (with its records and index)")
+        if warc is None:
+            return []
+        uploaded = [warc]
+        self._uploaded_warcs.add(warc_key)
         self.payloads.verified(warc_key)
-        return uploaded
+        index = self.output.try_upload(cdxj_key_for(warc_key), f"CDXJ of {warc_key}") if indexed else None
+        return uploaded + ([index] if index else [])
 
     # -- records ---------------------------------------------------------------------------------
 
@@ -144,11 +213,25 @@ class ArchiveSession:
         self.output.upload_now(key, what)
 
     def finish(self, reason: str, *, stats: dict[str, Any], sites: list[str]) -> dict[str, Any]:
-        """Close writers, wait for verified uploads, then write the run report (last)."""
+        """Close writers, wait for the WARCs' verified uploads, upload the records files of the WARCs that made it
+        (a records file never reaches the archive before the WARC it points into), then write the run report."""
         for closer in self._closers:
-            closer()
-        for warc_key in self._records.close_all():
-            self.output.upload_later(records_key_for(warc_key))
+            try:
+                closer()
+            except Exception as error:  # e.g. a full disk closing a WARC: the rest of the run's output still goes
+                log.error("closing %s failed: %s: %s", getattr(closer, "__qualname__", closer), type(error).__name__,
+                          error)
+                self.failed_uploads.append({"error": f"{type(error).__name__}: {error}"})
+        records_of = self._records.close_all()
+        self.output.wait()
+        for warc_key in records_of:
+            records_key = records_key_for(warc_key)
+            if warc_key in self._uploaded_warcs:
+                self.output.upload_later(records_key)
+            else:
+                log.error("%s stays in the spool %s with its WARC %s, which is not uploaded; the next run uploads "
+                          "both", records_key, self.spool_root, warc_key)
+                self.failed_uploads.append({"key": records_key, "error": f"kept with its WARC {warc_key}"})
         self.output.wait()
         self._store_digests()
         report = self.output.report(reason, sites=sites, counts=crawl_counts(stats),
@@ -177,3 +260,10 @@ class ArchiveSession:
     def failed_uploads(self) -> list[dict[str, str]]:
         return self.output.failed_uploads
 
+
+def _attempts(note: Path) -> int:
+    """How many runs already failed to index the WARC a note names."""
+    try:
+        return int(note.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0

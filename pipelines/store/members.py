@@ -168,7 +168,10 @@ def _inflate(window: _Window, start: int, *, keep_data: bool, max_size: int) -> 
             continue
         try:
             pending = piece
-            while pending:  # bounded steps: a bomb never inflates in one call
+            # Bounded steps: a bomb never inflates in one call. Stop at the member's end: a step that ends it leaves
+            # the next member's bytes in unconsumed_tail as well as in unused_data, and feeding them again after the
+            # end returns nothing, forever.
+            while pending and not inflater.eof:
                 out = inflater.decompress(pending, INFLATE_STEP)
                 inflated += len(out)
                 if keep_data and inflated <= max_size:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from pipelines.layout import CDXJ_SUFFIX, is_run_report_key
+from pipelines.layout import CDXJ_SUFFIX, crawl_warc_of_records, is_run_report_key, is_warc_key, warc_of_index
 from pipelines.store.atomic import OPEN_SUFFIX
 from pipelines.store.base import (
     ObjectExistsError,
@@ -105,9 +105,11 @@ class Spool:
         return target
 
     def pending(self) -> list[str]:
-        """Keys of complete files waiting for upload, sorted."""
+        """Keys of complete files waiting for upload, sorted (the spool's own dot-files and dot-folders aside)."""
         keys = []
-        for dirpath, _dirs, files in os.walk(self.root):
+        for dirpath, dirs, files in os.walk(self.root):
+            if Path(dirpath) == self.root:
+                dirs[:] = [name for name in dirs if not name.startswith(".")]
             for name in files:
                 path = Path(dirpath, name)
                 if name.endswith(OPEN_SUFFIX) or (path.parent == self.root and name.startswith(".")):
@@ -184,26 +186,69 @@ class Spool:
 
     def recover(self, prepare: Callable[[str], None] | None = None) -> list[StoredObject]:
         """Salvage `.open` leftovers of a killed run, let `prepare` complete each pending file's companions
-        (e.g. a WARC's index), then upload every pending file, run reports last ("written last").
+        (e.g. a WARC's index), then upload every pending file: WARCs first, then the indexes and records files that
+        point into WARCs the archive holds, run reports last ("written last").
 
-        Call it at start, before this process writes. An upload that fails is logged and its file
-        kept for the next run (`pending()` names it), so one bad leftover never blocks a crawl.
+        Call it at start, before this process writes. A leftover that cannot be prepared or uploaded is logged
+        (one line) and kept for the next run (`pending()` names it), so one bad leftover never blocks a crawl.
+        An index or records file waits in the spool while its WARC is not in the archive: it would point nowhere.
         """
         for open_path in sorted(self.root.rglob("*" + OPEN_SUFFIX)):
-            if open_path.name.endswith(CDXJ_SUFFIX + OPEN_SUFFIX):
-                open_path.unlink()  # derived from its WARC: rebuilt by `prepare`, never uploaded half-written
-            elif open_path.is_file():
-                _salvage(open_path)
+            if open_path.relative_to(self.root).parts[0].startswith(".") or not open_path.is_file():
+                continue  # the spool's own bookkeeping, or not a file any writer of ours left
+            try:
+                if open_path.name.endswith(CDXJ_SUFFIX + OPEN_SUFFIX):
+                    open_path.unlink()  # derived from its WARC: rebuilt by `prepare`, never uploaded half-written
+                else:
+                    _salvage(open_path)
+            except OSError as exc:
+                log.error("recovery: cannot salvage %s (%s); left as it is", open_path, exc)
         if prepare is not None:
             for key in self.pending():
-                prepare(key)
-        uploaded = []
-        for key in sorted(self.pending(), key=is_run_report_key):
+                try:
+                    prepare(key)
+                except Exception as exc:  # the hook's own failure handling failed: still upload what is there
+                    log.error("recovery: could not prepare %s (%s: %s); uploading it as it is", key,
+                              type(exc).__name__, exc)
+        uploaded: list[StoredObject] = []
+        for key in sorted(self.pending(), key=_upload_rank):
+            warc = _warc_needed_by(key)
+            if warc is not None and not self._in_archive(warc, uploaded):
+                log.error("recovery: %s stays in the spool: the WARC it points into (%s) is not in the archive yet",
+                          key, warc)
+                continue
             try:
                 uploaded.append(self.upload(key))
-            except StoreError as exc:
+            except (StoreError, OSError) as exc:
                 log.error("recovery could not upload %s: %s", key, exc)
         return uploaded
+
+    def _in_archive(self, key: str, uploaded_now: list[StoredObject]) -> bool:
+        if any(stored.key == key for stored in uploaded_now):
+            return True
+        if (self.root / key).exists():
+            return False  # still waiting here: its upload failed just now
+        try:
+            return self.store.head(key) is not None
+        except StoreError:
+            return False
+
+
+def _upload_rank(key: str) -> tuple[int, str]:
+    """Upload order of leftovers: WARCs, then what points into them (indexes, records files), state, and run
+    reports last (a report in the archive means everything it lists is there)."""
+    if is_warc_key(key):
+        rank = 0
+    elif _warc_needed_by(key) is not None:
+        rank = 1
+    else:
+        rank = 3 if is_run_report_key(key) else 2
+    return rank, key
+
+
+def _warc_needed_by(key: str) -> str | None:
+    """The WARC a CDXJ index or a crawl's records file points into: it must be in the archive first."""
+    return warc_of_index(key) or crawl_warc_of_records(key)
 
 
 def _salvage(open_path: Path) -> None:

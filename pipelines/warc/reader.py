@@ -16,11 +16,16 @@ from datetime import datetime
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
+from warcio.statusandheaders import StatusAndHeaders
 
 from pipelines.records.types import WarcPointer
 from pipelines.store.base import ObjectStore
 from pipelines.store.members import Member, NotGzipMembersError, ScanCounts, iter_members
+from pipelines.warc.codings import UndecodableBody, content_codings, decodable_codings, decode
 from pipelines.warc.records import payload_digest
+
+MAX_PAGE_BYTES = 50 * 1024 * 1024  # decoded: the crawl's DECODED_MAX_SIZE default; a bomb is not a page
 
 
 class NotGzipWarcError(ValueError):
@@ -65,6 +70,23 @@ def parse_date(value: str) -> datetime:
     return moment
 
 
+def browser_body(raw: bytes, http_headers: StatusAndHeaders) -> bytes:
+    """The payload as a browser sees it: de-chunked if a foreign WARC kept the chunking, content codings undone up to
+    MAX_PAGE_BYTES (DecodedTooLarge past that). Not warcio's content_stream(): its br decoder needs brotlipy, it
+    passes zstd through, and it inflates a bomb whole. A body that does not decode is taken as it is (as warcio
+    does: the header was wrong)."""
+    if (http_headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
+        raw = ChunkedDataReader(io.BytesIO(raw)).read()
+    kept, undo = decodable_codings(content_codings(
+        value for name, value in http_headers.headers if name.lower() == "content-encoding"))
+    if kept or not undo:
+        return raw
+    try:
+        return decode(raw, undo, MAX_PAGE_BYTES)
+    except UndecodableBody:
+        return raw
+
+
 def page_from_member(member: Member) -> Page | None:
     """The response page in a member, None for other record types; raises on a broken record."""
     record = next(iter(ArchiveIterator(io.BytesIO(member.data))))
@@ -73,13 +95,12 @@ def page_from_member(member: Member) -> Page | None:
     headers = record.rec_headers
     status = int(record.http_headers.get_statuscode())
     raw = record.raw_stream.read()
-    record.raw_stream = io.BytesIO(raw)  # content_stream() then undoes chunking and content-encoding
     return Page(
         url=headers.get_header("WARC-Target-URI").strip("<>"),
         fetched_at=parse_date(headers.get_header("WARC-Date")),
         status=status,
         content_type=record.http_headers.get_header("Content-Type"),
-        body=record.content_stream().read(),
+        body=browser_body(raw, record.http_headers),
         record_id=headers.get_header("WARC-Record-ID"),
         payload_digest=headers.get_header("WARC-Payload-Digest") or payload_digest(raw),
         offset=member.offset,

@@ -85,7 +85,8 @@ def export_wacz(store: ObjectStore, output: Path, days: DayRange = ALL_DAYS) -> 
             cdxj_key = cdxj_key_for(key)
             local = Path(scratch) / Path(cdxj_key).name
             if download(store, cdxj_key, local) is None:
-                raise ValueError(f"{key} has no index {cdxj_key}: the crawl that wrote it did not finish")
+                raise ValueError(f"{key} has no index {cdxj_key} yet: the crawl that wrote it did not finish or could "
+                                 "not index it (the next crawl from the same spool does)")
             indexes.append(local)
         with wacz.entry(INDEX, compress=True) as writer, ExitStack() as files:
             for line in heapq.merge(*(files.enter_context(path.open("rb")) for path in indexes)):

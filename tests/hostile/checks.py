@@ -229,27 +229,21 @@ class ArchiveChecks:
     """What must hold of the archive after any crawl; each crawl module subclasses it as `TestArchive`, beside its
     module-scoped `run` fixture."""
 
-    @known_failure("`warcio check` itself crashes on a br capture: AttributeError: 'brotli.Decompressor' object "
-                   "has no attribute 'unused_data' (warcio 1.8.1, brotli 1.2.1)")
     def test_every_warc_passes_warcio_check(self, run: HostileRun) -> None:
         assert_warcs_check_clean(run)
 
     def test_every_response_sent_is_captured(self, run: HostileRun) -> None:
         assert_every_response_captured(run)
 
-    @known_failure(BROTLI_WEDGE)
     def test_every_warc_reaches_the_archive(self, run: HostileRun) -> None:
         assert_warcs_reached_archive(run)
 
-    @known_failure(BROTLI_WEDGE)
     def test_no_lost_captures(self, run: HostileRun) -> None:
         assert_no_lost_captures(run)
 
-    @known_failure(f"records point at a WARC key that does not exist: {BROTLI_WEDGE}")
     def test_records_point_at_archived_captures(self, run: HostileRun) -> None:
         assert_records_point_at_archived_captures(run)
 
-    @known_failure(BROTLI_WEDGE)
     def test_cdxj_beside_each_warc_lists_its_captures(self, run: HostileRun) -> None:
         assert_cdxj_lists_captures(run)
 

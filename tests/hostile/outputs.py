@@ -25,6 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import require
 from tests.hostile.server import ANCHOR_HOST, CAPTCHA_HOST, HOST, PORT, THROTTLE_HOST, HostileSite
+from tests.tool_envs import ToolEnvError, tool_bin
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = Path.home() / ".cache" / "newsarchive-tests" / "hostile"
@@ -264,5 +265,11 @@ def load_run(workdir: Path) -> HostileRun:
 
 
 def warcio_check(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", "-v", str(path)],
-                          capture_output=True, text=True, check=False)
+    """`warcio check -v`, with the brotli binding warcio is written for: its br decoder needs brotlipy, which cannot
+    be installed beside the brotli Scrapy needs, so the project's own warcio raises AttributeError on any br
+    response. The pywb tool venv (tests/tool_envs.py) has warcio with brotlipy."""
+    try:
+        warcio = tool_bin("pywb") / "warcio"
+    except ToolEnvError as error:
+        require(False, f"pywb tool venv (its warcio): {error}")
+    return subprocess.run([str(warcio), "check", "-v", str(path)], capture_output=True, text=True, check=False)

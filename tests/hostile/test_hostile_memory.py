@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile import checks
-from tests.hostile.checks import BROTLI_WEDGE, known_failure
+from tests.hostile.checks import known_failure
 from tests.hostile.outputs import ARCHIVE_MAX_RESPONSE_SIZE, CACHE, HostileRun, run_hostile
 from tests.hostile.server import CODINGS, MEMORY_GROUPS, HostileSite
 
@@ -24,7 +24,8 @@ CASES = HostileSite(Path("/nonexistent/secret.html"), CACHE, "memory")
 BOMBS = [c.name for c in CASES.cases if c.klass == "bomb" and not c.name.startswith("control-article")]
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
-    # One crawl per group, each into its own archive (see MEMORY_GROUPS): all bombs in one crawl pass 10 GiB today
+    # One crawl per group, each into its own archive (see MEMORY_GROUPS); all of them in one crawl:
+    # tests/test_memory_bounds.py
     workdir = tmp_path_factory.mktemp("hostile-memory")
     return run_hostile(workdir, "memory", [
         (group, ["crawl"], {"ARCHIVE_URI": str(workdir / f"archive-{group}"),
@@ -35,8 +36,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
         for group in MEMORY_GROUPS])
 
 
-@pytest.mark.parametrize("group", [pytest.param(g, marks=known_failure(f"exits 3: {BROTLI_WEDGE}")) if g == "br" else g
-                                   for g in MEMORY_GROUPS])
+@pytest.mark.parametrize("group", MEMORY_GROUPS)
 def test_crawl_exits_0(run: HostileRun, group: str) -> None:
     phase = run.phase(group)
     assert phase.returncode == 0, phase.stderr[-3000:]
@@ -51,12 +51,7 @@ def test_crawl_ends_in_time(run: HostileRun) -> None:
     checks.assert_ended_in_time(run)
 
 
-BOMB_RSS = ("peak RSS 6.3-8.4 GB with three bombs: DOWNLOAD_MAXSIZE = 0 lets HttpCompressionMiddleware inflate "
-            "each 1 GiB bomb whole as soon as it is downloaded, and the page, feed and sitemap parsers then read it")
-
-
-@pytest.mark.parametrize("group", [pytest.param(g, marks=known_failure(BOMB_RSS)) if g in CODINGS else g
-                                   for g in MEMORY_GROUPS])
+@pytest.mark.parametrize("group", MEMORY_GROUPS)
 def test_peak_rss_bounded(run: HostileRun, group: str) -> None:
     checks.assert_rss_bounded(run, group)
 
