@@ -3,24 +3,60 @@
 Extraction is CPU-bound Python (lxml, readability): in the reactor thread it stalls every download and
 leaves the other cores idle. A worker that dies (a C-level crash on a hostile page) costs one retry in
 this process, never the page or the crawl.
+
+Workers belong to the crawl: they ignore SIGINT and SIGTERM (a terminal's Ctrl-C reaches the whole process
+group; the crawl decides how to stop and closes the pool), and on Linux the kernel kills them when the crawl
+process dies, so a `kill -9` of the crawl leaves no worker (and so no multiprocessing resource tracker,
+which lives as long as a worker holds its pipe) behind.
 """
 
 import asyncio
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from typing import Any
 
 from pipelines.extract.article import extract_article, warm_up
 
 log = logging.getLogger(__name__)
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
 
 def default_workers() -> int:
     """All cores but the one the reactor needs; 0 (extract in-process) on a single core."""
     return max(0, (os.cpu_count() or 1) - 1)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel for SIGKILL when the parent dies (Linux; elsewhere a worker ends when its pipe closes).
+
+    The death signal is tied to the thread that forked us; the pool is only grown from the crawl's main
+    thread, which lives as long as the process. A parent already gone before the call means exit now.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+
+def start_worker(parent_pid: int) -> None:
+    """Initializer of every worker: signals are the crawl's to handle, death follows the crawl's, then warm up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    die_with_parent(parent_pid)
+    warm_up()
 
 
 class ExtractionPool:
@@ -29,11 +65,12 @@ class ExtractionPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool = self._start() if workers > 0 else None
+        _pools.add(self)
 
     def _start(self) -> ProcessPoolExecutor:
         # spawn, not fork: the crawler process has threads (uploads) and a running event loop.
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=warm_up)
+                                   initializer=start_worker, initargs=(os.getpid(),))
 
     async def extract(self, html: bytes | str, url: str, **kwargs: Any) -> dict[str, Any]:
         if self._pool is None:
@@ -47,7 +84,42 @@ class ExtractionPool:
             self._pool = self._start()
             return extract_article(html, url, **kwargs)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+    def worker_pids(self) -> list[int]:
+        # ProcessPoolExecutor has no public list of its processes (terminate_workers() is Python 3.14).
+        return list(getattr(self._pool, "_processes", None) or ())
+
+    def close(self, *, kill: bool = False) -> None:
+        """Shut the pool down; `kill`: without finishing the pages in hand (a crawl that was told to stop)."""
+        if self._pool is None:
+            return
+        if kill:
+            kill_processes(self.worker_pids())
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+
+
+_pools: weakref.WeakSet[ExtractionPool] = weakref.WeakSet()
+
+
+def kill_processes(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def kill_all_workers() -> None:
+    """SIGKILL every worker of every pool of this process; takes no lock (safe in a signal handler)."""
+    for pool in list(_pools):
+        kill_processes(pool.worker_pids())
+
+
+def stop_resource_tracker(timeout: float = 2.0) -> None:
+    """Stop multiprocessing's resource tracker before this process exits, instead of it lingering after us until
+    it notices. There is no public way: ResourceTracker._stop is what CPython's own tests call. Once the pools are
+    closed it has nothing left to clean; bounded, as it waits for every worker to be gone."""
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is None:
+        return
+    stopper = threading.Thread(target=stop, name="resource-tracker-stop", daemon=True)
+    stopper.start()
+    stopper.join(timeout)
