@@ -4,10 +4,12 @@ Extraction is CPU-bound Python (lxml, readability): in the reactor thread it sta
 leaves the other cores idle. A worker that dies (a C-level crash on a hostile page) costs one retry in
 this process, never the page or the crawl.
 
-Workers belong to the crawl: they ignore SIGINT and SIGTERM (a terminal's Ctrl-C reaches the whole process
-group; the crawl decides how to stop and closes the pool), and on Linux the kernel kills them when the crawl
-process dies, so a `kill -9` of the crawl leaves no worker (and so no multiprocessing resource tracker,
-which lives as long as a worker holds its pipe) behind.
+Workers belong to the crawl: a terminal's Ctrl-C (SIGINT to the whole process group) or a SIGTERM to it is
+the crawl's to handle — it decides how to stop and closes the pool. So a worker starts life ignoring both
+(started under `children_ignore_interrupts`: an ignored signal stays ignored across exec, so none can kill it
+while it is still importing), then leaves the crawl's process group. On Linux the kernel kills it when the
+crawl process dies, so a `kill -9` of the crawl leaves no worker (and so no multiprocessing resource
+tracker, which lives as long as a worker holds its pipe) behind.
 """
 
 import asyncio
@@ -20,7 +22,8 @@ import signal
 import sys
 import threading
 import weakref
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import resource_tracker
 from typing import Any
@@ -30,6 +33,7 @@ from pipelines.extract.article import extract_article, warm_up
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
 
 
 def default_workers() -> int:
@@ -52,11 +56,35 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def start_worker(parent_pid: int) -> None:
-    """Initializer of every worker: signals are the crawl's to handle, death follows the crawl's, then warm up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    """Initializer of every worker: out of the crawl's process group (signals to it are the crawl's), SIGINT
+    ignored, SIGTERM back to its default (the pool terminates a broken pool's workers with it), death
+    following the crawl's; then warm up."""
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    for signum in INTERRUPTS:  # setting "ignore" drops one sent to the crawl's group before we left it
+        signal.signal(signum, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)  # the mask of the thread that started us
     die_with_parent(parent_pid)
     warm_up()
+
+
+@contextlib.contextmanager
+def children_ignore_interrupts() -> Iterator[None]:
+    """Processes started meanwhile (workers, multiprocessing's resource tracker) begin life ignoring SIGINT and
+    SIGTERM. This process loses neither: they are blocked meanwhile, so one that arrives waits for its own
+    handler to be back (Linux queues a blocked signal even while its action is "ignore")."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in INTERRUPTS}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 class ExtractionPool:
@@ -69,14 +97,21 @@ class ExtractionPool:
 
     def _start(self) -> ProcessPoolExecutor:
         # spawn, not fork: the crawler process has threads (uploads) and a running event loop.
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=start_worker, initargs=(os.getpid(),))
+        with children_ignore_interrupts():  # its queues start the resource tracker
+            return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=start_worker, initargs=(os.getpid(),))
+
+    def _submit(self, pool: ProcessPoolExecutor, *args: Any, **kwargs: Any) -> Future[dict[str, Any]]:
+        if len(self.worker_pids()) >= self.workers:
+            return pool.submit(*args, **kwargs)
+        with children_ignore_interrupts():  # the pool grows on submit
+            return pool.submit(*args, **kwargs)
 
     async def extract(self, html: bytes | str, url: str, **kwargs: Any) -> dict[str, Any]:
         if self._pool is None:
             return extract_article(html, url, **kwargs)
         try:
-            future = self._pool.submit(extract_article, html, url, **kwargs)
+            future = self._submit(self._pool, extract_article, html, url, **kwargs)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             log.warning("an extraction worker died on %s; restarting the pool and extracting in-process", url)
