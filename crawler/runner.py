@@ -52,7 +52,7 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
 
     Everything that can stop the crawl from starting (spool, archive, state, Redis) is opened before Scrapy
     starts: a failure there is a CrawlResult with `problem` set and nothing fetched. Ctrl-C and SIGTERM are
-    handled by crawler.shutdown from then on (before, Ctrl-C raises KeyboardInterrupt: nothing was fetched).
+    handled by crawler.shutdown from then on (before, they raise crawler.interrupt.Interrupted: nothing fetched).
     """
     settings = settings.copy()
     slots = politeness_slots(sites)
@@ -63,10 +63,9 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
         session = open_archive_session(settings)
     except (ResolverConfigError, StoreError) as error:
         return not_started(startup_exit_code(error), str(error))
-    # The reactor first, so the handlers can reach it from the first moment Scrapy builds the crawl.
-    install_reactor(settings["TWISTED_REACTOR"], settings.get("ASYNCIO_EVENT_LOOP"))
     shutdown = Shutdown()
     shutdown.install()
+    install_reactor(settings["TWISTED_REACTOR"], settings.get("ASYNCIO_EVENT_LOOP"))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     bind_session(crawler, session, deadline=shutdown.deadline)

@@ -64,7 +64,8 @@ def exit_at_once(message: str | None = None) -> NoReturn:
 
 
 class Shutdown:
-    """The crawl's signal handlers; `install()` before Scrapy builds the crawl, `attach()` once it exists."""
+    """The crawl's signal handlers: `install()` as soon as the archive session is open (from then on a signal is
+    never an exception in the middle of Scrapy or Twisted code), `attach()` once the crawl exists."""
 
     def __init__(self) -> None:
         self.requested_at: float | None = None
@@ -76,7 +77,12 @@ class Shutdown:
             signal.signal(signum, self._on_signal)
 
     def attach(self, process: CrawlerProcess) -> None:
+        """The crawl to stop (its reactor is installed by now); a signal that came before is acted on now."""
+        from twisted.internet import reactor
+
         self.process = process
+        if self.requested:
+            reactor.callFromThread(self._stop)  # type: ignore[attr-defined]
 
     @property
     def requested(self) -> bool:
@@ -87,15 +93,16 @@ class Shutdown:
         return None if self.requested_at is None else self.requested_at + UPLOADS_BY
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        from twisted.internet import reactor
-
         name = signal.Signals(signum).name
         if self.requested_at is not None:
             exit_at_once(f"{name} again: stopped at once; the next run salvages what was written")
         self.requested_at = time.monotonic()
         say(f"{name}: stopping; closing the archive files (send it again to stop at once)")
         threading.Thread(target=self._watchdog, name="shutdown-watchdog", daemon=True).start()
-        reactor.callFromThread(self._stop)  # type: ignore[attr-defined]
+        if self.process is not None:  # else attach() does it: importing the reactor now would install the wrong one
+            from twisted.internet import reactor
+
+            reactor.callFromThread(self._stop)  # type: ignore[attr-defined]
 
     def _watchdog(self) -> None:
         time.sleep(HARD_LIMIT)

@@ -1,6 +1,5 @@
 """Commands that crawl: `demo` and `crawl`."""
 
-import signal
 import socket
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import yaml
 
 from crawler.cli_common import ArchiveOption, VerboseOption, app, command_settings, fail
 from crawler.exit_codes import ExitCode
+from crawler.interrupt import Interrupted
 from crawler.sites import SitesConfigError, load_sites, parse_sites, select_sites
 from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, is_records_key, is_warc_key, run_report_key
 
@@ -66,14 +66,13 @@ def summarize(result: "CrawlResult") -> None:
 
 def run_and_exit(sites: list[Any], settings: "Settings", window: Any = None) -> None:
     """Crawl (only `window`, a backfill Window, if given), print the summary, exit with the run's code."""
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # like Ctrl-C until the crawl's handlers take over
     try:
         from crawler.runner import run_crawl  # Scrapy and Twisted imports are slow; keep --help fast
         from crawler.shutdown import exit_at_once
 
         result = run_crawl(sites, settings, window=window)
-    except KeyboardInterrupt:
-        raise fail(ExitCode.INTERRUPTED, "interrupted before the crawl started; nothing was fetched") from None
+    except Interrupted as signal_name:  # crawler.interrupt's handlers, until the crawl's own take over
+        raise fail(ExitCode.INTERRUPTED, f"{signal_name} before the crawl started; nothing was fetched") from None
     if result.problem is not None:
         raise fail(result.exit_code, result.problem)
     summarize(result)
