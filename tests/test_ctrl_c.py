@@ -4,9 +4,11 @@ the next run salvages what is left and loses nothing (crawler.shutdown)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.crash_checks import (
     TRACEBACK,
+    Crawl,
     archive_problems,
     archive_records,
     session_processes,
@@ -28,6 +31,21 @@ FAST = {"NEWSARCHIVE_AUTOTHROTTLE_ENABLED": "false", "NEWSARCHIVE_DOWNLOAD_DELAY
         "NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN": "2", "NEWSARCHIVE_EXTRACT_WORKERS": "1"}
 ARTICLES = days(date(2024, 4, 1), 24)
 WITHIN = 10.0
+
+
+@contextlib.contextmanager
+def crawling(site: FixtureSite, root: Path) -> Iterator[tuple[Path, Crawl]]:
+    """The site served, its sites file, a crawl of it started; afterwards the held request released and
+    whatever is left of the crawl gone."""
+    with serve_fixture_site(site) as base:
+        sites = root / "sites.yaml"
+        sites.write_text(sites_yaml(base))
+        crawl = start_crawl(sites, root, FAST)
+        try:
+            yield sites, crawl
+        finally:
+            site.released.set()
+            crawl.clean_up()
 
 
 def assert_clean_exit(crawl_output: str, code: int | None, root: Path, session: int) -> None:
@@ -54,17 +72,11 @@ def rerun_loses_nothing(sites: Path, root: Path, site: FixtureSite) -> None:
 def test_signal_mid_crawl_ends_clean_with_130_and_the_rerun_loses_nothing(tmp_path: Path, signum: int,
                                                                          to_group: bool) -> None:
     site = FixtureSite(articles=list(ARTICLES), article_delay=0.2)
-    with serve_fixture_site(site) as base:
-        sites = tmp_path / "sites.yaml"
-        sites.write_text(sites_yaml(base))
-        crawl = start_crawl(sites, tmp_path, FAST)
-        try:
-            wait_for(lambda: len(spool_records(tmp_path / "spool")) >= 3, what="records in the spool")
-            crawl.signal_group(signum) if to_group else os.kill(crawl.pid, signum)
-            code = crawl.wait(WITHIN)
-            assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
-        finally:
-            crawl.clean_up()
+    with crawling(site, tmp_path) as (sites, crawl):
+        wait_for(lambda: len(spool_records(tmp_path / "spool")) >= 3, what="records in the spool")
+        crawl.signal_group(signum) if to_group else os.kill(crawl.pid, signum)
+        code = crawl.wait(WITHIN)
+        assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
         assert "interrupted" in crawl.output()
         rerun_loses_nothing(sites, tmp_path, site)
 
@@ -73,56 +85,35 @@ def test_ctrl_c_while_a_response_is_held_ends_in_time(tmp_path: Path) -> None:
     """The server holds an article: Scrapy's graceful stop would wait for it (up to DOWNLOAD_TIMEOUT)."""
     site = FixtureSite(articles=list(ARTICLES))
     site.hold = site.article_path(ARTICLES[-1])
-    with serve_fixture_site(site) as base:
-        sites = tmp_path / "sites.yaml"
-        sites.write_text(sites_yaml(base))
-        crawl = start_crawl(sites, tmp_path, FAST)
-        try:
-            wait_for(site.held.is_set, what="the held request")
-            started = time.monotonic()
-            crawl.signal_group(signal.SIGINT)
-            code = crawl.wait(WITHIN)
-            assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
-            assert time.monotonic() - started < WITHIN
-        finally:
-            site.released.set()
-            crawl.clean_up()
+    with crawling(site, tmp_path) as (sites, crawl):
+        wait_for(site.held.is_set, what="the held request")
+        started = time.monotonic()
+        crawl.signal_group(signal.SIGINT)
+        code = crawl.wait(WITHIN)
+        assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
+        assert time.monotonic() - started < WITHIN
         rerun_loses_nothing(sites, tmp_path, site)
 
 
 def test_second_ctrl_c_stops_at_once_and_the_rerun_salvages(tmp_path: Path) -> None:
     site = FixtureSite(articles=list(ARTICLES), article_delay=0.2)
     site.hold = site.article_path(ARTICLES[-1])
-    with serve_fixture_site(site) as base:
-        sites = tmp_path / "sites.yaml"
-        sites.write_text(sites_yaml(base))
-        crawl = start_crawl(sites, tmp_path, FAST)
-        try:
-            wait_for(lambda: site.held.is_set() and spool_records(tmp_path / "spool"), what="a record and a hold")
-            crawl.signal_group(signal.SIGINT)
-            time.sleep(0.3)
-            crawl.signal_group(signal.SIGINT)
-            assert crawl.wait(3.0) == 130, "still running 3 s after the second Ctrl-C"
-            assert session_processes(crawl.pid) == []
-        finally:
-            site.released.set()
-            crawl.clean_up()
+    with crawling(site, tmp_path) as (sites, crawl):
+        wait_for(lambda: site.held.is_set() and spool_records(tmp_path / "spool"), what="a record and a hold")
+        crawl.signal_group(signal.SIGINT)
+        time.sleep(0.3)
+        crawl.signal_group(signal.SIGINT)
+        assert crawl.wait(3.0) == 130, "still running 3 s after the second Ctrl-C"
+        assert session_processes(crawl.pid) == []
         rerun_loses_nothing(sites, tmp_path, site)
 
 
 def test_ctrl_c_while_the_crawl_starts_is_clean(tmp_path: Path) -> None:
     """Interrupted as soon as the run opened its spool (recovery, state, Scrapy's start-up): 130, no traceback."""
     site = FixtureSite(articles=list(ARTICLES), hold="/robots.txt")
-    with serve_fixture_site(site) as base:
-        sites = tmp_path / "sites.yaml"
-        sites.write_text(sites_yaml(base))
-        crawl = start_crawl(sites, tmp_path, FAST)
-        try:
-            wait_for(lambda: any((tmp_path / "spool").glob("*/.lock")), what="the spool")
-            crawl.signal_group(signal.SIGINT)
-            code = crawl.wait(WITHIN)
-            assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
-            assert "Aborted" not in crawl.output()
-        finally:
-            site.released.set()
-            crawl.clean_up()
+    with crawling(site, tmp_path) as (_, crawl):
+        wait_for(lambda: any((tmp_path / "spool").glob("*/.lock")), what="the spool")
+        crawl.signal_group(signal.SIGINT)
+        code = crawl.wait(WITHIN)
+        assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
+        assert "Aborted" not in crawl.output()
