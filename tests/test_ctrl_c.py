@@ -26,6 +26,7 @@ from tests.crash_checks import (
     wait_for,
 )
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml
+from tests.s3_server import create_bucket, stoppable_moto_s3_server
 
 FAST = {"NEWSARCHIVE_AUTOTHROTTLE_ENABLED": "false", "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
         "NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN": "2", "NEWSARCHIVE_EXTRACT_WORKERS": "1"}
@@ -117,3 +118,29 @@ def test_ctrl_c_while_the_crawl_starts_is_clean(tmp_path: Path) -> None:
         code = crawl.wait(WITHIN)
         assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
         assert "Aborted" not in crawl.output()
+
+
+@pytest.mark.s3
+def test_ctrl_c_with_s3_gone_ends_in_time_and_keeps_the_files(tmp_path: Path) -> None:
+    """Uploads to a store that stopped answering do not hold an interrupted crawl: it ends by its deadline, the
+    files it could not upload closed and waiting in the spool."""
+    with stoppable_moto_s3_server() as (endpoint, stop_s3):
+        bucket = create_bucket(endpoint)
+        site = FixtureSite(articles=list(ARTICLES), article_delay=0.2)
+        env = {**FAST, "ARCHIVE_URI": f"s3://{bucket}/a", "NEWSARCHIVE_WARC_MAX_SIZE": "20000"}  # rotations
+        with serve_fixture_site(site) as base:
+            sites = tmp_path / "sites.yaml"
+            sites.write_text(sites_yaml(base))
+            crawl = start_crawl(sites, tmp_path, env)
+            try:
+                wait_for(lambda: len(spool_records(tmp_path / "spool")) >= 3, what="records in the spool")
+                stop_s3()
+                crawl.signal_group(signal.SIGINT)
+                code = crawl.wait(WITHIN)
+                assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
+            finally:
+                crawl.clean_up()
+    waiting = [p for p in (tmp_path / "spool").rglob("*") if p.is_file() and not p.name.startswith(".")]
+    assert any(p.name.endswith(".jsonl.gz") for p in waiting) and any(p.name.startswith("NEWSARCHIVE") and
+                                                                       p.name.endswith(".warc.gz") for p in waiting)
+    assert "the next run uploads them" in crawl.output() and "run report: not uploaded" in crawl.output()
