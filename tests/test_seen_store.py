@@ -1,5 +1,6 @@
 """The seen-store (SQLite and Redis) and its write-once versions in the archive's state/."""
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,7 @@ def test_no_readable_version_stops_instead_of_starting_empty(tmp_path: Path) -> 
     """A crawl without its state would fetch every archived article again."""
     archive = str(tmp_path / "archive")
     open_store(archive).put_bytes("state/seen/20240517T100000Z-aaaaaaaa.sqlite.gz", b"not gzip")
+    open_store(archive).put_bytes("state/seen/20240518T100000Z-bbbbbbbb.sqlite.gz", gzip.compress(b"x"))
     _, sync, _ = machine(tmp_path, "one", archive)
     for _attempt in range(2):  # not marked as merged: the next run refuses as well
         with pytest.raises(StateError, match="no readable version of the crawl state"):

@@ -104,6 +104,8 @@ class StateSync:
                 db.execute("ATTACH DATABASE ? AS other", (str(other),))
                 ours = {name for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type='table'")}
                 theirs = [name for (name,) in db.execute("SELECT name FROM other.sqlite_master WHERE type='table'")]
+                if "merged_versions" not in theirs:  # every version has it; SQLite reads some garbage as empty
+                    raise sqlite3.DatabaseError(f"{key} is not a version of the crawl state (no merged_versions)")
                 with db:
                     for table in theirs:
                         if table in ours:
