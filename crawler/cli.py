@@ -5,11 +5,14 @@ here is the order `--help` lists them in (the operator's workflow).
 """
 
 import importlib
+import sys
 from typing import Annotated
 
 import typer
 
+from crawler import interrupt
 from crawler.cli_common import app
+from crawler.exit_codes import ExitCode
 
 COMMAND_MODULES = ("crawling", "discover", "backfill", "importing", "extract", "archive", "export", "status")
 
@@ -42,6 +45,11 @@ def load_commands() -> None:
 
 
 def main() -> None:
-    """Console script entry point."""
-    load_commands()
-    app()
+    """Console script entry point. Ctrl-C or SIGTERM before a command takes them over: one line, exit 130."""
+    interrupt.install()
+    try:
+        load_commands()
+        app()
+    except interrupt.Interrupted as signal_name:
+        sys.stderr.write(f"newsarchive: {signal_name}: stopped; nothing was left half-done\n")
+        sys.exit(ExitCode.INTERRUPTED)

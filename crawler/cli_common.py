@@ -80,7 +80,7 @@ app = ReadableTyper(
     "  ARCHIVE_URI=s3://bucket/news newsarchive crawl   (AWS_ENDPOINT_URL for MinIO and others)\n\n"
     "  newsarchive extract page.html --url https://herald.example/2024/05/17/story\n\n"
     "Exit codes: 0 ok · 1 failure · 2 bad usage or config · 3 uploads pending (files kept in the spool) · "
-    "4 not found · 5 a site blocked the crawler · 130 interrupted.",
+    "4 not found · 5 a site blocked the crawler · 6 S3 or Redis did not answer at start-up · 130 interrupted.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,

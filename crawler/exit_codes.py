@@ -6,6 +6,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
+from pipelines.store.base import StoreConfigError, StoreError, StoreUnavailableError
+
 if TYPE_CHECKING:
     from pipelines.run.batch import BatchResult
 
@@ -13,29 +15,43 @@ if TYPE_CHECKING:
 class ExitCode(IntEnum):
     OK = 0
     FAILURE = 1          # the run could not do its job (crash, nothing fetched)
-    USAGE = 2            # bad command line, settings (environment), sites file or ARCHIVE_URI; nothing was fetched
+    USAGE = 2            # bad command line, settings (environment), sites file, ARCHIVE_URI, spool or state
+                         # directory, S3 credentials or bucket, REDIS_URL; nothing was fetched
     UPLOAD_PENDING = 3   # crawl done, but some files could not be uploaded: they are safe in the spool,
                          # and the next run (any command that crawls) uploads them first
     NOT_FOUND = 4        # `show`/`warc verify`: no record of that URL, no such file or archive key
     BLOCKED = 5          # crawl done, but at least one site was blocking the crawler (403/429/captcha storm):
                          # its remaining pages were not fetched; the run report's stats name the site
-    INTERRUPTED = 130    # stopped by Ctrl-C / SIGTERM after a clean shutdown
+    UNAVAILABLE = 6      # the archive's store (S3) or Redis did not answer at start-up; nothing was fetched:
+                         # run again once it is back
+    INTERRUPTED = 130    # stopped by Ctrl-C / SIGTERM; files not uploaded yet wait in the spool for the next run
 
 
 def crawl_exit_code(report: dict[str, Any] | None, stats: dict[str, Any], blocked: list[str]) -> ExitCode:
-    """A crawl's code: no report is a failure; pending uploads win over an interruption (files are in the spool);
-    a run that fetched nothing failed."""
+    """A crawl's code: no report is a failure; an interruption wins (what is not uploaded yet is in the spool,
+    as the summary says); then pending uploads; a run that fetched nothing, or archived nothing of what it
+    fetched, failed."""
     if report is None:
         return ExitCode.FAILURE
-    if report["failed_uploads"]:
-        return ExitCode.UPLOAD_PENDING
     if report["exit_reason"] == "shutdown":
         return ExitCode.INTERRUPTED
+    if report["failed_uploads"]:
+        return ExitCode.UPLOAD_PENDING
     if blocked:
         return ExitCode.BLOCKED
-    if not stats.get("downloader/response_count"):
+    if not stats.get("downloader/response_count") or not stats.get("warc/exchanges"):
         return ExitCode.FAILURE
     return ExitCode.OK
+
+
+def startup_exit_code(error: Exception) -> ExitCode:
+    """A crawl that could not start (what the runner's checks before Scrapy raised): a service that did not
+    answer (6), a store whose contents cannot be read, e.g. the crawl state (1), else its configuration (2)."""
+    if isinstance(error, StoreUnavailableError):
+        return ExitCode.UNAVAILABLE
+    if isinstance(error, StoreError) and not isinstance(error, StoreConfigError):
+        return ExitCode.FAILURE
+    return ExitCode.USAGE
 
 
 def batch_exit_code(result: BatchResult) -> ExitCode:

@@ -7,13 +7,15 @@ in pipelines.extract.article, pipelines.records.build and pipelines.state.dedup.
 import logging
 from typing import Any, Self
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.session import archive_session
 from pipelines.extract.pool import ExtractionPool, default_workers
-from pipelines.records.build import Capture, InvalidRecordError, build_record
-from pipelines.state.dedup import DuplicateIndex
+from pipelines.records.build import Capture, InvalidRecordError, build_record, rekeyed
+from pipelines.state.dedup import Claim, DuplicateIndex, RecordIds
+from pipelines.state.seen import remember_record
 from pipelines.state.texts import load_earlier_texts, write_run_texts
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,9 @@ class ExtractPipeline:
         self.crawl_id = archive_session(crawler).crawl_id
         workers = crawler.settings.getint("EXTRACT_WORKERS")
         self.pool = ExtractionPool(default_workers() if workers < 0 else workers)
+        # Closed by close_spider() when Scrapy closes the spider itself; an interrupted crawl that was stopped
+        # where it was (crawler.shutdown) only sends spider_closed: the pages in hand are not waited for.
+        crawler.signals.connect(lambda: self.pool.close(kill=True), signal=signals.spider_closed, weak=False)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -51,30 +56,49 @@ class ExtractPipeline:
 
 
 class DedupPipeline:
-    """Mark syndicated copies and repeated captures (`duplicate_of`), within the run and against earlier runs."""
+    """Mark syndicated copies and repeated captures (`duplicate_of`), within the run and against earlier runs;
+    keep record ids unique: a second record of an article (an alias) is dropped, its URLs remembered, and a
+    record whose canonical URL is another article's is re-keyed on its own URL."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.session = archive_session(crawler)
+        self.incremental = crawler.settings.getbool("INCREMENTAL")
         self.index = DuplicateIndex()
+        self.ids = RecordIds()
         loaded = load_earlier_texts(self.index, self.session.store)
         if loaded:
             log.info("near-duplicate index: %d text(s) of earlier runs loaded", loaded)
+        session = self.session
+        session.save_state_at_end("near-duplicate texts",
+                                  lambda: write_run_texts(self.index, session.spool, session.crawl_id))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        record = self.index.link(item["record"])
-        if record["duplicate_of"]:
+        record = item["record"]
+        seen = self.session.seen
+        taken_earlier = self.incremental and seen is not None and seen.seen(record["canonical_url"])
+        claim = self.ids.claim(record, taken_earlier=taken_earlier, index=self.index)
+        if claim is Claim.REKEY:
+            self.stats.inc_value("newsarchive/rekeyed")
+            log.debug("%s: its canonical URL %s is another article's; recorded under its own URL", record["url"],
+                      record["canonical_url"])
+            record = item["record"] = rekeyed(record)
+            if record["id"] in self.ids:
+                claim = Claim.ALIAS
+        if claim is Claim.ALIAS:
+            self.stats.inc_value("newsarchive/aliases")
+            if seen is not None:
+                remember_record(seen, record)
+            raise DropItem(f"{record['url']}: the article of record {record['id']} ({record['canonical_url']}), "
+                           "already written; not recorded twice", log_level="DEBUG")  # counted; the item is long
+        self.ids.add(record)
+        if self.index.link(record)["duplicate_of"]:
             self.stats.inc_value("newsarchive/duplicates")
         return item
-
-    def close_spider(self) -> None:
-        key = write_run_texts(self.index, self.session.spool, self.session.crawl_id)
-        if key is not None:
-            self.session.upload_state(key, "near-duplicate texts")
 
 
 class RecordWriterPipeline:

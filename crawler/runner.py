@@ -1,23 +1,26 @@
 """One Scrapy run in this process with the project's settings: a crawl (its report and exit code) or a probe."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.reactor import install_reactor
 
-from crawler.config import store_options
 from crawler.discovery.probe import Observations
-from crawler.exit_codes import ExitCode, crawl_exit_code
+from crawler.exit_codes import ExitCode, crawl_exit_code, startup_exit_code
 from crawler.middlewares.politeness import blocked_sites
-from crawler.resolver import dns_servers
-from crawler.session import SESSION_ATTRIBUTE
+from crawler.resolver import ResolverConfigError, dns_servers
+from crawler.session import bind_session, open_archive_session
+from crawler.shutdown import Shutdown
 from crawler.sites import Site
 from crawler.spiders.discover import DiscoverySpider
 from crawler.spiders.news import NewsSpider, site_domains
 from pipelines.days import DayRange
-from pipelines.store.factory import open_store
+from pipelines.store.base import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,9 @@ class CrawlResult:
     report: dict[str, Any] | None
     stats: dict[str, Any]
     blocked: list[str]
+    report_in_spool: Path | None = None  # the report, when it could not be uploaded
+    problem: str | None = None          # why the crawl did not start, when it did not
+    spooled: list[str] = field(default_factory=list)
 
 
 def politeness_slots(sites: list[Site]) -> dict[str, dict[str, float]]:
@@ -44,37 +50,57 @@ def crawl_stats(crawler: Crawler) -> dict[str, Any]:
     except RuntimeError:
         return {}
     return stats.get_stats() if stats else {}
+def not_started(code: ExitCode, problem: str) -> CrawlResult:
+    return CrawlResult(exit_code=code, report=None, stats={}, blocked=[], problem=problem)
 
 
 def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = None) -> CrawlResult:
     """Crawl the sites into ARCHIVE_URI (only what was published in `window`, if given) with the settings of
-    crawler.config.load_settings; blocks until the run report is written."""
+    crawler.config.load_settings; blocks until the run report is written.
+
+    Everything that can stop the crawl from starting (spool, archive, state, Redis) is opened before Scrapy
+    starts: a failure there is a CrawlResult with `problem` set and nothing fetched. Ctrl-C and SIGTERM are
+    handled by crawler.shutdown from then on (before, they raise crawler.interrupt.Interrupted: nothing fetched).
+    """
     settings = settings.copy()
-    # A bad ARCHIVE_URI or S3 part size fails here (StoreConfigError), before any request.
-    open_store(settings["ARCHIVE_URI"], store_options(settings))
-    dns_servers(settings.getlist("DNS_SERVERS"))  # and a bad DNS_SERVERS here (ResolverConfigError)
     slots = politeness_slots(sites)
     if slots:
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")
+    try:
+        dns_servers(settings.getlist("DNS_SERVERS"))  # a bad DNS_SERVERS value: ResolverConfigError
+        session = open_archive_session(settings)
+    except (ResolverConfigError, StoreError) as error:
+        return not_started(startup_exit_code(error), str(error))
+    shutdown = Shutdown()
+    shutdown.install()
+    install_reactor(settings["TWISTED_REACTOR"], settings.get("ASYNCIO_EVENT_LOOP"))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
+    bind_session(crawler, session, deadline=shutdown.deadline)
+    shutdown.attach(process)
     process.crawl(crawler, sites=sites, window=window)
-    process.start()
-    session = getattr(crawler, SESSION_ATTRIBUTE, None)
+    process.start(install_signal_handlers=False)
+    if shutdown.forced and crawler.spider is not None:  # the reactor is stopped: nothing can write any more
+        crawler.signals.send_catch_log(signal=signals.spider_closed, spider=crawler.spider, reason="shutdown")
     stats = crawl_stats(crawler)
-    report = session.report if session else None
+    if session.report is None and shutdown.requested:  # stopped before the spider opened
+        session.finish("shutdown", stats=stats, sites=[site.name for site in sites], deadline=shutdown.deadline())
     blocked = blocked_sites(stats)
+    report = session.report
     return CrawlResult(exit_code=crawl_exit_code(report, stats, blocked), report=report, stats=stats,
-                       blocked=blocked)
+                       blocked=blocked, report_in_spool=session.report_in_spool,
+                       spooled=session.output.spool.pending())
 
 
-# Switched off for `discover`, which archives nothing: the WARC capture and the item pipelines would open an
-# archive session (and with it recover and upload a killed run's spool); the live progress line is a crawl's.
+# Switched off for `discover`, which archives nothing: the WARC capture, the item pipelines and the archived-page
+# check would open an archive session (and with it recover and upload a killed run's spool); the live progress
+# line is a crawl's.
 DISCOVERY_OFF = {"EXTENSIONS": ("crawler.extensions.warc_capture.WarcCaptureExtension",
                                 "crawler.extensions.size_cap.ResponseSizeCap",
                                 "crawler.extensions.progress.ProgressExtension"),
                  "ITEM_PIPELINES": ("crawler.item_pipelines.ExtractPipeline", "crawler.item_pipelines.DedupPipeline",
-                                    "crawler.item_pipelines.RecordWriterPipeline")}
+                                    "crawler.item_pipelines.RecordWriterPipeline"),
+                 "DOWNLOADER_MIDDLEWARES": ("crawler.middlewares.archived.ArchivedPageMiddleware",)}
 # With nothing archived, a response over this is simply dropped (Scrapy's own cap, which also bounds what a
 # compressed body may inflate to); the size cap extension exists to archive such bodies truncated instead.
 DISCOVERY_MAX_RESPONSE = 16 * 1024 * 1024
@@ -94,7 +120,7 @@ def run_discovery(site: Site, settings: Settings, *, budget: int) -> Observation
     process.start()
     spider = crawler.spider
     assert isinstance(spider, DiscoverySpider)
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    stats = crawl_stats(crawler)
     spider.observations.interrupted = stats.get("finish_reason") == "shutdown"
     spider.observations.internal_errors = stats.get("spider_exceptions/count", 0)
     return spider.observations

@@ -124,12 +124,14 @@ LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG
                            "(the live line says the rest)."] = "INFO"
 
 # -- the pipeline's components (checked at start-up: none may be missing) ------------------------------------
-DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), network guard, politeness, bounded content "
+DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), archived pages (and redirects to them) not "
+                                                  "fetched again, network guard, politeness, bounded content "
                                                   "decoding, capture time stamp; Scrapy's OffsiteMiddleware and "
                                                   "HttpCompressionMiddleware off (scope and decoding own them)."] = {
     # Scrapy's OffsiteMiddleware knows only the union of all sites' domains; crawler.scope checks each site's.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.scope.ScopeMiddleware": 40,
+    "crawler.middlewares.archived.ArchivedPageMiddleware": 45,
     "crawler.middlewares.netguard.PrivateNetworkGuardMiddleware": 50,
     "crawler.middlewares.politeness.PolitenessMiddleware": 60,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,

@@ -4,7 +4,8 @@ What it serves (all generated, stdlib only): robots.txt (Disallow /private/, opt
 Sitemap: lines), a sitemap index of monthly news sitemaps (with lastmod and news:publication_date), a news
 sitemap of the newest articles, an RSS feed (sitemaps and feed have ETags and answer If-None-Match with
 304), a homepage, an endless calendar trap, links carrying session ids, article pages, and on demand a
-429 with Retry-After or a captcha wall before articles.
+429 with Retry-After or a captcha wall before articles, slow articles, one request held until released,
+and redirect aliases (301 to an article, linked from the homepage).
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ class FixtureSite:
     crawl_delay: float | None = None
     retry_after: dict[str, int] = field(default_factory=dict)  # path → seconds, answered once with 429
     captcha: bool = False                                       # article pages are a captcha wall
+    article_delay: float = 0.0                                  # seconds before an article is answered
+    hold: str | None = None                                     # this path is answered once `released` is set
+    released: threading.Event = field(default_factory=threading.Event)
+    held: threading.Event = field(default_factory=threading.Event)  # set when the held request arrived
+    redirects: dict[str, str] = field(default_factory=dict)     # path → path it answers 301 to
     hits: list[Hit] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -84,6 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
         status, body, headers = self._route(site, base, path)
         with site.lock:
             site.hits.append(Hit(self.path, dict(self.headers.items()), status, time.monotonic()))
+        if path == site.hold:
+            site.held.set()
+            site.released.wait(60)
+        if site.article_delay and path.startswith("/news/"):
+            time.sleep(site.article_delay)
         self.send_response(status)
         for name, value in {"Content-Length": str(len(body)), **headers}.items():
             self.send_header(name, value)
@@ -98,6 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
             text = (f"User-agent: *\nDisallow: /private/\n{delay}\n"
                     f"Sitemap: {base}/sitemap-index.xml\nSitemap: {base}/news-sitemap.xml\n")
             return 200, text.encode(), {"Content-Type": "text/plain"}
+        if path in site.redirects:
+            return 301, b"", {"Location": base + site.redirects[path]}
         if path in site.retry_after:
             return 429, b"slow down", {"Retry-After": str(site.retry_after.pop(path)), "Content-Type": "text/plain"}
         validator = self.headers.get("If-None-Match")
@@ -160,6 +173,7 @@ def feed(site: FixtureSite, base: str) -> bytes:
 def homepage(site: FixtureSite) -> str:
     newest = sorted(site.articles, reverse=True)[:3]
     links = "".join(f'<li><a href="{site.article_path(day)}">Harbour wall debate {day}</a></li>' for day in newest)
+    links += "".join(f'<li><a href="{alias}">More on the harbour</a></li>' for alias in site.redirects)
     return (f'<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>'
             f'<nav><a href="/calendar/2024/05/">Events calendar</a> <a href="/private/secret">Staff</a> '
             f'<a href="/about;jsessionid=A1B2C3">About</a> <a href="/about?sid=42">About us</a></nav>'
@@ -183,6 +197,9 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, site: FixtureSite) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.site = site
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away mid-answer (a killed crawl) is not the server's error."""
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import boto3
@@ -36,6 +36,13 @@ def moto_s3_server() -> Iterator[str]:
     pointing at the server, so `open_store("s3://...")` and child processes reach it with boto3's
     defaults. The previous environment is restored on exit.
     """
+    with stoppable_moto_s3_server() as (endpoint, _stop):
+        yield endpoint
+
+
+@contextmanager
+def stoppable_moto_s3_server() -> Iterator[tuple[str, Callable[[], None]]]:
+    """`moto_s3_server`, and a function that takes the server down before the end (an S3 outage)."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -45,8 +52,16 @@ def moto_s3_server() -> Iterator[str]:
     access_log = logging.getLogger("werkzeug")  # one line per request drowns test output
     saved_level = access_log.level
     access_log.setLevel(logging.WARNING)
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        if not stopped:
+            stopped = True
+            server.stop()  # closes the socket: clients now get "connection refused"
+
     try:
-        yield endpoint
+        yield endpoint, stop
     finally:
         for name, value in saved.items():
             if value is None:
@@ -54,7 +69,7 @@ def moto_s3_server() -> Iterator[str]:
             else:
                 os.environ[name] = value
         access_log.setLevel(saved_level)
-        server.stop()  # closes the socket: clients now get "connection refused"
+        stop()
 
 
 def create_bucket(endpoint: str, name: str | None = None) -> str:

@@ -106,6 +106,7 @@ def test_every_command_checks_the_environment_first(args: list[str], site: tuple
      "SCRAPY_SETTINGS_MODULE='myproject.settings': newsarchive always uses its own settings module 'settings'; "
      "unset it, and set single settings with NEWSARCHIVE_<NAME> (docs/settings.md)"),
     ({"NEWSARCHIVE_DOWNLOADER_MIDDLEWARES": '{"crawler.middlewares.scope.ScopeMiddleware": 40, '
+                                            '"crawler.middlewares.archived.ArchivedPageMiddleware": 45, '
                                             '"crawler.middlewares.politeness.PolitenessMiddleware": 60, '
                                             '"crawler.middlewares.bodies.SpiderBodyMiddleware": 590, '
                                             '"crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000}'},

@@ -66,3 +66,24 @@ def test_fast_simhash_equals_the_textbook_vote() -> None:
     for seed in range(12):
         text = article(seed, length=random.Random(seed).randint(0, 900))
         assert simhash(text) == textbook(text)
+
+
+def test_a_second_record_under_one_id_is_an_alias_or_a_lying_canonical() -> None:
+    """Same id and (nearly) the same text: the same article reached again. Another text: the canonical lies."""
+    from pipelines.records.build import rekeyed
+    from pipelines.state.dedup import Claim, RecordIds
+
+    index, ids = DuplicateIndex(), RecordIds()
+    first = record("a" * 40, article(1))
+    assert ids.claim(first, taken_earlier=False, index=index) is Claim.NEW
+    ids.add(first)
+    index.link(first)
+    assert ids.claim(record("a" * 40, article(1) + " Copyright AFP."), taken_earlier=False, index=index) is Claim.ALIAS
+    assert ids.claim(record("a" * 40, article(9)), taken_earlier=False, index=index) is Claim.REKEY
+    # An id an earlier run wrote: the earlier runs' texts tell an alias from another article.
+    assert ids.claim(record("b" * 40, article(1)), taken_earlier=True, index=index) is Claim.ALIAS
+    assert ids.claim(record("b" * 40, article(5)), taken_earlier=True, index=index) is Claim.REKEY
+    page = {**record("a" * 40, article(9)), "url": "https://herald.example/2024/05/17/story?utm_source=x",
+            "canonical_url": "https://herald.example/news/"}
+    own = rekeyed(page)
+    assert own["canonical_url"] == "https://herald.example/2024/05/17/story" and own["id"] != page["id"]

@@ -1,11 +1,14 @@
 """`newsarchive demo` end to end, as a user runs it: real crawl, real WARCs, real records, verified storage."""
 
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from pipelines.extract.document import parse_html
@@ -179,10 +182,19 @@ def test_demo_into_s3(tmp_path: Path) -> None:
 @pytest.mark.s3
 def test_failed_uploads_stay_in_the_spool_and_go_up_next_run(tmp_path: Path) -> None:
     with moto_s3_server() as endpoint:
-        bucket = f"later-{tmp_path.name[-8:].lower().replace('_', '-')}"
+        bucket = create_bucket(endpoint)
         uri = f"s3://{bucket}/a"
-        first = run_demo(uri, tmp_path / "spool")  # the bucket does not exist yet: every upload fails
-        assert first.returncode == 3, first.stdout + first.stderr[-2000:]
+        env = {**os.environ, "ARCHIVE_URI": uri, "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"),
+               "NEWSARCHIVE_PROGRESS": "plain"}
+        demo = subprocess.Popen([sys.executable, "-m", "crawler", "demo"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 60
+        while not list((tmp_path / "spool").rglob("*.warc.gz.open")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The crawl started (it checked the bucket); the bucket goes away: every upload of the run fails.
+        boto3.client("s3", endpoint_url=endpoint).delete_bucket(Bucket=bucket)
+        output, _ = demo.communicate(timeout=300)
+        assert demo.returncode == 3, output[-2000:]
         left = spooled_files(tmp_path / "spool")
         assert any(k.endswith(".warc.gz") for k in left) and any(k.endswith(".jsonl.gz") for k in left)
         create_bucket(endpoint, bucket)

@@ -1,11 +1,13 @@
 """The seen-store (SQLite and Redis) and its write-once versions in the archive's state/."""
 
+import gzip
 from pathlib import Path
 
 import pytest
 
 from pipelines.state.seen import RedisSeenStore, SqliteSeenStore, Validators, seen_key
-from pipelines.state.sync import StateSync
+from pipelines.state.sync import StateError, StateSync
+from pipelines.store.base import StoreUnavailableError
 from pipelines.store.factory import open_store
 from pipelines.store.spool import Spool
 from tests.redis_server import redis_server
@@ -44,9 +46,7 @@ def test_redis_store_keeps_archives_apart(tmp_path: Path) -> None:
 def test_unreachable_redis_fails_at_once(tmp_path: Path) -> None:
     with redis_server(tmp_path) as url:
         port = url.rsplit(":", 1)[1].split("/")[0]
-    import redis
-
-    with pytest.raises(redis.ConnectionError):
+    with pytest.raises(StoreUnavailableError, match=f"REDIS_URL redis://127.0.0.1:{port}/0: cannot reach Redis"):
         RedisSeenStore.from_url(f"redis://127.0.0.1:{port}/0", "newsarchive:a:")  # the server is gone
 
 
@@ -77,9 +77,24 @@ def test_versions_are_write_once_and_merged_as_a_union(tmp_path: Path) -> None:
     assert sync_one.pull() == [], "nothing new"
 
 
-def test_unreadable_version_is_skipped(tmp_path: Path) -> None:
+def test_a_fresh_file_takes_the_newest_readable_version(tmp_path: Path) -> None:
+    archive = str(tmp_path / "archive")
+    one, sync_one, spool_one = machine(tmp_path, "one", archive)
+    one.add(ARTICLE, "herald")
+    good = spool_one.upload(sync_one.snapshot(spool_one, "20240517T100000Z-aaaaaaaa")).key
+    broken = "state/seen/20240518T100000Z-bbbbbbbb.sqlite.gz"
+    open_store(archive).put_bytes(broken, b"not gzip")
+    fresh, sync_fresh, _ = machine(tmp_path, "fresh", archive)
+    assert sync_fresh.pull() == [good] and fresh.seen(ARTICLE)
+    assert sync_one.pull() == [broken], "a file holding earlier versions skips the unreadable one"
+
+
+def test_no_readable_version_stops_instead_of_starting_empty(tmp_path: Path) -> None:
+    """A crawl without its state would fetch every archived article again."""
     archive = str(tmp_path / "archive")
     open_store(archive).put_bytes("state/seen/20240517T100000Z-aaaaaaaa.sqlite.gz", b"not gzip")
-    store, sync, _ = machine(tmp_path, "one", archive)
-    assert sync.pull() == ["state/seen/20240517T100000Z-aaaaaaaa.sqlite.gz"]
-    assert not store.seen(ARTICLE)
+    open_store(archive).put_bytes("state/seen/20240518T100000Z-bbbbbbbb.sqlite.gz", gzip.compress(b"x"))
+    _, sync, _ = machine(tmp_path, "one", archive)
+    for _attempt in range(2):  # not marked as merged: the next run refuses as well
+        with pytest.raises(StateError, match="no readable version of the crawl state"):
+            sync.pull()

@@ -10,12 +10,14 @@ import yaml
 
 from crawler.cli_common import ArchiveOption, VerboseOption, app, command_settings, fail
 from crawler.exit_codes import ExitCode
+from crawler.interrupt import Interrupted
 from crawler.sites import SitesConfigError, load_sites, parse_sites, select_sites
 from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, is_records_key, is_warc_key, run_report_key
-from pipelines.store.base import StoreConfigError
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
+
+    from crawler.runner import CrawlResult
 
 
 def crawl_settings(archive: str | None, verbose: bool, **overrides: Any) -> "Settings":
@@ -27,8 +29,9 @@ def crawl_settings(archive: str | None, verbose: bool, **overrides: Any) -> "Set
     return command_settings(archive, **overrides)
 
 
-def summarize(report: dict[str, Any] | None, exit_code: ExitCode, blocked: list[str]) -> None:
-    """Tell the operator where the output is and what happened."""
+def summarize(result: "CrawlResult") -> None:
+    """Tell the operator where the output is and what happened; name a run report only where it was written."""
+    report, exit_code = result.report, result.exit_code
     if report is None:
         typer.echo("no run report: the crawl did not start (see the log above)", err=True)
         return
@@ -42,25 +45,39 @@ def summarize(report: dict[str, Any] | None, exit_code: ExitCode, blocked: list[
         typer.echo(f"{label}: {len(found)} file(s) under {archive}/{prefix}")
         for key in found[:5]:
             typer.echo(f"  {archive}/{key}")
-    typer.echo(f"run report: {archive}/{run_report_key(report['crawl_id'])}")
+    if result.report_in_spool is None:
+        typer.echo(f"run report: {archive}/{run_report_key(report['crawl_id'])}")
+    else:
+        typer.echo(f"run report: not uploaded; it waits in the spool at {result.report_in_spool}", err=True)
+    if exit_code == ExitCode.INTERRUPTED:
+        waiting = f"; {len(result.spooled)} file(s) wait in the spool and the next run uploads them" \
+            if result.spooled else ""
+        typer.echo(f"interrupted: the files it wrote are closed{waiting}", err=True)
     if exit_code == ExitCode.BLOCKED:
-        typer.echo("blocked by: " + ", ".join(blocked) + " (storm of 403/429/captcha "
+        typer.echo("blocked by: " + ", ".join(result.blocked) + " (storm of 403/429/captcha "
                    "responses); their remaining pages were not fetched", err=True)
     if exit_code == ExitCode.UPLOAD_PENDING:
         typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files are kept in the spool and the "
                    "next run uploads them", err=True)
+    if exit_code == ExitCode.FAILURE and counts["responses"] and not result.stats.get("warc/exchanges"):
+        typer.echo(f"{counts['responses']} responses but none archived: the WARC capture wrote nothing "
+                   "(see the log above)", err=True)
 
 
 def run_and_exit(sites: list[Any], settings: "Settings", window: Any = None) -> None:
     """Crawl (only `window`, a backfill Window, if given), print the summary, exit with the run's code."""
-    from crawler.resolver import ResolverConfigError  # Scrapy and Twisted imports are slow; keep --help fast
-    from crawler.runner import run_crawl
-
     try:
+        from crawler.runner import run_crawl  # Scrapy and Twisted imports are slow; keep --help fast
+        from crawler.shutdown import exit_at_once
+
         result = run_crawl(sites, settings, window=window)
-    except (StoreConfigError, ResolverConfigError) as error:
-        raise fail(ExitCode.USAGE, str(error)) from error
-    summarize(result.report, result.exit_code, result.blocked)
+    except Interrupted as signal_name:  # crawler.interrupt's handlers, until the crawl's own take over
+        raise fail(ExitCode.INTERRUPTED, f"{signal_name} before the crawl started; nothing was fetched") from None
+    if result.problem is not None:
+        raise fail(result.exit_code, result.problem)
+    summarize(result)
+    if result.exit_code == ExitCode.INTERRUPTED:
+        exit_at_once()  # threads of an interrupted run (an upload left running, a DNS lookup) are not waited for
     raise typer.Exit(int(result.exit_code))
 
 

@@ -166,7 +166,6 @@ class NewsSpider(Spider):
         if isinstance(spider.policy, IncrementalPolicy):
             spider.policy = IncrementalPolicy(refetch=not crawler.settings.getbool("INCREMENTAL"))
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
-        crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
         return spider
 
     def seed_requests(self, site: Site) -> Iterator[Request | None]:
@@ -334,14 +333,6 @@ class NewsSpider(Spider):
             self.crawler.stats.inc_value(site_stat(site, "errors"))
         # DEBUG: a site's dead links would flood the log; the counts are in the stats and the run report
         log.debug("not fetched or not used: %s (%s)", request.url if request else "?", failure.getErrorMessage())
-
-    def item_scraped(self, item: dict[str, Any]) -> None:
-        """The article's record is written: remember its URLs so later runs do not fetch it again."""
-        record = item.get("record") or {}
-        if self.seen is None or not record:
-            return
-        for url in {record.get("url"), record.get("requested_url"), record.get("canonical_url")} - {None}:
-            self.seen.add(url, record.get("site") or "")
 
     def closed(self, reason: str) -> None:
         """Keep feed validators and sitemap lastmods only after a complete run: else entries would be missed."""

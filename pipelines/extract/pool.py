@@ -3,24 +3,88 @@
 Extraction is CPU-bound Python (lxml, readability): in the reactor thread it stalls every download and
 leaves the other cores idle. A worker that dies (a C-level crash on a hostile page) costs one retry in
 this process, never the page or the crawl.
+
+Workers belong to the crawl: a terminal's Ctrl-C (SIGINT to the whole process group) or a SIGTERM to it is
+the crawl's to handle — it decides how to stop and closes the pool. So a worker starts life ignoring both
+(started under `children_ignore_interrupts`: an ignored signal stays ignored across exec, so none can kill it
+while it is still importing), then leaves the crawl's process group. On Linux the kernel kills it when the
+crawl process dies, so a `kill -9` of the crawl leaves no worker (and so no multiprocessing resource
+tracker, which lives as long as a worker holds its pipe) behind.
 """
 
 import asyncio
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import signal
+import sys
+import threading
+import weakref
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from typing import Any
 
 from pipelines.extract.article import extract_article, warm_up
 
 log = logging.getLogger(__name__)
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+
 
 def default_workers() -> int:
     """All cores but the one the reactor needs; 0 (extract in-process) on a single core."""
     return max(0, (os.cpu_count() or 1) - 1)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel for SIGKILL when the parent dies (Linux; elsewhere a worker ends when its pipe closes).
+
+    The death signal is tied to the thread that forked us; the pool is only grown from the crawl's main
+    thread, which lives as long as the process. A parent already gone before the call means exit now.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+
+def start_worker(parent_pid: int) -> None:
+    """Initializer of every worker: out of the crawl's process group (signals to it are the crawl's), SIGINT
+    ignored, SIGTERM back to its default (the pool terminates a broken pool's workers with it), death
+    following the crawl's; then warm up."""
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    for signum in INTERRUPTS:  # setting "ignore" drops one sent to the crawl's group before we left it
+        signal.signal(signum, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)  # the mask of the thread that started us
+    die_with_parent(parent_pid)
+    warm_up()
+
+
+@contextlib.contextmanager
+def children_ignore_interrupts() -> Iterator[None]:
+    """Processes started meanwhile (workers, multiprocessing's resource tracker) begin life ignoring SIGINT and
+    SIGTERM. This process loses neither: they are blocked meanwhile, so one that arrives waits for its own
+    handler to be back (Linux queues a blocked signal even while its action is "ignore")."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in INTERRUPTS}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 class ExtractionPool:
@@ -29,17 +93,25 @@ class ExtractionPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool = self._start() if workers > 0 else None
+        _pools.add(self)
 
     def _start(self) -> ProcessPoolExecutor:
         # spawn, not fork: the crawler process has threads (uploads) and a running event loop.
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=warm_up)
+        with children_ignore_interrupts():  # its queues start the resource tracker
+            return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=start_worker, initargs=(os.getpid(),))
+
+    def _submit(self, pool: ProcessPoolExecutor, *args: Any, **kwargs: Any) -> Future[dict[str, Any]]:
+        if len(self.worker_pids()) >= self.workers:
+            return pool.submit(*args, **kwargs)
+        with children_ignore_interrupts():  # the pool grows on submit
+            return pool.submit(*args, **kwargs)
 
     async def extract(self, html: bytes | str, url: str, **kwargs: Any) -> dict[str, Any]:
         if self._pool is None:
             return extract_article(html, url, **kwargs)
         try:
-            future = self._pool.submit(extract_article, html, url, **kwargs)
+            future = self._submit(self._pool, extract_article, html, url, **kwargs)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             log.warning("an extraction worker died on %s; restarting the pool and extracting in-process", url)
@@ -47,7 +119,42 @@ class ExtractionPool:
             self._pool = self._start()
             return extract_article(html, url, **kwargs)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+    def worker_pids(self) -> list[int]:
+        # ProcessPoolExecutor has no public list of its processes (terminate_workers() is Python 3.14).
+        return list(getattr(self._pool, "_processes", None) or ())
+
+    def close(self, *, kill: bool = False) -> None:
+        """Shut the pool down; `kill`: without finishing the pages in hand (a crawl that was told to stop)."""
+        if self._pool is None:
+            return
+        if kill:
+            kill_processes(self.worker_pids())
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+
+
+_pools: weakref.WeakSet[ExtractionPool] = weakref.WeakSet()
+
+
+def kill_processes(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def kill_all_workers() -> None:
+    """SIGKILL every worker of every pool of this process; takes no lock (safe in a signal handler)."""
+    for pool in list(_pools):
+        kill_processes(pool.worker_pids())
+
+
+def stop_resource_tracker(timeout: float = 2.0) -> None:
+    """Stop multiprocessing's resource tracker before this process exits, instead of it lingering after us until
+    it notices. There is no public way: ResourceTracker._stop is what CPython's own tests call. Once the pools are
+    closed it has nothing left to clean; bounded, as it waits for every worker to be gone."""
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is None:
+        return
+    stopper = threading.Thread(target=stop, name="resource-tracker-stop", daemon=True)
+    stopper.start()
+    stopper.join(timeout)

@@ -101,6 +101,13 @@ def build_record(content: dict[str, Any], capture: Capture) -> Record:
     }
 
 
+def rekeyed(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its own URL as canonical URL (and the id that follows), when its canonical tag names
+    another article's URL (pipelines.state.dedup.RecordIds)."""
+    canonical = normalize_url(record["url"])
+    return {**record, "canonical_url": canonical, "id": sha1_hex(canonical)}
+
+
 def standalone_record(html: bytes, url: str, *, content_type: str | None = None) -> dict[str, Any]:
     """A record-shaped view of one page without a crawl (`newsarchive extract`): the fields that depend only
     on the page, no capture, WARC or crawl fields."""

@@ -4,6 +4,11 @@ The WARC capture and the record pipeline both write through this object. It owns
 spool, uploads, report: `RunOutput`), the records files of the WARCs (`RecordsFiles`) and the bookkeeping of
 which payloads may become dedup targets (`PayloadTracker`). The end of a run: close WARCs, close records
 files, finish uploads, store the dedup entries they made valid, write the report last.
+
+A written record and its URLs in the seen-store go together, whatever kills the process: `add_record` marks
+the URLs right after the record's line is written, and a records file leaves the spool only after the
+seen-store's state of the run was saved (closers run first) — or, after a kill, once `recover()` has read
+its records into the seen-store again. So the seen-store itself need not write synchronously.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipelines.layout import WARC_SUFFIX, cdxj_key_for, digests_key, is_warc_key, records_key_for
+from pipelines.layout import WARC_SUFFIX, cdxj_key_for, digests_key, is_records_key, is_warc_key, records_key_for
 from pipelines.records.files import RecordsFiles
 from pipelines.records.lookup import download
 from pipelines.records.types import Record
 from pipelines.run.output import RunOutput
 from pipelines.run.report import SiteTally, crawl_counts, per_site_report
 from pipelines.state.digests import ArchivedPayload, PayloadTracker, open_digest_index, sync
+from pipelines.state.seen import SeenStore, remember_record, remember_records_file
 from pipelines.store.atomic import partial_path, write_atomic
 from pipelines.store.base import StoredObject, StoreError, StoreOptions
 from pipelines.warc.cdxj import write_cdxj
@@ -57,18 +63,28 @@ class ArchiveSession:
         self._sites: dict[str, SiteTally] = {}
         self._uploaded_warcs: set[str] = set()  # added to by upload threads, read after they are done
         self._not_indexed: set[str] = set()  # WARCs whose indexing failed in this run
+        self.seen: SeenStore | None = None
 
     # -- the start of a run ----------------------------------------------------------------------
 
+    def use_seen_store(self, seen: SeenStore, snapshot: Callable[[], str | None]) -> None:
+        """The crawl's seen-store (before `recover()`), and how to save its state at the end of the run."""
+        self.seen = seen
+        self.save_state_at_end("seen-store", snapshot)
+
     def recover(self) -> None:
-        """Upload what a killed run left in the spool; a salvaged WARC gets the CDXJ its run never wrote, and a WARC
-        an earlier run uploaded without its CDXJ (indexing failed) is indexed now."""
-        self.output.recover(prepare=self._index_leftover)
+        """Upload what a killed run left in the spool: a salvaged WARC gets the CDXJ its run never wrote, the
+        records of a records file are added to the seen-store before the file goes up, and a WARC an earlier
+        run uploaded without its CDXJ (indexing failed) is indexed now."""
+        self.output.recover(prepare=self._prepare_leftover)
         self._index_uploaded()
 
-    def _index_leftover(self, key: str) -> None:
+    def _prepare_leftover(self, key: str) -> None:
         if is_warc_key(key) and not self.spool.path(cdxj_key_for(key)).exists():
             self._index(key)
+        if is_records_key(key) and self.seen is not None:
+            remembered = remember_records_file(self.seen, self.spool.path(key))
+            log.info("seen-store: %d record(s) of %s, left by an earlier run, remembered", remembered, key)
 
     def _index(self, warc_key: str) -> bool:
         """Write the CDXJ of a WARC in the spool. A failure is one line, leaves a note for a later run to index it
@@ -185,6 +201,8 @@ class ArchiveSession:
         another run's, write-once); `warc.revisit` says where this capture is.
         """
         self._records.append((record["warc"].get("revisit") or record["warc"])["key"], record)
+        if self.seen is not None:
+            remember_record(self.seen, record)
         self._sites.setdefault(record["site"], SiteTally()).count(record)
         if self._warc_writer is not None:
             payload = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -212,9 +230,19 @@ class ArchiveSession:
         """Upload a state file written at the end of the run (it is listed in the run's manifest)."""
         self.output.upload_now(key, what)
 
-    def finish(self, reason: str, *, stats: dict[str, Any], sites: list[str]) -> dict[str, Any]:
+    def finish(self, reason: str, *, stats: dict[str, Any], sites: list[str],
+               deadline: float | None = None) -> dict[str, Any]:
         """Close writers, wait for the WARCs' verified uploads, upload the records files of the WARCs that made it
-        (a records file never reaches the archive before the WARC it points into), then write the run report."""
+        (a records file never reaches the archive before the WARC it points into), then write the run report
+        (last); once.
+
+        An interrupted run passes a `deadline` (time.monotonic()): the files are closed all the same, and what
+        is not uploaded by then stays in the spool for the next run.
+        """
+        if self.report is not None:
+            return self.report
+        if deadline is not None:
+            self.output.stop_by(deadline)
         for closer in self._closers:
             try:
                 closer()
@@ -239,6 +267,11 @@ class ArchiveSession:
         self.output.write_report(report)
         self.report = report.as_dict()
         return self.report
+
+    @property
+    def report_in_spool(self) -> Path | None:
+        """The run report's path in the spool when its upload failed (else it is in the archive)."""
+        return self.output.report_in_spool
 
     def _store_digests(self) -> None:
         """This run's dedup entries as a write-once object, so other hosts and fresh spools learn them.

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipelines.layout import DIGESTS_PREFIX
+from pipelines.state.redis_client import connect
 from pipelines.store.base import ObjectStore, StoreError, archive_id
 from pipelines.warc.writer import CaptureRef
 
@@ -148,9 +149,7 @@ def redis_namespace(archive_uri: str) -> str:
 def open_digest_index(*, archive_uri: str, spool_root: Path, redis_url: str = "") -> DigestIndex:
     """Redis when `redis_url` is set, else the SQLite file beside the spool's files."""
     if redis_url:
-        import redis  # only needed for distributed crawls
-
-        return RedisDigestIndex(redis.Redis.from_url(redis_url), redis_namespace(archive_uri))
+        return RedisDigestIndex(connect(redis_url), redis_namespace(archive_uri))
     return SqliteDigestIndex(spool_root / SQLITE_NAME)
 
 

@@ -4,21 +4,35 @@ Keyed by canonical URL (session ids and tracking parameters removed), so `?utm_s
 an archived article are not fetched again. Two backends behind one small interface: SQLite (a local
 working file synced with the archive's `state/`, see pipelines.state.sync) and Redis (shared by the
 processes of a distributed crawl, `REDIS_URL`). Both only grow: a URL is never "unseen".
+
+What it holds is derived from the records: a record's URLs (`record_urls`) are added when the record is
+written, and the records files a killed run left in the spool are read into it again before they are
+uploaded (`remember_records_file`), so a written record's article is never fetched again even if the
+process died between writing the record and marking its URLs, and a backend may batch its writes.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import sqlite3
+import zlib
+from collections.abc import Mapping
 from dataclasses import asdict, astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from pipelines.extract.urls import normalize_url, strip_session_ids
+from pipelines.state.redis_client import connect
 from pipelines.state.sync import StateSync
-from pipelines.store.base import ObjectStore, StoreError, archive_id
+from pipelines.store.base import (
+    ObjectStore,
+    StoreConfigError,
+    archive_id,
+    writable_hint,
+)
 from pipelines.store.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -32,6 +46,34 @@ CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_mod
 def seen_key(url: str) -> str:
     """The canonical form a URL is remembered by."""
     return normalize_url(strip_session_ids(url))
+
+
+def record_urls(record: Mapping[str, Any]) -> set[str]:
+    """The URLs that lead to a record's article: as fetched, as first requested (a redirect alias), canonical."""
+    return {url for url in (record.get("url"), record.get("requested_url"), record.get("canonical_url")) if url}
+
+
+def remember_record(seen: SeenStore, record: Mapping[str, Any]) -> None:
+    """Add a written record's URLs, so no later request fetches its article again."""
+    for url in record_urls(record):
+        seen.add(url, record.get("site") or "")
+
+
+def remember_records_file(seen: SeenStore, path: Path) -> int:
+    """Add the URLs of every complete record in a records file (JSONL.gz, one gzip member per line); → count.
+
+    The file may be a salvaged one: reading stops at the first damaged member or line, like the salvage did.
+    """
+    count = 0
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                if line.strip():
+                    remember_record(seen, json.loads(line))
+                    count += 1
+    except (OSError, EOFError, zlib.error, ValueError) as error:
+        log.warning("seen-store: %s read up to record %d only: %s", path, count, error)
+    return count
 
 
 @dataclass(frozen=True)
@@ -109,11 +151,7 @@ class RedisSeenStore:
     @classmethod
     def from_url(cls, redis_url: str, prefix: str) -> RedisSeenStore:
         """Connected and checked now: an unreachable Redis stops the crawl before its first request."""
-        import redis  # only distributed crawls need it
-
-        client = redis.Redis.from_url(redis_url)
-        client.ping()
-        return cls(client, prefix)
+        return cls(connect(redis_url), prefix)
 
     def seen(self, url: str) -> bool:
         return bool(self.client.sismember(self.seen_set, seen_key(url)))
@@ -148,10 +186,15 @@ def open_seen_store(archive_uri: str, store: ObjectStore, *, local_dir: Path, re
     if redis_url:
         return RedisSeenStore.from_url(redis_url, f"newsarchive:{archive_id(archive_uri)}:")
     local = local_dir / "seen.sqlite"
-    seen = SqliteSeenStore(local)  # creates the tables first: a pull merges only tables the file has
-    seen.sync = StateSync(store, local)
     try:
-        seen.sync.pull()
-    except StoreError as error:
-        log.error("state: could not read the archive's state, going on with %s: %s", local, error)
+        seen = SqliteSeenStore(local)  # creates the tables first: a pull merges only tables the file has
+        seen.sync = StateSync(store, local)
+    except (OSError, sqlite3.Error) as error:
+        raise StoreConfigError(f"state directory {local_dir}: cannot use {local.name} there ({error}); "
+                               f"{writable_hint('NEWSARCHIVE_STATE_DIR')}") from None
+    try:
+        seen.sync.pull()  # unreadable: StoreError, and the crawl does not start (it would refetch everything)
+    except BaseException:
+        seen.close()
+        raise
     return seen

@@ -19,16 +19,22 @@ import logging
 import shutil
 import sqlite3
 import tempfile
+import zlib
 from contextlib import closing
 from pathlib import Path
 
 from pipelines.layout import SEEN_PREFIX, SEEN_SUFFIX, seen_version_key
 from pipelines.store.atomic import atomic_file
-from pipelines.store.base import ObjectStore
+from pipelines.store.base import ObjectStore, StoreError
 from pipelines.store.spool import Spool
 
 log = logging.getLogger(__name__)
+UNREADABLE = (OSError, EOFError, zlib.error, sqlite3.DatabaseError)  # a damaged version file
 MAX_MERGES = 20  # per pull: bounds the work after a long absence; the newest versions hold the older ones
+
+
+class StateError(StoreError):
+    """The archive's crawl state exists but none of it can be read."""
 
 
 class StateSync:
@@ -52,34 +58,59 @@ class StateSync:
         return {key for (key,) in self._execute("SELECT key FROM merged_versions")}
 
     def pull(self) -> list[str]:
-        """Merge the versions this file lacks (see module docstring); returns their keys."""
+        """Merge the versions this file lacks (see module docstring); returns their keys.
+
+        A file that holds no version yet takes the newest readable one; when every version it tries is
+        unreadable it raises StateError, because a crawl without the state would fetch every archived
+        article again. A file that holds earlier versions skips an unreadable one (it already has the rest).
+        """
         versions = sorted(o.key for o in self.store.list(SEEN_PREFIX) if o.key.endswith(SEEN_SUFFIX))
         merged = self._merged()
         if not versions or versions[-1] in merged:
             return []
-        todo = [key for key in versions if key not in merged] if merged else versions[-1:]
-        todo = todo[-MAX_MERGES:]
+        if not merged:
+            return [self._merge_newest_readable(versions[-MAX_MERGES:])]
+        todo = [key for key in versions if key not in merged][-MAX_MERGES:]
         for key in todo:
             try:
                 self._merge(key)
-            except (OSError, EOFError, sqlite3.DatabaseError) as error:
+            except UNREADABLE as error:
                 log.warning("state: version %s is unreadable and is skipped: %s", key, error)
+                self._execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", key)  # not retried
         log.info("state: merged %d version(s) from the archive into %s", len(todo), self.local)
         return todo
+
+    def _merge_newest_readable(self, versions: list[str]) -> str:
+        errors = []
+        for key in reversed(versions):
+            try:
+                self._merge(key)
+            except UNREADABLE as error:
+                errors.append(f"{key} ({error})")
+                continue
+            for skipped in errors:
+                log.warning("state: version %s is unreadable; took the one before it", skipped)
+            log.info("state: merged version %s from the archive into %s", key, self.local)
+            return key
+        raise StateError(f"{self.store.uri}: no readable version of the crawl state under {SEEN_PREFIX}: "
+                         f"{'; '.join(errors)}; nothing was fetched (without it every archived article would be "
+                         "fetched again): restore a good copy, or delete the broken versions to start afresh")
 
     def _merge(self, key: str) -> None:
         with tempfile.TemporaryDirectory(prefix="newsarchive-state-") as tmp:
             other = Path(tmp) / "other.sqlite"
             other.write_bytes(gzip.decompress(self.store.get(key)))
-            self._execute("INSERT OR IGNORE INTO merged_versions VALUES (?)", key)  # unreadable: not retried
             with closing(self._connect()) as db:
                 db.execute("ATTACH DATABASE ? AS other", (str(other),))
                 ours = {name for (name,) in db.execute("SELECT name FROM main.sqlite_master WHERE type='table'")}
                 theirs = [name for (name,) in db.execute("SELECT name FROM other.sqlite_master WHERE type='table'")]
+                if "merged_versions" not in theirs:  # every version has it; SQLite reads some garbage as empty
+                    raise sqlite3.DatabaseError(f"{key} is not a version of the crawl state (no merged_versions)")
                 with db:
                     for table in theirs:
                         if table in ours:
                             db.execute(f'INSERT OR IGNORE INTO main."{table}" SELECT * FROM other."{table}"')
+                    db.execute("INSERT OR IGNORE INTO main.merged_versions VALUES (?)", (key,))
                 db.execute("DETACH DATABASE other")
 
     def snapshot(self, spool: Spool, crawl_id: str) -> str:

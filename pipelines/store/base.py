@@ -8,6 +8,7 @@ deterministic and write-once, which makes a retried upload idempotent instead of
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,7 +45,12 @@ class StoreError(Exception):
 
 
 class StoreConfigError(StoreError):
-    """ARCHIVE_URI (or the store's configuration) is unusable."""
+    """ARCHIVE_URI (or the store's configuration: credentials, bucket, a directory's permissions) is unusable."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store (or another service the crawl's state lives in, e.g. Redis) did not answer: network, endpoint,
+    or a server error. Running again once it is back can succeed; changing the configuration may not be needed."""
 
 
 class ObjectExistsError(StoreError):
@@ -78,6 +84,11 @@ class ObjectStore(Protocol):
 
     def list(self, prefix: str = "") -> Iterator[StoredObject]:
         """Objects whose key starts with `prefix`, sorted by key (sha256 may be None)."""
+        ...
+
+    def check(self) -> None:
+        """Before a run writes anything: StoreConfigError or StoreUnavailableError unless the store answers and,
+        for a directory, can be written."""
         ...
 
 
@@ -164,6 +175,12 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
             raise StoreConfigError(f"ARCHIVE_URI {redact_uri(uri)!r}: bad prefix: {exc}") from None
         prefix += "/"
     return bucket, prefix
+
+
+def writable_hint(variable: str) -> str:
+    """The fix for a directory this process cannot write (a container's mount is the usual cause)."""
+    return (f"make it writable by uid {os.getuid()}, the user this runs as (for a container's mount: chown the "
+            f"host directory), or set {variable} to a directory it can write")
 
 
 def local_root(uri: str) -> Path:

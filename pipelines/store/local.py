@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from pipelines.store.base import (
     check_key,
     check_range,
     sha256_file,
+    writable_hint,
 )
 
 
@@ -36,6 +38,17 @@ class LocalStore:
             raise StoreConfigError(f"ARCHIVE_URI {root}: exists but is not a directory; point it at a directory")
         self.root = root.absolute()
         self.uri = self.root.as_uri()
+
+    def check(self) -> None:
+        """The directory exists (created if need be) and this process can create files in it (tried: permission
+        bits do not tell for root, a read-only mount or an immutable directory)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root, suffix=TEMP_SUFFIX):
+                pass
+        except OSError as exc:
+            raise StoreConfigError(f"ARCHIVE_URI {self.root}: cannot write there ({exc.strerror}); "
+                                   f"{writable_hint('ARCHIVE_URI')}") from exc
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)

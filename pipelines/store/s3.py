@@ -21,7 +21,8 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from pipelines.store.base import (
     DEFAULT_S3_PART_SIZE,
@@ -30,6 +31,7 @@ from pipelines.store.base import (
     StoreConfigError,
     StoredObject,
     StoreError,
+    StoreUnavailableError,
     check_key,
     check_range,
     hash_object,
@@ -264,24 +266,36 @@ class S3Store:
 
     # -- errors ----------------------------------------------------------------------------------
 
+    def check(self) -> None:
+        """One listing request: the endpoint answers, the bucket exists and the credentials may read it."""
+        try:
+            self._client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error(exc, "list", self.prefix or "/") from exc
+
     def _error(self, exc: Exception, action: str, key: str) -> StoreError:
-        """A StoreError that says what failed and what the operator can do about it."""
+        """A StoreError that says what failed and what the operator can do about it; a StoreConfigError when
+        the configuration is wrong (credentials, bucket), a StoreUnavailableError when S3 did not answer."""
         where = f"{self.uri}: cannot {action} {key!r}"
         if isinstance(exc, NoCredentialsError):
-            return StoreError(
+            return StoreConfigError(
                 f"{where}: no AWS credentials found — set them the standard AWS way "
                 "(environment, profile, or instance role)"
             )
         if isinstance(exc, ClientError):
             code = _code(exc)
             if code == "NoSuchBucket":
-                return StoreError(f"{where}: bucket {self.bucket!r} does not exist — create it or fix ARCHIVE_URI")
+                return StoreConfigError(f"{where}: bucket {self.bucket!r} does not exist — create it or fix "
+                                        "ARCHIVE_URI")
             if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"):
-                return StoreError(f"{where}: access denied ({code}) — check the AWS credentials and bucket policy")
+                return StoreConfigError(f"{where}: access denied ({code}) — check the AWS credentials and bucket "
+                                        "policy")
             message = exc.response.get("Error", {}).get("Message", "")
-            return StoreError(f"{where}: {code} {message}".rstrip())
+            error_type = StoreUnavailableError if _status(exc) >= 500 else StoreError
+            return error_type(f"{where}: {code} {message}".rstrip())
         endpoint = self._client.meta.endpoint_url
-        return StoreError(f"{where}: {exc} (endpoint {endpoint}; check AWS_ENDPOINT_URL and the network)")
+        error_type = StoreUnavailableError if isinstance(exc, BotoConnectionError | HTTPClientError) else StoreError
+        return error_type(f"{where}: {exc} (endpoint {endpoint}; check AWS_ENDPOINT_URL and the network)")
 
 
 def _code(exc: ClientError) -> str:

@@ -26,12 +26,14 @@ from pipelines.store.atomic import OPEN_SUFFIX
 from pipelines.store.base import (
     ObjectExistsError,
     ObjectStore,
+    StoreConfigError,
     StoredObject,
     StoreError,
     archive_id,
     check_key,
     hash_object,
     sha256_file,
+    writable_hint,
 )
 from pipelines.store.members import GZIP_MAGIC, complete_prefix_length
 
@@ -63,7 +65,8 @@ class Spool:
             root.mkdir(parents=True, exist_ok=True)
             _lock_root(root)
         except OSError as exc:
-            raise StoreError(f"spool {root}: cannot use it: {exc}; set NEWSARCHIVE_SPOOL to a writable dir") from exc
+            raise StoreConfigError(f"spool {root}: cannot use it ({exc.strerror}: {exc.filename or root}); "
+                                   f"{writable_hint('NEWSARCHIVE_SPOOL')}") from exc
         self._closed = False
         self._check_archive()
 
@@ -75,7 +78,7 @@ class Spool:
         owner = marker.read_text(encoding="utf-8").strip()
         if owner != self.store.uri:
             self.close()
-            raise StoreError(
+            raise StoreConfigError(
                 f"spool {self.root} holds files for {owner}, not {self.store.uri}; "
                 "use that archive to upload them, or another spool directory"
             )
@@ -314,7 +317,7 @@ def _lock_root(root: Path) -> None:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise StoreError(
+            raise StoreConfigError(
                 f"spool {root} is in use by another process (pid {holder}); give each concurrent "
                 "newsarchive process its own NEWSARCHIVE_SPOOL"
             ) from None

@@ -131,6 +131,9 @@ class RotatingWarcWriter:
             current.fh.seek(offset)
             current.fh.truncate()
             raise
+        # To the OS now: a capture answered before a kill -9 is in the file the next run salvages, and so is the
+        # response a record written after it points at (fsync, for power loss, only when the file is complete).
+        current.fh.flush()
         return offset, length
 
     def close(self) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.hostile import checks
-from tests.hostile.checks import known_failure
 from tests.hostile.outputs import ARCHIVE_MAX_RESPONSE_SIZE, CACHE, HostileRun, run_hostile
 from tests.hostile.server import CODINGS, MEMORY_GROUPS, HostileSite
 
@@ -82,7 +81,6 @@ def test_article_beside_the_bombs_is_recorded(run: HostileRun, group: str) -> No
     checks.assert_record_text(run, run.site.by_name(f"control-article-{group}"))
 
 
-@known_failure("the 30 MB page (10 MB inline JSON blob) gives a record with empty text (libxml2's text-node limit)")
 def test_huge_page_text_is_extracted(run: HostileRun) -> None:
     checks.assert_record_text(run, run.site.by_name("huge-page"))
 

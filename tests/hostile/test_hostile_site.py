@@ -92,7 +92,6 @@ class TestArchive(checks.ArchiveChecks):
     """warcio check, lost captures, records' pointers, CDXJ, reports (tests/hostile/checks.py)."""
 
 
-@known_failure(ALIAS_REFETCHED)
 def test_no_two_records_share_an_id(run: HostileRun) -> None:
     counts = Counter(r["id"] for r in run.records)
     assert not [i for i, n in counts.items() if n > 1], [r["url"] for r in run.records if counts[r["id"]] > 1]
@@ -107,7 +106,6 @@ def test_second_crawl_into_the_same_archive_works(run: HostileRun) -> None:
     assert run.records_of(f"{ORIGIN}/news/2026/05/05/second-run-article"), "the new article was not recorded"
 
 
-@known_failure(ALIAS_REFETCHED)
 def test_second_crawl_fetches_no_recorded_article(run: HostileRun) -> None:
     first_ids = {r["crawl_id"] for r in run.reports[:1]}
     recorded = {url for r in run.records if r.get("crawl_id") in first_ids
@@ -118,7 +116,6 @@ def test_second_crawl_fetches_no_recorded_article(run: HostileRun) -> None:
     assert not again, sorted(again)
 
 
-@known_failure(ALIAS_REFETCHED)
 def test_redirect_alias_of_archived_article_not_refetched(run: HostileRun) -> None:
     assert run.served(phase=2), "the second crawl fetched nothing"
     assert not run.served(phase=2, path_prefix="/story/3")
@@ -210,18 +207,11 @@ def test_content_coded_article_archived_raw(run: HostileRun, name: str) -> None:
 TEXT_CASES = [c.name for c in MAIN if c.article and c.words]
 
 
-@pytest.mark.parametrize("name", params(TEXT_CASES, {
-    "charset-cp1251-declared-utf8": "cp1251 bytes declared UTF-8 come out as U+FFFD only",
-    "charset-utf8-declared-latin1": "UTF-8 bytes declared ISO-8859-1 come out as mojibake (kÃ¼ndigte)",
-    "charset-sjis-undeclared": "Shift_JIS without a declaration comes out as mojibake and U+FFFD",
-    "charset-xhtml-prolog-utf8": XHTML_EMPTY, "charset-xhtml-prolog-latin1": XHTML_EMPTY,
-    "charset-xhtml-child": XHTML_EMPTY,
-    **{f"after-anchors-{i}": ANCHORS_BUDGET for i in (1, 2)}}))
+@pytest.mark.parametrize("name", params(TEXT_CASES, {f"after-anchors-{i}": ANCHORS_BUDGET for i in (1, 2)}))
 def test_record_text_is_right(run: HostileRun, name: str) -> None:
     checks.assert_record_text(run, case(run, name))
 
 
-@known_failure(XHTML_EMPTY)
 def test_xhtml_page_links_are_followed(run: HostileRun) -> None:
     assert run.served(path_prefix="/news/2026/05/04/linked-from-xhtml")
 

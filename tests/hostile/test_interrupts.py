@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.checks import TRACEBACK, known_failure
+from tests.hostile.checks import TRACEBACK
 from tests.hostile.harness import leftovers
 from tests.hostile.outputs import read_jsonl_gz
 from tests.hostile.slow_site import SlowSite, serve_slow_site
@@ -140,16 +140,8 @@ def rerun_salvages(archive: Archive) -> None:
     assert {r["url"] for r in archive.records()} >= set(archive.site.article_urls()), "articles lost"
 
 
-WAITS_FOR_IN_FLIGHT = ("the graceful shutdown waits for the request in flight (held by the server, up to "
-                       "DOWNLOAD_TIMEOUT = 30 s): still running 10 s after SIGINT")
-SIGINT_MID_CRAWL = ("SIGINT to the group reaches the idle extraction worker: a KeyboardInterrupt traceback "
-                    "(SpawnProcess, call_queue.get) and 'an extraction worker died on ...; restarting the pool and "
-                    "extracting in-process'")
-
-
 @pytest.mark.parametrize("held", [pytest.param("/robots.txt", id="before-the-first-response"),
                                   pytest.param(3, id="mid-crawl")])
-@known_failure(WAITS_FOR_IN_FLIGHT)
 def test_ctrl_c_while_a_request_is_in_flight(archive: Archive, slow_site: SlowSite, held: int | str) -> None:
     slow_site.hold = held  # answered only after the signal has been handled
     crawl = archive.start()
@@ -161,13 +153,8 @@ def test_ctrl_c_while_a_request_is_in_flight(archive: Archive, slow_site: SlowSi
         crawl.stop()
 
 
-SIGTERM_KILLS_WORKER = ("SIGTERM to the group kills the extraction worker: 'an extraction worker died on ...; "
-                        "restarting the pool and extracting in-process'")
-
-
-@pytest.mark.parametrize("signum", [pytest.param(signal.SIGINT, id="ctrl-c", marks=known_failure(SIGINT_MID_CRAWL)),
-                                    pytest.param(signal.SIGTERM, id="sigterm",
-                                                 marks=known_failure(SIGTERM_KILLS_WORKER))])
+@pytest.mark.parametrize("signum", [pytest.param(signal.SIGINT, id="ctrl-c"),
+                                    pytest.param(signal.SIGTERM, id="sigterm")])
 def test_signal_mid_crawl_then_rerun_salvages(archive: Archive, slow_site: SlowSite, signum: int) -> None:
     # From article 8 on the server answers after 2 s: the signal lands with requests in flight (a shutdown may
     # wait for them) and the extraction worker idle, every earlier page extracted (a deterministic state).
@@ -199,7 +186,6 @@ def test_second_ctrl_c_aborts_at_once_and_rerun_salvages(archive: Archive, slow_
     rerun_salvages(archive)
 
 
-@known_failure("killed just after a record was written, the rerun fetches that article again (4 runs of 4)")
 def test_kill_9_then_rerun_fetches_no_recorded_article_and_loses_none(archive: Archive, slow_site: SlowSite) -> None:
     crawl = archive.start()
     try:
@@ -224,7 +210,6 @@ def test_kill_9_then_rerun_fetches_no_recorded_article_and_loses_none(archive: A
     assert not refetched, sorted(refetched)
 
 
-@known_failure("after kill -9 of the crawler while its extraction worker is busy, the worker lives on (PPID 1)")
 def test_kill_9_of_the_crawler_leaves_no_orphans(archive: Archive, slow_site: SlowSite) -> None:
     slow_site.heavy = 4
     crawl = archive.start()
@@ -249,29 +234,20 @@ def start_up_failure(tmp_path: Path) -> dict[str, tuple[dict[str, str], str, tup
     not_a_dir.write_text("")
     return {
         "spool-not-writable": ({"NEWSARCHIVE_SPOOL": str(not_a_dir / "spool")}, str(not_a_dir), (2,)),
-        "redis-unreachable": ({"REDIS_URL": "redis://127.0.0.1:1/0"}, "REDIS_URL", (1, 2)),
+        "redis-unreachable": ({"REDIS_URL": "redis://127.0.0.1:1/0"}, "REDIS_URL", (6,)),
         "depth-limit-not-a-number": ({"NEWSARCHIVE_DEPTH_LIMIT": "abc"}, "NEWSARCHIVE_DEPTH_LIMIT", (2,)),
         "s3-endpoint-unreachable": ({"ARCHIVE_URI": "s3://newsarchive-test/archive",
                                      "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "x",
-                                     "AWS_SECRET_ACCESS_KEY": "x"}, "127.0.0.1:1", (1, 2)),
+                                     "AWS_SECRET_ACCESS_KEY": "x"}, "127.0.0.1:1", (6,)),
         "unknown-setting-variable": ({"NEWSARCHIVE_FOO": "1"}, "NEWSARCHIVE_FOO", (2,)),
     }
-
-
-START_UP_TODAY = {
-    "spool-not-writable": "exit 1 with tracebacks",
-    "redis-unreachable": "exit 1 with a traceback (open_seen_store)",
-    "s3-endpoint-unreachable": "'could not read the archive's state, going on': the crawl runs, exit 3, and the "
-                               "run report it names was never written",
-}
 
 
 START_UP_CASES = ("spool-not-writable", "redis-unreachable", "depth-limit-not-a-number", "s3-endpoint-unreachable",
                   "unknown-setting-variable")
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=known_failure(f"{n}: {START_UP_TODAY[n]}"))
-                                  if n in START_UP_TODAY else n for n in START_UP_CASES])
+@pytest.mark.parametrize("name", START_UP_CASES)
 def test_failure_before_the_first_request_is_one_line(tmp_path: Path, name: str) -> None:
     env_extra, names, codes = start_up_failure(tmp_path)[name]
     sites = tmp_path / "sites.yaml"
