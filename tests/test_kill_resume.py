@@ -115,5 +115,7 @@ def test_recovery_remembers_the_records_a_killed_run_left_before_uploading_them(
     session = open_archive_session(settings)
     assert session.seen is not None
     assert all(session.seen.seen(url) for url in urls)
-    assert [r["url"] for r in archive_records(archive)] == urls, "salvaged and uploaded"
+    salvaged = records_file.with_name(records_file.name.removesuffix(".open"))
+    assert salvaged.exists() and not records_file.exists(), "salvaged to its last complete record"
+    assert archive_records(archive) == [], "no WARC of it in the archive: it waits in the spool with its WARC"
     assert not session.seen.seen("https://herald.example/2024/05/01/story-9")
