@@ -1,6 +1,7 @@
 """`newsarchive export records` to JSONL and Parquet from a real demo crawl."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -34,16 +35,29 @@ def test_jsonl_export_is_the_records(crawled: tuple[Path, ArchiveContents], tmp_
     assert [json.loads(line) for line in output.read_text().splitlines()] == contents.records
 
 
+def to_utc(moment: str) -> str:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def test_parquet_export_round_trips(crawled: tuple[Path, ArchiveContents], tmp_path: Path) -> None:
     archive, contents = crawled
     require(pq is not None, "pyarrow is not installed")
     output = tmp_path / "records.parquet"
     result = run_cli("export", "records", "--format", "parquet", "-o", str(output), "--archive", str(archive))
     assert result.returncode == 0, result.stderr
-    rows = pq.read_table(output).to_pylist()
+    table = pq.read_table(output)
+    types = {name: table.schema.field(name).type for name in ("fetched_at", "published_at", "authors")}
+    assert all(types[name].tz == "UTC" for name in ("fetched_at", "published_at")), types
+    assert str(types["authors"].value_type) == "string", types
+    rows = table.to_pylist()
     for row in rows:
         row["discovery"]["hints"] = json.loads(row["discovery"]["hints"])
-    assert rows == contents.records
+        for name in ("fetched_at", "published_at", "modified_at"):  # the same instants, as timestamps
+            row[name] = row[name] and row[name].isoformat().replace("+00:00", "Z")
+    expected = [record | {name: record[name] and to_utc(record[name]) for name in ("fetched_at", "published_at",
+                                                                                       "modified_at")}
+                for record in contents.records]
+    assert rows == expected
 
 
 def test_parquet_schema_has_every_record_field() -> None:

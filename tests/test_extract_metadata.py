@@ -221,3 +221,35 @@ def test_language_is_identified_on_a_bounded_sample_of_the_text() -> None:
     english = "The council met on Tuesday evening to discuss the budget for the coming year. " * 20_000
     assert resolve_language(None, french + english) == "fr"
     assert resolve_language(None, english + french) == "en"
+
+
+@pytest.mark.parametrize(("html", "label", "raw"), [
+    ('<meta property="article:section" content="/world/middle_east">', "Middle East", "/world/middle_east"),
+    ('<meta property="article:section" content="front-page">', "Front Page", "front-page"),
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "articleSection": "Wirtschaft"}</script>',
+     "Wirtschaft", "Wirtschaft"),
+    ('<script type="application/ld+json">{"@type": "BreadcrumbList", "itemListElement": ['
+     '{"@type": "ListItem", "position": 1, "name": "Startseite", "item": "https://z.example/"},'
+     '{"@type": "ListItem", "position": 2, "name": "Politik", "item": "https://z.example/politik/"},'
+     '{"@type": "ListItem", "position": 3, "name": "Der Artikel", "item": "https://z.example/politik/a-1"}]}'
+     '</script>', "Politik", "Politik"),
+    ('<nav><a href="/">Accueil</a><a href="/politique/">Politique</a><a href="/sport/">Sport</a></nav>',
+     "Politique", "Politique"),
+    ('<div class="breadcrumb"><a href="/">Home</a></div>', None, None),
+])
+def test_section_is_a_human_label_and_the_raw_value_is_kept(html: str, label: str | None, raw: str | None) -> None:
+    from pipelines.extract import extract_article
+
+    page = f"<html><head>{html}</head><body><article><h1>Der Artikel</h1><p>{'Text ' * 80}</p></article></body></html>"
+    record = extract_article(page.encode(), "https://z.example/politique/a-1" if "Politique" in html
+                             else "https://z.example/politik/a-1")
+    assert (record["section"], record["section_raw"]) == (label, raw)
+
+
+def test_language_is_the_primary_subtag_and_the_full_tag_is_kept() -> None:
+    from pipelines.extract import extract_article
+
+    text = "The council met on Tuesday evening to discuss the budget for the coming year and the library. " * 5
+    record = extract_article(f'<html lang="en-GB"><body><article><p>{text}</p></article></body></html>'.encode(),
+                             "https://z.example/a")
+    assert (record["language"], record["language_tag"]) == ("en", "en-GB")

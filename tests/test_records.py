@@ -12,7 +12,8 @@ WARC = {"key": "warc/2026/11/21/NEWSARCHIVE-20261121050600-00000-host.warc.gz",
         "record_id": "<urn:uuid:6f1c2a9e-3b4d-4c5e-8f70-1a2b3c4d5e6f>", "payload_digest": "sha1:ABCDEF"}
 RECORDS_MD_KEYS = {
     "schema_version", "id", "capture_id", "url", "requested_url", "canonical_url", "site", "domain", "fetched_at",
-    "http_status", "title", "authors", "published_at", "modified_at", "date_source", "language", "section", "tags",
+    "http_status", "title", "authors", "published_at", "modified_at", "date_source", "language", "language_tag",
+    "section", "section_raw", "tags",
     "description", "image", "site_name", "text", "word_count", "paywall", "article_signals", "text_sha1",
     "simhash", "duplicate_of", "discovery", "warc", "crawl_id", "extractor",
 }

@@ -21,16 +21,16 @@ from pipelines.extract.textnorm import word_count
 log = logging.getLogger(__name__)
 
 # Content fields that come from page metadata; `text`, `word_count` and `paywall` are added here.
-METADATA_FIELDS = ("title", "authors", "published_at", "modified_at", "date_source", "language", "section", "tags",
-                   "description", "image", "site_name", "canonical_url")
-CONTENT_FIELDS = (*METADATA_FIELDS, "text", "word_count", "paywall")
+METADATA_FIELDS = ("title", "authors", "published_at", "modified_at", "date_source", "language", "section",
+                   "section_raw", "tags", "description", "image", "site_name", "canonical_url")
+CONTENT_FIELDS = (*METADATA_FIELDS, "language_tag", "text", "word_count", "paywall")
 
 
 def empty_result(url: str) -> dict[str, Any]:
     """Every content key with its empty value (fresh lists, never shared)."""
     metadata = empty_metadata(url)
     result = {key: metadata[key] for key in METADATA_FIELDS}
-    result.update(text="", word_count=0, paywall={"detected": False, "signals": []})
+    result.update(language_tag=None, text="", word_count=0, paywall={"detected": False, "signals": []})
     return result
 
 
@@ -82,7 +82,10 @@ def _extract(
             result[key] = metadata[key]
     result["text"] = text
     result["word_count"] = word_count(text)
-    result["language"] = resolve_language(metadata.get("language"), text)
+    # `language` is the primary subtag (`en`), so records of one language group together whatever region the
+    # template declares; the page's full tag (`en-GB`, `pt-BR`, `zh-Hant-TW`) stays in `language_tag`.
+    result["language_tag"] = resolve_language(metadata.get("language"), text)
+    result["language"] = result["language_tag"].split("-")[0] if result["language_tag"] else None
     result["paywall"] = detect_paywall(document, text, metadata)
     return result
 

@@ -21,7 +21,7 @@ from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.records.simhash import simhash_hex
 from pipelines.records.types import Discovery, Extractor, Paywall, Record, WarcPointer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: language is the primary subtag (language_tag the full tag), section_raw
 
 
 class InvalidRecordError(ValueError):
@@ -82,7 +82,9 @@ def build_record(content: dict[str, Any], capture: Capture) -> Record:
         "modified_at": content.get("modified_at"),
         "date_source": content.get("date_source"),
         "language": content.get("language"),
+        "language_tag": content.get("language_tag"),
         "section": content.get("section"),
+        "section_raw": content.get("section_raw"),
         "tags": list(content.get("tags") or []),
         "description": content.get("description"),
         "image": content.get("image"),

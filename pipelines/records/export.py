@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -32,13 +33,15 @@ def parquet_schema() -> Any:
 
     strings = pa.list_(pa.string())
     text = pa.string()
+    moment = pa.timestamp("us", tz="UTC")
     pointer = [("key", text), ("filename", text), ("offset", pa.int64()), ("length", pa.int64()), ("record_id", text)]
     return pa.schema([
         ("schema_version", pa.int32()), ("id", text), ("capture_id", text), ("url", text),
         ("requested_url", text), ("canonical_url", text), ("site", text), ("domain", text),
-        ("fetched_at", text), ("http_status", pa.int32()), ("title", text), ("authors", strings),
-        ("published_at", text), ("modified_at", text), ("date_source", text), ("language", text),
-        ("section", text), ("tags", strings), ("description", text), ("image", text), ("site_name", text),
+        ("fetched_at", moment), ("http_status", pa.int32()), ("title", text), ("authors", strings),
+        ("published_at", moment), ("modified_at", moment), ("date_source", text), ("language", text),
+        ("language_tag", text), ("section", text), ("section_raw", text), ("tags", strings),
+        ("description", text), ("image", text), ("site_name", text),
         ("text", text), ("word_count", pa.int64()),
         ("paywall", pa.struct([("detected", pa.bool_()), ("signals", strings)])),
         ("article_signals", strings), ("text_sha1", text), ("simhash", text), ("duplicate_of", text),
@@ -48,9 +51,19 @@ def parquet_schema() -> Any:
     ])
 
 
+TIMES = ("fetched_at", "published_at", "modified_at")
+
+
 def _row(record: Record) -> dict[str, Any]:
+    """A record as a Parquet row: RFC 3339 times as timestamps (UTC; a publisher's offset is not kept in Parquet,
+    the JSONL export keeps it), discovery hints as JSON text. Records of schema 1 lack the newer fields: null."""
     discovery = record["discovery"]
-    return {**record, "discovery": {**discovery, "hints": json.dumps(discovery["hints"], ensure_ascii=False)}}
+    row: dict[str, Any] = {**record, "discovery": {**discovery, "hints": json.dumps(discovery["hints"],
+                                                                                   ensure_ascii=False)}}
+    for name in TIMES:
+        value = row.get(name)
+        row[name] = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    return row
 
 
 def export_records(store: ObjectStore, output: Path, fmt: str, days: DayRange = ALL_DAYS) -> int:

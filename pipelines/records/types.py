@@ -70,8 +70,10 @@ class Record(TypedDict):
     published_at: str | None
     modified_at: str | None
     date_source: str | None
-    language: str | None
-    section: str | None
+    language: str | None  # primary subtag: en
+    language_tag: str | None  # full BCP 47 tag: en-GB
+    section: str | None  # human label: Middle East
+    section_raw: str | None  # as the page gave it: /world/middle_east
     tags: list[str]
     description: str | None
     image: str | None

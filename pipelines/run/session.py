@@ -34,7 +34,7 @@ from pipelines.store.base import StoredObject, StoreError, StoreOptions
 from pipelines.warc.cdxj import write_cdxj
 from pipelines.warc.writer import RotatingWarcWriter
 
-RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-1.json"'
+RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-2.json"'
 
 log = logging.getLogger(__name__)
 

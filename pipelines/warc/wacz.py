@@ -67,6 +67,11 @@ def page(record: Record) -> dict[str, str]:
     return {"url": record["url"], "ts": record["fetched_at"], "title": record["title"] or record["url"]}
 
 
+def wacz_title(days: DayRange) -> str:
+    span = f"{days.first or '…'} to {days.last or '…'}" if days.first or days.last else "all days"
+    return f"newsarchive export, captures filed {span}"
+
+
 def export_wacz(store: ObjectStore, output: Path, days: DayRange = ALL_DAYS) -> dict[str, int]:
     """Write the WARCs filed in [start, end] (dates, inclusive) as a WACZ; returns counts for the operator."""
     warcs = warc_objects(store, days)
@@ -102,7 +107,7 @@ def export_wacz(store: ObjectStore, output: Path, days: DayRange = ALL_DAYS) -> 
         package = json.dumps({
             "profile": "data-package", "resources": wacz.resources, "wacz_version": WACZ_VERSION,
             "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "software": "newsarchive",
-            "title": f"newsarchive export of {store.uri}",
+            "title": wacz_title(days),  # never the archive's URI: a local path or bucket name is not for sharing
         }, indent=2).encode()
         zf.writestr("datapackage.json", package, zipfile.ZIP_DEFLATED)
         digest = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(package).hexdigest()}

@@ -18,6 +18,7 @@ from pipelines.extract.metadata.authors import find_authors
 from pipelines.extract.metadata.dates import find_modified, find_published
 from pipelines.extract.metadata.jsonld import JsonLd, first_text, text_values
 from pipelines.extract.metadata.metatags import MetaTags
+from pipelines.extract.metadata.sections import find_section
 from pipelines.extract.metadata.titles import choose_title, clean
 from pipelines.extract.urls import choose_canonical, registered_domain
 
@@ -76,11 +77,6 @@ def _declared_language(document: Document, jsonld: JsonLd, meta: MetaTags, hints
     )
 
 
-def _section(jsonld: JsonLd, meta: MetaTags) -> str | None:
-    sections = text_values((jsonld.article or {}).get("articleSection"))
-    return clean(sections[0] if sections else meta.get("article:section", "parsely-section", "section")) or None
-
-
 def _tags(jsonld: JsonLd, meta: MetaTags) -> list[str]:
     """Keywords from JSON-LD, article:tag and keyword metas; comma lists split, duplicates removed."""
     raw = text_values((jsonld.article or {}).get("keywords"))
@@ -136,6 +132,7 @@ def empty_metadata(url: str) -> dict[str, Any]:
         "date_source": None,
         "language": None,
         "section": None,
+        "section_raw": None,
         "tags": [],
         "description": None,
         "image": None,
@@ -181,7 +178,8 @@ def _extract(document: Document, url: str, *, fetched_at: datetime | None, hints
         "modified_at": modified.rfc3339() if modified else None,
         "date_source": published.source if published else None,
         "language": _safe("language", lambda: _declared_language(document, jsonld, meta, hints), None),
-        "section": _safe("section", lambda: _section(jsonld, meta), None),
+        **dict(zip(("section", "section_raw"),
+                   _safe("section", lambda: find_section(tree, jsonld, meta, url), (None, None)), strict=True)),
         "tags": _safe("tags", lambda: _tags(jsonld, meta), []),
         "description": clean(meta.get("og:description", "description", "twitter:description")) or None,
         "image": _safe("image", lambda: _image(jsonld, meta, url), None),
