@@ -131,11 +131,14 @@ def open_archive(settings: Settings) -> ObjectStore:
 
 @contextmanager
 def failing_on(*errors: type[Exception]) -> Iterator[None]:
-    """Turn the expected errors of a command's work into a one-line message and exit code 1."""
+    """Turn the expected errors of a command's work into a one-line message and the exit code of their cause
+    (crawler.exit_codes.error_exit_code: the same cause ends every command alike)."""
+    from crawler.exit_codes import error_exit_code
+
     try:
         yield
     except errors as error:
-        raise fail(ExitCode.FAILURE, str(error)) from error
+        raise fail(error_exit_code(error), str(error)) from error
 
 
 FromOption = Annotated[str | None, typer.Option(

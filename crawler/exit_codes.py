@@ -54,6 +54,16 @@ def startup_exit_code(error: Exception) -> ExitCode:
     return ExitCode.USAGE
 
 
+def error_exit_code(error: Exception) -> ExitCode:
+    """The code of a command that stopped on an expected error, the same for the same cause in every command:
+    a store or Redis that did not answer (6), a store configured wrong (2), anything else (1)."""
+    if isinstance(error, StoreUnavailableError):
+        return ExitCode.UNAVAILABLE
+    if isinstance(error, StoreConfigError):
+        return ExitCode.USAGE
+    return ExitCode.FAILURE
+
+
 def batch_exit_code(result: BatchResult) -> ExitCode:
     """An import's or re-extraction's code: interrupted, uploads pending, a source failed, or all done."""
     if result.interrupted:

@@ -44,6 +44,8 @@ class ExtractPipeline:
         content = await self.pool.extract(item["body"], item["url"], fetched_at=item["fetched_at"],
                                           hints=item["discovery"].get("hints"), content_type=item.get("content_type"),
                                           rules=item.get("rules"))
+        if content.get("extraction_failed"):
+            self.stats.inc_value("newsarchive/extraction_failures")
         capture = Capture(
             url=item["url"], requested_url=item["requested_url"], fetched_at=item["fetched_at"],
             http_status=item["status"], warc=item["warc"], site=item["site"], crawl_id=self.crawl_id,

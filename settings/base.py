@@ -118,6 +118,7 @@ INCREMENTAL: Annotated[bool, "Skip archived articles and unchanged feeds/sitemap
 PROGRESS: Annotated[Literal["auto", "rich", "plain", "off"], "Live progress: rich (a live line), plain (log "
                     "lines every PROGRESS_INTERVAL), off; auto: rich on a terminal, plain elsewhere."] = "auto"
 PROGRESS_INTERVAL: Annotated[Seconds, "How often plain progress lines are logged."] = 10.0
+PROGRESS_PER_SITE: Annotated[bool, "The live line (or plain progress lines) add one line of counts per site."] = False
 EXTRACT_WORKERS: Annotated[int, "Extraction processes, so the crawl keeps downloading: -1: all cores but one; "
                                 "0: in the crawl process."] = -1
 LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG, one on a terminal WARNING "
@@ -138,9 +139,10 @@ DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), archived pa
     "crawler.middlewares.bodies.SpiderBodyMiddleware": 590,
     "crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000,
 }
-EXTENSIONS: Annotated[ComponentOrder, "WARC capture, response size cap, live progress."] = {
+EXTENSIONS: Annotated[ComponentOrder, "WARC capture, response size cap, response accounting, live progress."] = {
     "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
     "crawler.extensions.size_cap.ResponseSizeCap": 110,
+    "crawler.extensions.accounting.ResponseAccounting": 120,
     "crawler.extensions.progress.ProgressExtension": 500,
 }
 ITEM_PIPELINES: Annotated[ComponentOrder, "Extraction, dedup, records."] = {

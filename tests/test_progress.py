@@ -10,10 +10,14 @@ class FakeTty(io.StringIO):
         return True
 
 
-def test_line_shows_pages_articles_bytes_errors_and_rate() -> None:
-    stats = {"downloader/response_count": 120, "newsarchive/articles": 17, "downloader/response_bytes": 2_500_000,
-             "log_count/ERROR": 1, "downloader/exception_count": 2}
-    assert progress_line(stats, elapsed=10.0) == "pages 120 · articles 17 · 2.5 MB · errors 3 · 12.0 pages/s"
+def test_line_counts_what_the_run_report_counts() -> None:
+    stats = {"downloader/response_count": 120, "newsarchive/responses_2xx": 30, "newsarchive/responses_3xx": 5,
+             "newsarchive/responses_4xx": 84, "newsarchive/responses_5xx": 1, "newsarchive/network_failures": 2,
+             "newsarchive/articles": 17, "newsarchive/records": 16, "newsarchive/extraction_failures": 1,
+             "newsarchive/errors": 3, "downloader/response_bytes": 2_500_000}
+    assert progress_line(stats, elapsed=70.0, queued=12) == (
+        "120 responses (2xx 30 · 3xx 5 · 4xx 84 · 5xx 1) · 2 network failures · 17 articles · 16 records · "
+        "1 extraction failures · 0 upload failures · 3 errors · 2.5 MB · 01:10 · queue 12 · 1.7 pages/s")
 
 
 def test_mode_follows_the_terminal() -> None:

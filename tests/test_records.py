@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from pipelines.extract.article import empty_result
-from pipelines.records.build import Capture, InvalidRecordError, build_record, capture_id, rfc3339, validate_record
+from pipelines.records.build import Capture, InvalidRecordError, build_record, capture_id, validate_record
+from pipelines.times import rfc3339
 
 WARC = {"key": "warc/2026/11/21/NEWSARCHIVE-20261121050600-00000-host.warc.gz",
         "filename": "NEWSARCHIVE-20261121050600-00000-host.warc.gz", "offset": 1234, "length": 987,

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.records.lookup import latest_record
 from pipelines.store.factory import open_store
-from tests.archive_checks import ArchiveContents, record_at_pointer
+from tests.archive_checks import ArchiveContents, decoded_body, record_at_pointer
 from tests.conftest import run_cli
 
 
@@ -33,7 +33,10 @@ def test_show_prints_the_record_as_text_and_json(crawled: tuple[str, ArchiveCont
     assert result.stdout.startswith(record["title"] + "\n")
     assert record["warc"]["key"] in result.stdout and record["text"][:200] in result.stdout
     as_json = run_cli("show", record["url"], "--json", "--archive", archive)
-    assert as_json.returncode == 0 and json.loads(as_json.stdout) == record
+    assert as_json.returncode == 0
+    shown = json.loads(as_json.stdout)
+    assert shown["record"] == record
+    assert [c["key"] for c in shown["captures"]][-1] == (record["warc"]["revisit"] or record["warc"])["key"]
 
 
 def test_show_raw_prints_the_archived_http_response(crawled: tuple[str, ArchiveContents]) -> None:
@@ -45,15 +48,33 @@ def test_show_raw_prints_the_archived_http_response(crawled: tuple[str, ArchiveC
     assert result.returncode == 0, result.stderr
     stored = record_at_pointer(open_store(archive), record)
     head, _, body = result.stdout.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
-    assert (b"Content-Encoding: gzip" in head) == body.startswith(b"\x1f\x8b")
-    assert body == stored.raw_payload
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"Content-Encoding" not in head
+    assert body == decoded_body(stored), "decoded: what a browser would show"
+    assert f"Content-Length: {len(body)}".encode() in head
+    encoded = subprocess.run([sys.executable, "-m", "crawler", "show", record["url"], "--raw", "--encoded"],
+                             capture_output=True, env={**os.environ, "ARCHIVE_URI": archive}, timeout=120, check=False)
+    assert encoded.returncode == 0, encoded.stderr
+    assert encoded.stdout.partition(b"\r\n\r\n")[2] == stored.raw_payload, "exactly the stored bytes"
+
+
+def test_show_finds_a_capture_that_has_no_record(crawled: tuple[str, ArchiveContents]) -> None:
+    archive, contents = crawled
+    home = contents.records[0]["url"].split("/", 3)
+    homepage = "/".join(home[:3]) + "/"
+    result = run_cli("show", homepage, env={"ARCHIVE_URI": archive})
+    assert result.returncode == 0, result.stderr
+    assert "1 capture(s)" in result.stdout and "HTTP 200" in result.stdout and "no record" in result.stdout
+    as_json = json.loads(run_cli("show", homepage, "--json", env={"ARCHIVE_URI": archive}).stdout)
+    assert as_json["record"] is None and as_json["captures"][0]["status"] == 200
+    raw = subprocess.run([sys.executable, "-m", "crawler", "show", homepage, "--raw"], capture_output=True,
+                         env={**os.environ, "ARCHIVE_URI": archive}, timeout=120, check=False)
+    assert raw.returncode == 0 and b"<html" in raw.stdout.lower()
 
 
 def test_unknown_url_exits_4_and_bad_usage_exits_2(crawled: tuple[str, ArchiveContents]) -> None:
     archive, contents = crawled
     missing = run_cli("show", "https://nowhere.example/story", env={"ARCHIVE_URI": archive})
-    assert missing.returncode == 4 and "no record of https://nowhere.example/story" in missing.stderr
+    assert missing.returncode == 4 and "no capture of https://nowhere.example/story" in missing.stderr
     both = run_cli("show", contents.records[0]["url"], "--json", "--raw", env={"ARCHIVE_URI": archive})
     assert both.returncode == 2
     assert run_cli("show", "https://a.example/", "--archive", "ftp://x/y").returncode == 2

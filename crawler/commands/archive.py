@@ -47,38 +47,79 @@ def pretty(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/rss+xml", "application/atom+xml",
+              "application/xhtml+xml", "application/javascript", "application/ld+json")
+
+
+def pretty_capture(capture: Any) -> str:
+    where = f"{capture.key} @{capture.offset}+{capture.length}"
+    kind = "revisit" if capture.is_revisit else (capture.mime or "?")
+    return f"  {capture.captured_at}  HTTP {capture.status or '-'}  {kind:<24} {where}"
+
+
+def refuse_binary_to_terminal(body: bytes, content_type: str | None, force: bool) -> None:
+    """Binary bytes garble a terminal: write them only into a pipe or a file, or when asked to."""
+    if force or not sys.stdout.isatty():
+        return
+    textual = (content_type or "").split(";")[0].strip().lower().startswith(TEXT_TYPES)
+    if not textual or b"\x00" in body[:8192]:
+        raise fail(ExitCode.USAGE, f"the response is binary ({content_type or 'no Content-Type'}): redirect it into "
+                   "a file (> page.bin) or pass --force")
+
+
 @app.command()
 def show(
-    url: Annotated[str, typer.Argument(help="The article URL: as fetched, as first requested, or canonical.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+    url: Annotated[str, typer.Argument(metavar="URL", help="Any URL the crawl fetched (for an article: as fetched, "
+                                       "as first requested, or canonical).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the captures and the record as JSON.")] = False,
     raw: Annotated[bool, typer.Option(
-        "--raw", help="Print the archived HTTP response exactly as received: status line, headers and body "
-        "(still gzip/br if the server sent it so), read from the WARC with one ranged read.")] = False,
+        "--raw", help="Print the archived HTTP response of the latest capture, with its content coding "
+        "(gzip, br, ...) undone: status line, headers, body.")] = False,
+    encoded: Annotated[bool, typer.Option(
+        "--encoded", help="With --raw: the response exactly as stored, bytes still content-encoded.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --raw: write a binary body to a terminal too.")] = False,
     archive: ArchiveOption = None,
 ) -> None:
-    """Show the latest record of a URL (exit 4 if the archive has none).
+    """Show what the archive holds for a URL: its captures, and its latest record if it is an article (exit 4 if
+    it has neither).
 
-    Records are found by scanning records/ newest day first: fine for small archives, slow for huge ones.
+    Records are found by scanning records/, captures by scanning the CDXJ indexes beside the WARCs: fine for small
+    archives, slow for huge ones.
     """
     from pipelines.records.lookup import CaptureMismatchError, archived_response, latest_record
+    from pipelines.warc.captures import captures_of, decoded_response, http_response, payload_capture
 
     settings = command_settings(archive)
     if as_json and raw:
         raise fail(ExitCode.USAGE, "--json and --raw exclude each other")
+    if (encoded or force) and not raw:
+        raise fail(ExitCode.USAGE, "--encoded and --force go with --raw")
     store = open_archive(settings)
-    try:
+    with failing_on(StoreError, CaptureMismatchError, ValueError):
         record = latest_record(store, url)
-        if record is None:
-            raise fail(ExitCode.NOT_FOUND, f"no record of {url} in {store.uri}")
+        captures = captures_of(store, url)
+        if record is None and not captures:
+            raise fail(ExitCode.NOT_FOUND, f"no capture of {url} in {store.uri}")
         if raw:
-            sys.stdout.buffer.write(archived_response(store, record))
+            stored = (http_response(store, payload_capture(captures, captures[-1])) if captures
+                      else archived_response(store, record))  # type: ignore[arg-type]
+            if encoded:
+                head, body, content_type = stored, stored.partition(b"\r\n\r\n")[2], None
+                refuse_binary_to_terminal(body, "application/octet-stream" if body else "text/plain", force)
+                sys.stdout.buffer.write(stored)
+            else:
+                head, body, content_type = decoded_response(stored, settings.getint("DECODED_MAX_SIZE"))
+                refuse_binary_to_terminal(body, content_type, force)
+                sys.stdout.buffer.write(head + body)
             sys.stdout.flush()
         elif as_json:
-            typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
+            typer.echo(json.dumps({"url": url, "captures": [c.as_dict() for c in captures], "record": record},
+                                  ensure_ascii=False, indent=2))
         else:
-            typer.echo(pretty(record))
-    except (StoreError, CaptureMismatchError) as error:
-        raise fail(ExitCode.FAILURE, str(error)) from error
+            typer.echo(pretty(record) + "\n" if record else "no record: not an article page (only articles get "
+                       "records)\n")
+            typer.echo(f"{len(captures)} capture(s) of {url}:" if captures else f"no capture of {url} indexed")
+            typer.echo("\n".join(pretty_capture(c) for c in captures))
 
 
 warc_app = ReadableTyper(help="Inspect and check the archive's WARC files.", no_args_is_help=True)
@@ -99,6 +140,14 @@ def fetch_key(target: str, store: ObjectStore, scratch: Path) -> Path:
     return dest
 
 
+def looks_like_warc(path: Path) -> bool:
+    """A WARC starts as one: a gzip member, or the `WARC/` version line (an HTML page must not get as far as
+    warcio, which prints a warning per line it cannot parse)."""
+    with path.open("rb") as fh:
+        head = fh.read(5)
+    return head.startswith((b"\x1f\x8b", b"WARC/"))
+
+
 @warc_app.command("verify")
 def warc_verify(
     targets: Annotated[list[str], typer.Argument(
@@ -117,10 +166,12 @@ def warc_verify(
             path = Path(target)
             if not path.is_file():
                 store = store or open_archive(settings)
-                try:
+                with failing_on(StoreError):
                     path = fetch_key(target, store, Path(scratch))
-                except StoreError as error:
-                    raise fail(ExitCode.FAILURE, str(error)) from error
+            if not looks_like_warc(path):
+                faulty += 1
+                typer.echo(f"FAIL {target}: not a WARC file (it starts with neither gzip nor 'WARC/')")
+                continue
             problems = [f"digest: {p}" for p in digest_problems(path)] + [f"lint: {p}" for p in lint_warc(path)]
             if problems:
                 faulty += 1

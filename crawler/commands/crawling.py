@@ -13,6 +13,7 @@ from crawler.exit_codes import ExitCode
 from crawler.interrupt import Interrupted
 from crawler.sites import SitesConfigError, load_sites, parse_sites, select_sites
 from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, is_records_key, is_warc_key, run_report_key
+from pipelines.run.report import counts_line
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -38,8 +39,7 @@ def summarize(result: "CrawlResult") -> None:
     archive = report["archive"].rstrip("/")
     keys = [o["key"] for o in report["objects"]]
     counts = report["counts"]
-    typer.echo(f"\nrun {report['crawl_id']}: {counts['responses']} responses, {counts['articles']} articles, "
-               f"{counts['records']} records, {counts['errors']} errors")
+    typer.echo(f"\nrun {report['crawl_id']}: {counts_line(counts)}")
     for label, prefix, wanted in (("WARCs", WARC_PREFIX, is_warc_key), ("records", RECORDS_PREFIX, is_records_key)):
         found = [k for k in keys if wanted(k)]
         typer.echo(f"{label}: {len(found)} file(s) under {archive}/{prefix}")

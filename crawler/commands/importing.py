@@ -9,6 +9,7 @@ import logging
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -22,6 +23,7 @@ from crawler.cli_common import (
     command_settings,
     day_range,
     fail,
+    failing_on,
 )
 from crawler.exit_codes import ExitCode, batch_exit_code
 from pipelines.extract.version import EXTRACTOR_VERSION
@@ -41,14 +43,12 @@ SiteOption = Annotated[str | None, typer.Option(
 def open_sink(archive: str | None, command: str, stop: Stop) -> RecordSink:
     from crawler.config import spool_root, store_options
     from pipelines.run.sink import RecordSink
-    from pipelines.store.base import StoreConfigError, StoreError
+    from pipelines.store.base import StoreError
 
     settings = command_settings(archive)
-    try:
+    with failing_on(StoreError):
         return RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
                           store_options=store_options(settings), stop=stop)
-    except (StoreConfigError, StoreError) as error:
-        raise fail(ExitCode.USAGE, str(error)) from error
 
 
 @contextmanager
@@ -106,6 +106,10 @@ def import_warcs(
     from pipelines.run.pages import site_slug
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    missing = [source for source in sources if "://" not in source and not Path(source).expanduser().is_file()]
+    if len(missing) == len(sources):  # nothing to do: a run that cannot start writes no run report
+        raise fail(ExitCode.USAGE, f"no such file: {missing[0]}" + (f" (nor the {len(missing) - 1} other sources)"
+                                                                    if len(missing) > 1 else ""))
     captures = CaptureFilter(tuple(h.lower().strip(".") for h in host or ()), day_range(first, last))
     if site is not None and site_slug(site) != site:
         raise fail(ExitCode.USAGE, f"--site {site!r}: use lowercase letters, digits and '-'")

@@ -13,8 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crawler.cli_common import ArchiveOption, app, command_settings, fail, open_archive
-from crawler.exit_codes import ExitCode
+from crawler.cli_common import ArchiveOption, app, command_settings, failing_on, open_archive
 from pipelines.layout import RUNS_PREFIX, is_run_report_key
 from pipelines.store.base import ObjectStore, StoreError
 
@@ -157,10 +156,8 @@ def status(
     """Recent runs and per-site health; flags sites whose records or date/author coverage dropped."""
     settings = command_settings(archive)
     store = open_archive(settings)
-    try:
+    with failing_on(StoreError):
         reports = load_reports(store, runs + BASELINE_RUNS)
-    except StoreError as error:
-        raise fail(ExitCode.USAGE, str(error)) from error
     shown = reports[-runs:]
     summaries = [run_summary(report) for report in reversed(shown)]
     sites = site_health(reports, shown)

@@ -12,6 +12,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
+from pipelines.run.report import SITE_COUNTERS, STATUS_CLASSES, counts_line, crawl_counts, site_stat
+
 log = logging.getLogger(__name__)
 
 
@@ -30,14 +32,30 @@ def human_bytes(count: float) -> str:
     return f"{count:.1f} TB"
 
 
-def progress_line(stats: dict[str, Any], elapsed: float) -> str:
-    """pages, articles, bytes, errors and the rate, in one line."""
-    pages = stats.get("downloader/response_count", 0)
-    errors = stats.get("newsarchive/errors", 0) + stats.get("log_count/ERROR", 0) \
-        + stats.get("downloader/exception_count", 0)
-    rate = pages / elapsed if elapsed > 0 else 0.0
-    return (f"pages {pages} · articles {stats.get('newsarchive/articles', 0)} · "
-            f"{human_bytes(stats.get('downloader/response_bytes', 0))} · errors {errors} · {rate:.1f} pages/s")
+def elapsed_text(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def progress_line(stats: dict[str, Any], elapsed: float, queued: int | None = None) -> str:
+    """The run's counts (the run report's, in the same words), bytes, elapsed time, queue and rate, in one line."""
+    counts = crawl_counts(stats)
+    rate = counts["responses"] / elapsed if elapsed > 0 else 0.0
+    queue = f" · queue {queued}" if queued is not None else ""
+    return (f"{counts_line(counts)} · {human_bytes(counts['bytes'])} · {elapsed_text(elapsed)}{queue} · "
+            f"{rate:.1f} pages/s")
+
+
+def site_lines(stats: dict[str, Any], sites: list[str]) -> list[str]:
+    """Per site: responses by status class, network failures, articles (PROGRESS_PER_SITE)."""
+    lines = []
+    for site in sites:
+        site_counts = {name: stats.get(site_stat(site, name), 0) for name in SITE_COUNTERS}
+        classes = " · ".join(f"{klass} {site_counts[f'responses_{klass}']}" for klass in STATUS_CLASSES)
+        lines.append(f"  {site}: {site_counts['fetched']} responses ({classes}) · {site_counts['network_failures']} "
+                     f"network failures · {site_counts['articles']} articles")
+    return lines
 
 
 class ProgressExtension:
@@ -47,6 +65,7 @@ class ProgressExtension:
         self.crawler = crawler
         self.mode = progress_mode(crawler.settings.get("PROGRESS", "auto"))
         self.interval = 0.5 if self.mode == "rich" else crawler.settings.getfloat("PROGRESS_INTERVAL", 10)
+        self.per_site = crawler.settings.getbool("PROGRESS_PER_SITE")
         self.started = time.monotonic()
         self.live: Live | None = None
         self.loop: task.LoopingCall | None = None
@@ -68,11 +87,23 @@ class ProgressExtension:
         self.loop.start(self.interval, now=False)
 
     def tick(self) -> None:
-        line = progress_line(self.crawler.stats.get_stats(), time.monotonic() - self.started)
+        stats = self.crawler.stats.get_stats()
+        line = progress_line(stats, time.monotonic() - self.started, self.queued())
+        sites = site_lines(stats, getattr(self.crawler.spider, "site_names", [])) if self.per_site else []
         if self.live is not None:
-            self.live.update(Text(line))
+            self.live.update(Text("\n".join([line, *sites])))
         else:
-            log.info("progress: %s", line)
+            log.info("progress: %s", "\n".join([line, *sites]))
+
+    def queued(self) -> int | None:
+        """Requests waiting in the scheduler (None before the engine has one)."""
+        engine = getattr(self.crawler, "engine", None)
+        slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
+        scheduler = getattr(slot, "scheduler", None) or getattr(engine, "scheduler", None)
+        try:
+            return len(scheduler) if scheduler is not None else None
+        except TypeError:
+            return None
 
     def closed(self) -> None:
         if self.loop is not None and self.loop.running:

@@ -328,9 +328,12 @@ class NewsSpider(Spider):
             return
         self.crawler.stats.inc_value("newsarchive/fetch_failures")
         site = (request.meta.get("newsarchive") or {}).get("site") if request is not None else None
-        # HTTP errors count; other ignored requests (robots.txt, blocked site, private address) do not.
-        if site and (failure.check(HttpError) or not failure.check(IgnoreRequest)):
-            self.crawler.stats.inc_value(site_stat(site, "errors"))
+        # An HTTP error is counted by its status class (crawler.extensions.accounting); an ignored request
+        # (robots.txt, a blocked site, a private address) is a decision, not a failure; the rest got no answer.
+        if not failure.check(HttpError, IgnoreRequest):
+            self.crawler.stats.inc_value("newsarchive/network_failures")
+            if site:
+                self.crawler.stats.inc_value(site_stat(site, "network_failures"))
         # DEBUG: a site's dead links would flood the log; the counts are in the stats and the run report
         log.debug("not fetched or not used: %s (%s)", request.url if request else "?", failure.getErrorMessage())
 

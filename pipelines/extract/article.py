@@ -53,7 +53,7 @@ def extract_article(
         return _extract(html, url, fetched_at=fetched_at, hints=hints or {}, content_type=content_type, rules=rules)
     except Exception:  # the contract is "never raises": one bad page must not stop a crawl
         log.exception("extraction failed for %s; returning an empty record", url)
-        return empty_result(url)
+        return {**empty_result(url), "extraction_failed": True}  # counted by the run (records ignore the key)
 
 
 def _extract(

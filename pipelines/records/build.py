@@ -6,7 +6,7 @@ Pure: no Scrapy, no I/O besides reading the bundled JSON Schema once.
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -20,6 +20,7 @@ from pipelines.extract.urls import normalize_url, registered_domain
 from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.records.simhash import simhash_hex
 from pipelines.records.types import Discovery, Extractor, Paywall, Record, WarcPointer
+from pipelines.times import rfc3339
 
 SCHEMA_VERSION = 2  # 2: language is the primary subtag (language_tag the full tag), section_raw
 
@@ -41,13 +42,6 @@ class Capture:
     crawl_id: str
     discovery: Discovery = field(default_factory=lambda: Discovery(via="link", source=None, hints={}))
     article_signals: tuple[str, ...] = ()
-
-
-def rfc3339(moment: datetime) -> str:
-    """UTC, RFC 3339, with an explicit offset (naive datetimes are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def sha1_hex(text: str) -> str:

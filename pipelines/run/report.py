@@ -13,16 +13,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pipelines import __version__
-from pipelines.records.build import rfc3339
+from pipelines import package_version
 from pipelines.records.types import Record
 from pipelines.store.base import StoredObject, redact_uri
+from pipelines.times import rfc3339
 
-SITE_COUNTERS = ("discovered", "fetched", "articles", "errors")
+STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
+RESPONSE_COUNTERS = tuple(f"responses_{klass}" for klass in STATUS_CLASSES)
+# What went wrong is counted by kind, the same way on the live line, in the summary, the report and `status`:
+# the site's HTTP answers by status class; requests that got no answer at all (network failures: refused,
+# reset, timed out, DNS); pages the extractor failed on; files that could not be uploaded; and `errors`, our own
+# processing failing (a feed or sitemap that does not parse, a capture or record that could not be written).
+SITE_COUNTERS = ("discovered", "fetched", *RESPONSE_COUNTERS, "network_failures", "articles", "errors")
 COVERAGE_FIELDS = ("published_at", "authors", "text")
 # The run's `counts`, the same keys for every kind of run.
-COUNT_NAMES = ("requests", "responses", "bytes", "articles", "records", "duplicates", "warc_records", "errors",
-               "http_errors")
+COUNT_NAMES = ("requests", "responses", *RESPONSE_COUNTERS, "network_failures", "extraction_failures",
+               "upload_failures", "errors", "articles", "records", "duplicates", "warc_records", "bytes")
 
 
 def new_crawl_id(now: datetime | None = None) -> str:
@@ -75,20 +81,42 @@ def per_site_report(stats: dict[str, Any], sites: list[str], tallies: dict[str, 
     return report
 
 
-def crawl_counts(stats: dict[str, Any]) -> dict[str, int]:
-    """A crawl's `counts`, from Scrapy's stats."""
+def status_class(status: int) -> str | None:
+    """`404` → `4xx`; None for a status outside 200-599 (1xx never reaches a crawler)."""
+    klass = f"{status // 100}xx"
+    return klass if klass in STATUS_CLASSES else None
+
+
+def response_stat(klass: str) -> str:
+    """The stats key counting a run's responses of one status class (per site: `site_stat(site, "responses_4xx")`)."""
+    return f"newsarchive/responses_{klass}"
+
+
+def crawl_counts(stats: dict[str, Any], *, upload_failures: int = 0) -> dict[str, int]:
+    """A crawl's `counts`, from its stats."""
     return {
         "requests": stats.get("downloader/request_count", 0),
         "responses": stats.get("downloader/response_count", 0),
-        "bytes": stats.get("downloader/response_bytes", 0),
+        **{f"responses_{klass}": stats.get(response_stat(klass), 0) for klass in STATUS_CLASSES},
+        "network_failures": stats.get("newsarchive/network_failures", 0),
+        "extraction_failures": stats.get("newsarchive/extraction_failures", 0),
+        "upload_failures": upload_failures,
+        "errors": stats.get("newsarchive/errors", 0) + stats.get("warc/write_errors", 0),
         "articles": stats.get("newsarchive/articles", 0),
         "records": stats.get("newsarchive/records", 0),
         "duplicates": stats.get("newsarchive/duplicates", 0),
         "warc_records": stats.get("warc/exchanges", 0),
-        "errors": stats.get("newsarchive/errors", 0) + stats.get("log_count/ERROR", 0),
-        "http_errors": sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/")
-                           and not k.endswith(("/200", "/301", "/302", "/303", "/304", "/307", "/308"))),
+        "bytes": stats.get("downloader/response_bytes", 0),
     }
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    """The counts as operators read them, in the same words on the live line, in the summary and in `status`."""
+    classes = " · ".join(f"{klass} {counts.get(f'responses_{klass}', 0)}" for klass in STATUS_CLASSES)
+    return (f"{counts.get('responses', 0)} responses ({classes}) · {counts.get('network_failures', 0)} network "
+            f"failures · {counts.get('articles', 0)} articles · {counts.get('records', 0)} records · "
+            f"{counts.get('extraction_failures', 0)} extraction failures · {counts.get('upload_failures', 0)} upload "
+            f"failures · {counts.get('errors', 0)} errors")
 
 
 def manifest(objects: list[StoredObject]) -> list[dict[str, Any]]:
@@ -118,7 +146,7 @@ class RunReport:
         return {
             "crawl_id": self.crawl_id,
             "command": self.command,
-            "software": f"newsarchive/{__version__}",
+            "software": f"newsarchive/{package_version()}",
             "host": self.host,
             "archive": redact_uri(self.archive_uri),
             "sites": self.sites,

@@ -262,7 +262,8 @@ class ArchiveSession:
                 self.failed_uploads.append({"key": records_key, "error": f"kept with its WARC {warc_key}"})
         self.output.wait()
         self._store_digests()
-        report = self.output.report(reason, sites=sites, counts=crawl_counts(stats),
+        report = self.output.report(reason, sites=sites,
+                                    counts=crawl_counts(stats, upload_failures=len(self.failed_uploads)),
                                     per_site=per_site_report(stats, sites, self._sites))
         self.output.write_report(report)
         self.report = report.as_dict()

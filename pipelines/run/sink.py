@@ -97,7 +97,8 @@ class RecordSink:
     def finish(self, exit_reason: str, tally: RunTally, **details: Any) -> dict[str, Any]:
         """Write the run report (`runs/<crawl_id>.json`, last) and give up the spool; → the report."""
         per_site = tally.per_site()
-        report = self.output.report(exit_reason, sites=sorted(per_site), counts=dict(tally.counts),
+        report = self.output.report(exit_reason, sites=sorted(per_site),
+                                    counts={**tally.counts, "upload_failures": len(self.output.failed_uploads)},
                                     per_site=per_site, **details)
         self.output.write_report(report)
         self.spool.close()
