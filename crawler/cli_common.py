@@ -100,6 +100,18 @@ def fail(code: ExitCode, message: str) -> typer.Exit:
 
 
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+JsonOption = Annotated[bool, typer.Option(
+    "--json", help="Print one JSON document on stdout instead of text (shapes: docs/operations.md).")]
+
+
+def print_json(document: Any) -> None:
+    """Every command's `--json` output: one indented JSON document on stdout, UTF-8 as is."""
+    import json
+    import sys
+
+    json.dump(document, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 def command_settings(archive: str | None = None, **overrides: Any) -> Settings:

@@ -29,3 +29,7 @@ def test_second_demo_run_writes_revisits(tmp_path: Path) -> None:
     assert not [r for r in new if r.type == "response" and r.http_status == "200"
                 and any(r.uri == v.uri for v in revisits)]
     assert len(contents.reports) == 2
+    # The second run found nothing new to archive: `status` does not call that a drop.
+    status = run_cli("status", env=env)
+    assert status.returncode == 0, status.stderr
+    assert "no site flagged" in status.stdout, status.stdout

@@ -1,6 +1,5 @@
 """Commands that read the archive back: `show`, `warc verify`, `warc ls`."""
 
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -11,6 +10,7 @@ import typer
 from crawler.cli_common import (
     ArchiveOption,
     FromOption,
+    JsonOption,
     ReadableTyper,
     ToOption,
     app,
@@ -19,6 +19,7 @@ from crawler.cli_common import (
     fail,
     failing_on,
     open_archive,
+    print_json,
 )
 from crawler.exit_codes import ExitCode
 from pipelines.store.base import ObjectStore, StoreError, check_key
@@ -71,7 +72,7 @@ def refuse_binary_to_terminal(body: bytes, content_type: str | None, force: bool
 def show(
     url: Annotated[str, typer.Argument(metavar="URL", help="Any URL the crawl fetched (for an article: as fetched, "
                                        "as first requested, or canonical).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the captures and the record as JSON.")] = False,
+    as_json: JsonOption = False,
     raw: Annotated[bool, typer.Option(
         "--raw", help="Print the archived HTTP response of the latest capture, with its content coding "
         "(gzip, br, ...) undone: status line, headers, body.")] = False,
@@ -113,8 +114,7 @@ def show(
                 sys.stdout.buffer.write(head + body)
             sys.stdout.flush()
         elif as_json:
-            typer.echo(json.dumps({"url": url, "captures": [c.as_dict() for c in captures], "record": record},
-                                  ensure_ascii=False, indent=2))
+            print_json({"url": url, "captures": [c.as_dict() for c in captures], "record": record})
         else:
             typer.echo(pretty(record) + "\n" if record else "no record: not an article page (only articles get "
                        "records)\n")
@@ -152,6 +152,7 @@ def looks_like_warc(path: Path) -> bool:
 def warc_verify(
     targets: Annotated[list[str], typer.Argument(
         help="WARC files: local paths, or keys in the archive (warc/YYYY/MM/DD/NAME.warc.gz).", metavar="FILE|KEY")],
+    as_json: JsonOption = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Check WARC files: every digest (as `warcio check`) plus the lint replay needs (exit 1 on any fault)."""
@@ -159,7 +160,7 @@ def warc_verify(
     from pipelines.warc.lint import lint_warc
 
     settings = command_settings(archive)
-    faulty = 0
+    results = []
     store: ObjectStore | None = None
     with tempfile.TemporaryDirectory(prefix="newsarchive-verify-") as scratch:
         for target in targets:
@@ -169,25 +170,35 @@ def warc_verify(
                 with failing_on(StoreError):
                     path = fetch_key(target, store, Path(scratch))
             if not looks_like_warc(path):
-                faulty += 1
-                typer.echo(f"FAIL {target}: not a WARC file (it starts with neither gzip nor 'WARC/')")
-                continue
-            problems = [f"digest: {p}" for p in digest_problems(path)] + [f"lint: {p}" for p in lint_warc(path)]
-            if problems:
-                faulty += 1
-                typer.echo(f"FAIL {target}: {len(problems)} problem(s)")
-                for problem in problems:
-                    typer.echo(f"  {problem}")
+                problems = ["not a WARC file (it starts with neither gzip nor 'WARC/')"]
             else:
-                typer.echo(f"ok   {target}: digests and lint pass")
+                problems = [f"digest: {p}" for p in digest_problems(path)] + [f"lint: {p}" for p in lint_warc(path)]
+            results.append({"file": target, "ok": not problems, "problems": problems})
+            if not as_json:
+                print_verdict(target, problems)
+    faulty = sum(not result["ok"] for result in results)
+    if as_json:
+        print_json({"files": results, "failed": faulty})
     if faulty:
         raise fail(ExitCode.FAILURE, f"{faulty} of {len(targets)} WARC file(s) failed verification")
+
+
+def print_verdict(target: str, problems: list[str]) -> None:
+    if not problems:
+        typer.echo(f"ok   {target}: digests and lint pass")
+    elif problems[0].startswith("not a WARC"):
+        typer.echo(f"FAIL {target}: {problems[0]}")
+    else:
+        typer.echo(f"FAIL {target}: {len(problems)} problem(s)")
+        for problem in problems:
+            typer.echo(f"  {problem}")
 
 
 @warc_app.command("ls")
 def warc_ls(
     date_from: FromOption = None,
     date_to: ToOption = None,
+    as_json: JsonOption = False,
     archive: ArchiveOption = None,
 ) -> None:
     """List the archive's WARC files (day filed, size in bytes, key), oldest first."""
@@ -198,6 +209,10 @@ def warc_ls(
     store = open_archive(command_settings(archive))
     with failing_on(StoreError):
         objects = warc_objects(store, days)
+    if as_json:
+        print_json({"warcs": [{"key": o.key, "day": str(key_day(o.key)), "size": o.size} for o in objects],
+                    "count": len(objects), "bytes": sum(o.size for o in objects)})
+        return
     for obj in objects:
         typer.echo(f"{key_day(obj.key)}  {obj.size:>14,}  {obj.key}")
     typer.echo(f"{len(objects)} WARC file(s), {sum(o.size for o in objects):,} bytes", err=True)

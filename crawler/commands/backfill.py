@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crawler.cli_common import ArchiveOption, VerboseOption, app, day_range
+from crawler.cli_common import ArchiveOption, JsonOption, VerboseOption, app, day_range
 from crawler.commands.crawling import SitesFileOption, chosen_sites, crawl_settings, run_and_exit
 
 
@@ -14,6 +14,7 @@ def backfill(
     from_: Annotated[str, typer.Option("--from", metavar="YYYY-MM-DD", help="First day of publication (UTC).")],
     to: Annotated[str, typer.Option("--to", metavar="YYYY-MM-DD", help="Last day of publication (UTC).")],
     sites_file: SitesFileOption = None,
+    as_json: JsonOption = False,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -26,4 +27,4 @@ def backfill(
     Killed or interrupted? Run the same command again: articles already archived are not fetched again."""
     window = day_range(from_, to)
     settings = crawl_settings(archive, verbose)
-    run_and_exit(chosen_sites(sites_file, site, settings), settings, window=window)
+    run_and_exit(chosen_sites(sites_file, site, settings), settings, window=window, as_json=as_json)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import yaml
 
-from crawler.cli_common import ArchiveOption, VerboseOption, app, command_settings, fail
+from crawler.cli_common import ArchiveOption, JsonOption, VerboseOption, app, command_settings, fail, print_json
 from crawler.exit_codes import ExitCode
 from crawler.interrupt import Interrupted
 from crawler.sites import SitesConfigError, load_sites, parse_sites, select_sites
@@ -28,6 +28,18 @@ def crawl_settings(archive: str | None, verbose: bool, **overrides: Any) -> "Set
     elif sys.stderr.isatty():
         overrides["LOG_LEVEL"] = "WARNING"  # the live display says what INFO lines would
     return command_settings(archive, **overrides)
+
+
+def summary_document(result: "CrawlResult") -> dict[str, Any]:
+    """`--json`: the run report as stored, and where it is (`report_uri`, or `report_in_spool` when it could not
+    be uploaded), the exit code, the sites that blocked the crawl and the files left in the spool."""
+    report = result.report
+    report_uri = None
+    if report is not None and result.report_in_spool is None:
+        report_uri = f"{report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}"
+    return {"exit_code": int(result.exit_code), "report_uri": report_uri,
+            "report_in_spool": str(result.report_in_spool) if result.report_in_spool else None,
+            "blocked": result.blocked, "spooled": result.spooled, "report": report}
 
 
 def summarize(result: "CrawlResult") -> None:
@@ -64,8 +76,9 @@ def summarize(result: "CrawlResult") -> None:
                    "(see the log above)", err=True)
 
 
-def run_and_exit(sites: list[Any], settings: "Settings", window: Any = None) -> None:
-    """Crawl (only `window`, a backfill Window, if given), print the summary, exit with the run's code."""
+def run_and_exit(sites: list[Any], settings: "Settings", window: Any = None, *, as_json: bool = False) -> None:
+    """Crawl (only `window`, a backfill Window, if given), print the summary (`--json`: summary_document),
+    exit with the run's code."""
     try:
         from crawler.runner import run_crawl  # Scrapy and Twisted imports are slow; keep --help fast
         from crawler.shutdown import exit_at_once
@@ -75,7 +88,10 @@ def run_and_exit(sites: list[Any], settings: "Settings", window: Any = None) -> 
         raise fail(ExitCode.INTERRUPTED, f"{signal_name} before the crawl started; nothing was fetched") from None
     if result.problem is not None:
         raise fail(result.exit_code, result.problem)
-    summarize(result)
+    if as_json:
+        print_json(summary_document(result))
+    else:
+        summarize(result)
     if result.exit_code == ExitCode.INTERRUPTED:
         exit_at_once()  # threads of an interrupted run (an upload left running, a DNS lookup) are not waited for
     raise typer.Exit(int(result.exit_code))
@@ -104,6 +120,7 @@ def demo(
     port: Annotated[int, typer.Option(
         "--port", help="Port of the demo site on 127.0.0.1. The same port keeps its URLs the same from run to run, "
         "so a second demo run into one archive stores unchanged pages as revisits. 0 = any free port.")] = DEMO_PORT,
+    as_json: JsonOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Serve the bundled demo news site on 127.0.0.1 and crawl it into ARCHIVE_URI (about 10 seconds)."""
@@ -111,9 +128,9 @@ def demo(
 
     settings = crawl_settings(archive, verbose, AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0)
     with serve_demo_site(port=usable_port(port)) as base_url:
-        typer.echo(f"demo site at {base_url} → archive {settings['ARCHIVE_URI']}")
+        typer.echo(f"demo site at {base_url} → archive {settings['ARCHIVE_URI']}", err=as_json)
         sites = parse_sites(yaml.safe_load(demo_sites_yaml(base_url)), source="demo sites")
-        run_and_exit(sites, settings)
+        run_and_exit(sites, settings, as_json=as_json)
 
 
 # Not Typer's envvar=: NEWSARCHIVE_SITES is the SITES setting, read with every other one.
@@ -138,6 +155,7 @@ def crawl(
         "--site", help="Crawl only this site (by name); repeat for several.")] = None,
     refetch: Annotated[bool, typer.Option(
         "--refetch", help="Fetch again what earlier runs archived or found unchanged.")] = False,
+    as_json: JsonOption = False,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -147,4 +165,4 @@ def crawl(
 
     Homepages, sections, feeds and sitemaps are re-checked every run."""
     settings = crawl_settings(archive, verbose, **({"INCREMENTAL": False} if refetch else {}))
-    run_and_exit(chosen_sites(sites_file, site or [], settings), settings)
+    run_and_exit(chosen_sites(sites_file, site or [], settings), settings, as_json=as_json)

@@ -5,15 +5,13 @@ so robots.txt, the network guard, scope and politeness are the crawl's; it archi
 (crawler/discovery/proposal.py) is printed as a sites file whose comments say what was found and why.
 """
 
-import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from crawler.cli_common import VerboseOption, app, command_settings, fail
+from crawler.cli_common import VerboseOption, app, command_settings, fail, print_json
 from crawler.exit_codes import ExitCode
 from crawler.sites import KNOWN_KEYS, Site, SitesConfigError, append_site, parse_sites
 
@@ -108,8 +106,7 @@ def discover(
     proposal = propose(observations, name=site.name, allow_private_network=allow_private_network,
                        render_key="render" in KNOWN_KEYS)
     if as_json:
-        json.dump(report(proposal, observations), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(report(proposal, observations))
     else:
         typer.echo(proposal.as_yaml(f"newsarchive discover {url}"), nl=False)
     if write is not None:

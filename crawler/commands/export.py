@@ -9,6 +9,7 @@ import typer
 from crawler.cli_common import (
     ArchiveOption,
     FromOption,
+    JsonOption,
     ReadableTyper,
     ToOption,
     app,
@@ -16,6 +17,7 @@ from crawler.cli_common import (
     day_range,
     failing_on,
     open_archive,
+    print_json,
 )
 from pipelines.store.base import StoreError
 
@@ -36,6 +38,7 @@ def export_wacz_command(
     output: OutputOption,
     date_from: FromOption = None,
     date_to: ToOption = None,
+    as_json: JsonOption = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Write the WARCs filed in the date range, their index and a page list of the articles as a WACZ 1.1.1."""
@@ -45,6 +48,9 @@ def export_wacz_command(
     store = open_archive(command_settings(archive))
     with failing_on(StoreError, ValueError, OSError):
         counts = export_wacz(store, output, days)
+    if as_json:
+        print_json({"output": str(output), **counts})
+        return
     typer.echo(f"{output}: {counts['warcs']} WARC file(s), {counts['pages']} page(s), {counts['bytes']:,} bytes")
 
 
@@ -54,6 +60,7 @@ def export_records_command(
     fmt: Annotated[RecordsFormat, typer.Option("--format", help="jsonl (one record per line) or parquet.")],
     date_from: FromOption = None,
     date_to: ToOption = None,
+    as_json: JsonOption = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Write the records filed in the date range to one file (Parquet schema: docs/operations.md)."""
@@ -63,4 +70,7 @@ def export_records_command(
     store = open_archive(command_settings(archive))
     with failing_on(StoreError, ValueError, OSError):
         count = export_records(store, output, fmt.value, days)
+    if as_json:
+        print_json({"output": str(output), "format": fmt.value, "records": count})
+        return
     typer.echo(f"{output}: {count} record(s)")

@@ -1,13 +1,12 @@
 """`newsarchive extract`: one page to a record, with the extractor the crawler uses."""
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from crawler.cli_common import app, command_settings, fail
+from crawler.cli_common import app, command_settings, fail, print_json
 from crawler.exit_codes import ExitCode
 
 
@@ -31,5 +30,4 @@ def extract(
             raise fail(ExitCode.USAGE, f"cannot read {file}: {error.strerror}") from error
     if not url.startswith(("http://", "https://")):
         raise fail(ExitCode.USAGE, f"--url must be an absolute http(s) URL, got {url!r}")
-    json.dump(standalone_record(html, url, content_type=content_type), sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    print_json(standalone_record(html, url, content_type=content_type))

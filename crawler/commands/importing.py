@@ -17,6 +17,7 @@ import typer
 from crawler.cli_common import (
     ArchiveOption,
     FromOption,
+    JsonOption,
     ToOption,
     VerboseOption,
     app,
@@ -24,6 +25,7 @@ from crawler.cli_common import (
     day_range,
     fail,
     failing_on,
+    print_json,
 )
 from crawler.exit_codes import ExitCode, batch_exit_code
 from pipelines.extract.version import EXTRACTOR_VERSION
@@ -68,24 +70,33 @@ def stop_on_signals(stop: Stop) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def print_source(source: str, summary: dict[str, Any]) -> None:
-    note = summary.get("error") or summary.get("reason")
-    typer.echo(f"{summary['status']}: {source}" + (f" ({note})" if note else ""))
+def source_printer(as_json: bool) -> Any:
+    """One line per source as it is done: on stdout, or on stderr when stdout carries the JSON summary."""
+    def print_source(source: str, summary: dict[str, Any]) -> None:
+        note = summary.get("error") or summary.get("reason")
+        typer.echo(f"{summary['status']}: {source}" + (f" ({note})" if note else ""), err=as_json)
+    return print_source
 
 
-def finish(result: BatchResult) -> None:
-    """Tell the operator what the run wrote, and exit with the code scripts rely on."""
+def finish(result: BatchResult, *, as_json: bool = False) -> None:
+    """Tell the operator what the run wrote (`--json`: the run report and its URI), and exit with the code
+    scripts rely on."""
     report = result.report
+    report_uri = f"{report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}"
+    exit_code = batch_exit_code(result)
+    if as_json:
+        print_json({"exit_code": int(exit_code), "report_uri": report_uri, "report": report})
+        raise typer.Exit(int(exit_code))
     counts = report["counts"]
     typer.echo(f"run {report['crawl_id']}: {counts['warc_records']} WARC records read, {counts['articles']} "
                f"articles, {counts['records']} records, {counts['errors']} corrupt or failed")
     for key in (o["key"] for o in report["objects"] if is_records_key(o["key"])):
         typer.echo(f"  {report['archive'].rstrip('/')}/{key}")
-    typer.echo(f"run report: {report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}")
+    typer.echo(f"run report: {report_uri}")
     if report["failed_uploads"] and not result.interrupted:
         typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files stay in the spool and the next "
                    "run uploads them", err=True)
-    raise typer.Exit(int(batch_exit_code(result)))
+    raise typer.Exit(int(exit_code))
 
 
 @app.command("import")
@@ -97,6 +108,7 @@ def import_warcs(
     first: FromOption = None,
     last: ToOption = None,
     site: SiteOption = None,
+    as_json: JsonOption = False,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -117,8 +129,9 @@ def import_warcs(
     sink = open_sink(archive, "import", stop)
     importer = Importer(sink, captures=captures, site=site)
     with stop_on_signals(stop):
-        result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally, on_done=print_source)
-    finish(result)
+        result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally,
+                           on_done=source_printer(as_json))
+    finish(result, as_json=as_json)
 
 
 @app.command()
@@ -129,6 +142,7 @@ def reextract(
         "--site", help="Only WARCs holding records of this site (all their records are rebuilt).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Rebuild even WARCs already re-extracted with this extractor version.")] = False,
+    as_json: JsonOption = False,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -143,5 +157,6 @@ def reextract(
     reextractor = Reextractor(sink, site=site, force=force)
     with stop_on_signals(stop):
         result = run_batch(reextractor.warc_keys(days), reextractor.reextract_one, sink=sink,
-                           tally=reextractor.tally, on_done=print_source, extractor_version=EXTRACTOR_VERSION)
-    finish(result)
+                           tally=reextractor.tally, on_done=source_printer(as_json),
+                           extractor_version=EXTRACTOR_VERSION)
+    finish(result, as_json=as_json)

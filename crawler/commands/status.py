@@ -1,8 +1,10 @@
 """`newsarchive status`: recent runs and per-site health, from the run reports under `runs/`.
 
-A site is flagged when its latest run fell well below its own history (the median of earlier runs of the
-same command): volume (records) or extraction coverage (dates, authors), or it was blocked. Medians, not
-means, so one odd run in the history does not hide or fake a drop.
+A site is flagged when its latest run was blocked, or fell well below its own history (the median of earlier
+runs of the same command). Volume is judged by what the run had to do: an incremental crawl that found no new
+article archives nothing and is fine; one that found new article pages but recorded few of them is not. So the
+measure is the yield, records per new article page fetched, not the record count. Coverage (dates, authors) is
+judged on the records written. Medians, not means, so one odd run in the history does not hide or fake a drop.
 """
 
 import json
@@ -13,18 +15,21 @@ from typing import Annotated, Any
 
 import typer
 
-from crawler.cli_common import ArchiveOption, app, command_settings, failing_on, open_archive
+from crawler.cli_common import ArchiveOption, JsonOption, app, command_settings, failing_on, open_archive, print_json
 from pipelines.layout import RUNS_PREFIX, is_run_report_key
+from pipelines.run.report import COUNT_NAMES, STATUS_CLASSES
 from pipelines.store.base import ObjectStore, StoreError
 
 BASELINE_RUNS = 10  # earlier runs read beyond --runs, for the medians
-MIN_RECORDS_SHARE = 0.5  # flag when records < 50 % of the median
+MIN_YIELD_SHARE = 0.5  # flag when records per new article page < 50 % of the usual yield
+MIN_NEW_ARTICLES = 3  # fewer new article pages than this say too little to judge the yield by
 MAX_COVERAGE_DROP = 0.2  # flag when a coverage share is > 20 points below the median
 FLAGGED_COVERAGE = ("published_at", "authors")
-RUN_COLUMNS = ("crawl id", "command", "started", "duration", "exit", "responses", "articles", "records", "errors",
-               "failed uploads")
-SITE_COLUMNS = ("site", "command", "last run", "fetched", "articles", "records", "revisits", "errors", "dates",
-                "authors", "text", "flags")
+RESPONSES_COLUMN = "/".join(STATUS_CLASSES)
+RUN_COLUMNS = ("crawl id", "command", "started", "duration", "exit", RESPONSES_COLUMN, "network failures",
+               "articles", "records", "extraction failures", "upload failures", "errors")
+SITE_COLUMNS = ("site", "command", "last run", "fetched", RESPONSES_COLUMN, "network failures", "articles",
+                "records", "revisits", "errors", "dates", "authors", "text", "flags")
 
 
 def load_reports(store: ObjectStore, count: int) -> list[dict[str, Any]]:
@@ -60,19 +65,27 @@ def run_summary(report: dict[str, Any]) -> dict[str, Any]:
         "started_at": report.get("started_at"),
         "duration_s": duration(report),
         "exit_reason": report.get("exit_reason"),
-        **{name: counts.get(name, 0) for name in ("responses", "articles", "records", "errors")},
-        "failed_uploads": len(report.get("failed_uploads") or []),
+        # Reports written before a count existed read it as 0; failed uploads were listed, not counted.
+        **{name: counts.get(name, 0) for name in COUNT_NAMES},
+        "upload_failures": counts.get("upload_failures") or len(report.get("failed_uploads") or []),
     }
+
+
+def records_yield(stats: dict[str, Any]) -> float | None:
+    """Records written per new article page fetched; None when too few new articles to say."""
+    articles = stats.get("articles", 0)
+    return stats.get("records", 0) / articles if articles >= MIN_NEW_ARTICLES else None
 
 
 def site_flags(latest: dict[str, Any], earlier: list[dict[str, Any]]) -> list[str]:
     """Why a site's latest numbers look wrong next to the median of its earlier runs."""
     flags = ["blocked"] if latest.get("blocked") else []
-    if not earlier:
-        return flags
-    usual = median(stats.get("records", 0) for stats in earlier)
-    if usual and latest.get("records", 0) < MIN_RECORDS_SHARE * usual:
-        flags.append(f"records {latest.get('records', 0)} < 50% of median {usual:g}")
+    now_yield = records_yield(latest)
+    yields = [y for y in map(records_yield, earlier) if y is not None]
+    usual_yield = median(yields) if yields else 1.0
+    if now_yield is not None and now_yield < MIN_YIELD_SHARE * usual_yield:
+        flags.append(f"records {latest.get('records', 0)} of {latest['articles']} new article pages "
+                     f"(usual {usual_yield:.0%})")
     for name in FLAGGED_COVERAGE:
         shares = [s for s in ((stats.get("coverage") or {}).get(name) for stats in earlier) if s is not None]
         now = (latest.get("coverage") or {}).get(name)
@@ -108,11 +121,16 @@ def _duration(seconds: float | None) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m{secs:02d}s"
 
 
+def _responses(counts: dict[str, Any]) -> str:
+    """`120/3/584/0`: responses by status class, in RESPONSES_COLUMN's order."""
+    return "/".join(str(counts.get(f"responses_{klass}", 0)) for klass in STATUS_CLASSES)
+
+
 def run_rows(runs: list[dict[str, Any]]) -> list[list[str]]:
     return [[str(run["crawl_id"]), run["command"], str(run["started_at"])[:16].replace("T", " "),
-             _duration(run["duration_s"]),
-             str(run["exit_reason"]), *(str(run[n]) for n in ("responses", "articles", "records", "errors")),
-             str(run["failed_uploads"])] for run in runs]
+             _duration(run["duration_s"]), str(run["exit_reason"]), _responses(run),
+             *(str(run[n]) for n in ("network_failures", "articles", "records", "extraction_failures",
+                                     "upload_failures", "errors"))] for run in runs]
 
 
 def site_rows(sites: list[dict[str, Any]]) -> list[list[str]]:
@@ -120,7 +138,8 @@ def site_rows(sites: list[dict[str, Any]]) -> list[list[str]]:
     for site in sites:
         coverage = site.get("coverage") or {}
         rows.append([site["site"], site["command"], str(site["crawl_id"]),
-                     *(str(site.get(n, 0)) for n in ("fetched", "articles", "records", "revisits", "errors")),
+                     str(site.get("fetched", 0)), _responses(site), str(site.get("network_failures", 0)),
+                     *(str(site.get(n, 0)) for n in ("articles", "records", "revisits", "errors")),
                      *(_share(coverage.get(n)) for n in ("published_at", "authors", "text")),
                      "; ".join(site["flags"]) or "ok"])
     return rows
@@ -150,10 +169,10 @@ def print_table(title: str, columns: tuple[str, ...], rows: list[list[str]], *, 
 @app.command()
 def status(
     runs: Annotated[int, typer.Option("--runs", min=1, help="How many recent runs to show.")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOption = False,
     archive: ArchiveOption = None,
 ) -> None:
-    """Recent runs and per-site health; flags sites whose records or date/author coverage dropped."""
+    """Recent runs and per-site health; flags sites whose yield of records or date/author coverage dropped."""
     settings = command_settings(archive)
     store = open_archive(settings)
     with failing_on(StoreError):
@@ -162,8 +181,7 @@ def status(
     summaries = [run_summary(report) for report in reversed(shown)]
     sites = site_health(reports, shown)
     if as_json:
-        json.dump({"runs": summaries, "sites": sites}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json({"runs": summaries, "sites": sites})
         return
     if not reports:
         typer.echo(f"no run reports under {settings['ARCHIVE_URI']}/runs/")

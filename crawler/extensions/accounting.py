@@ -1,7 +1,9 @@
 """Every response counted by status class, for the run and for its site, where the WARC capture sees it.
 
 `response_downloaded` fires for every hop (redirects, retried attempts, robots.txt, error pages), so the counts
-are of what the sites answered, the same responses the archive holds. Requests that got no answer are counted
+are of what the sites answered, the same responses the archive holds. A response of a request that carries no
+site (robots.txt, which Scrapy requests itself) counts for the site whose domains hold its host, so a site's
+counts match its server's log. Requests that got no answer are counted
 by the spider's errback (network failures); pipelines/run/report.py owns the names and turns both into the run
 report's counts.
 """
@@ -9,11 +11,15 @@ report's counts.
 from __future__ import annotations
 
 from typing import Self
+from urllib.parse import urlsplit
 
-from scrapy import Request, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawler.middlewares.politeness import site_of
+from crawler.scope import site_domains
+from pipelines.extract.urls import host_in_domains
 from pipelines.run.report import response_stat, site_stat, status_class
 
 
@@ -29,12 +35,19 @@ class ResponseAccounting:
         crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
         return extension
 
-    def response_downloaded(self, response: Response, request: Request) -> None:
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         klass = status_class(response.status)
         if klass is None:
             return
         stats = self.crawler.stats
         stats.inc_value(response_stat(klass))
-        site = (request.meta.get("newsarchive") or {}).get("site")
+        site = site_of(request) or site_by_host(spider, request.url)
         if site:
             stats.inc_value(site_stat(site, f"responses_{klass}"))
+
+
+def site_by_host(spider: Spider, url: str) -> str | None:
+    """The name of the spider's first site whose domains hold the URL's host."""
+    host = urlsplit(url).hostname
+    return next((name for name, site in (getattr(spider, "sites", None) or {}).items()
+                 if host_in_domains(host, site_domains(site))), None)
