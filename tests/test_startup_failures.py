@@ -39,6 +39,11 @@ def immutable(path: Path) -> Iterator[Path]:
         subprocess.run(["chattr", "-i", str(path)], check=False)
 
 
+UNREACHABLE_S3 = {"ARCHIVE_URI": "s3://newsarchive-test/archive", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+                  "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_MAX_ATTEMPTS": "1",
+                  "AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
 def crawl_fails(tmp_path: Path, env: dict[str, str | None], names: str, code: ExitCode) -> None:
     """The crawl exits `code` with one line naming `names`, and nothing reached the site or the archive."""
     site = FixtureSite()
@@ -98,10 +103,7 @@ def test_redis_url_that_is_not_one(tmp_path: Path) -> None:
 
 
 def test_s3_endpoint_unreachable(tmp_path: Path) -> None:
-    crawl_fails(tmp_path, {"ARCHIVE_URI": "s3://newsarchive-test/archive", "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
-                           "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_MAX_ATTEMPTS": "1",
-                           "AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1"},
-                "http://127.0.0.1:1", ExitCode.UNAVAILABLE)
+    crawl_fails(tmp_path, dict(UNREACHABLE_S3), "http://127.0.0.1:1", ExitCode.UNAVAILABLE)
 
 
 @pytest.mark.s3
@@ -117,3 +119,18 @@ def test_s3_bucket_missing_or_no_credentials(tmp_path: Path) -> None:
 @pytest.mark.parametrize("variable, value", [("NEWSARCHIVE_DEPTH_LIMIT", "abc"), ("NEWSARCHIVE_DEPTH_LIMT", "3")])
 def test_bad_environment_value(tmp_path: Path, variable: str, value: str) -> None:
     crawl_fails(tmp_path, {variable: value}, variable, ExitCode.USAGE)
+
+
+
+@pytest.mark.parametrize("command", [["status"], ["warc", "ls"], ["show", "http://x.example/"], ["reextract"],
+                                     ["export", "records", "--format", "jsonl", "--output", "out.jsonl"],
+                                     ["import", "page.warc.gz"]])
+def test_every_command_says_the_same_of_an_unreachable_s3(tmp_path: Path, command: list[str]) -> None:
+    """Same cause, same exit code and one line, whichever command meets it; nothing claims a run report."""
+    (tmp_path / "page.warc.gz").write_bytes(gzip.compress(b"WARC/1.1\r\n\r\n"))
+    env = {**os.environ, "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"), **UNREACHABLE_S3}
+    done = subprocess.run([sys.executable, "-m", "crawler", *command], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120, check=False)
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert done.returncode == ExitCode.UNAVAILABLE, lines
+    assert len(lines) == 1 and "http://127.0.0.1:1" in lines[0] and lines[0].startswith("newsarchive: "), lines

@@ -25,12 +25,14 @@ from crawler.cli_common import (
     day_range,
     fail,
     failing_on,
+    open_archive,
     print_json,
 )
 from crawler.exit_codes import ExitCode, batch_exit_code
 from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.layout import is_records_key, run_report_key
 from pipelines.run.stop import Stop
+from pipelines.store.base import StoreError
 
 if TYPE_CHECKING:  # the work is imported when a command runs, so `--help` stays fast
     from pipelines.run.batch import BatchResult
@@ -45,10 +47,10 @@ SiteOption = Annotated[str | None, typer.Option(
 def open_sink(archive: str | None, command: str, stop: Stop) -> RecordSink:
     from crawler.config import spool_root, store_options
     from pipelines.run.sink import RecordSink
-    from pipelines.store.base import StoreError
 
     settings = command_settings(archive)
     with failing_on(StoreError):
+        open_archive(settings).check()  # an archive that does not answer: one line, exit 6, no run report
         return RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
                           store_options=store_options(settings), stop=stop)
 
@@ -78,21 +80,26 @@ def source_printer(as_json: bool) -> Any:
     return print_source
 
 
-def finish(result: BatchResult, *, as_json: bool = False) -> None:
-    """Tell the operator what the run wrote (`--json`: the run report and its URI), and exit with the code
-    scripts rely on."""
+def finish(result: BatchResult, sink: RecordSink, *, as_json: bool = False) -> None:
+    """Tell the operator what the run wrote (`--json`: the run report and where it is), and exit with the code
+    scripts rely on. A report whose upload failed is named where it waits, never as if it were in the archive."""
     report = result.report
-    report_uri = f"{report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}"
+    in_spool = sink.output.report_in_spool
+    report_uri = None if in_spool else f"{report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}"
     exit_code = batch_exit_code(result)
     if as_json:
-        print_json({"exit_code": int(exit_code), "report_uri": report_uri, "report": report})
+        print_json({"exit_code": int(exit_code), "report_uri": report_uri,
+                    "report_in_spool": str(in_spool) if in_spool else None, "report": report})
         raise typer.Exit(int(exit_code))
     counts = report["counts"]
     typer.echo(f"run {report['crawl_id']}: {counts['warc_records']} WARC records read, {counts['articles']} "
                f"articles, {counts['records']} records, {counts['errors']} corrupt or failed")
     for key in (o["key"] for o in report["objects"] if is_records_key(o["key"])):
         typer.echo(f"  {report['archive'].rstrip('/')}/{key}")
-    typer.echo(f"run report: {report_uri}")
+    if in_spool:
+        typer.echo(f"run report: not uploaded; it waits in the spool at {in_spool}", err=True)
+    else:
+        typer.echo(f"run report: {report_uri}")
     if report["failed_uploads"] and not result.interrupted:
         typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files stay in the spool and the next "
                    "run uploads them", err=True)
@@ -131,7 +138,7 @@ def import_warcs(
     with stop_on_signals(stop):
         result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally,
                            on_done=source_printer(as_json))
-    finish(result, as_json=as_json)
+    finish(result, sink, as_json=as_json)
 
 
 @app.command()
@@ -155,8 +162,10 @@ def reextract(
     stop = Stop()
     sink = open_sink(archive, "reextract", stop)
     reextractor = Reextractor(sink, site=site, force=force)
+    with failing_on(StoreError):  # an archive that cannot be listed: nothing started, no report
+        warc_keys = reextractor.warc_keys(days)
     with stop_on_signals(stop):
-        result = run_batch(reextractor.warc_keys(days), reextractor.reextract_one, sink=sink,
+        result = run_batch(warc_keys, reextractor.reextract_one, sink=sink,
                            tally=reextractor.tally, on_done=source_printer(as_json),
                            extractor_version=EXTRACTOR_VERSION)
-    finish(result, as_json=as_json)
+    finish(result, sink, as_json=as_json)
