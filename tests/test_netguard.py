@@ -15,8 +15,9 @@ from scrapy.statscollectors import MemoryStatsCollector
 from twisted.internet import defer
 from twisted.internet.address import IPv4Address, IPv6Address
 
+from crawler.addresses import Address, ip_literal, is_public_address
 from crawler.middlewares.netguard import PrivateNetworkGuardMiddleware
-from crawler.resolver import Address, GuardedResolver, TTLCache, dns_servers, ip_literal, is_public_address
+from crawler.resolver import GuardedResolver, TTLCache, dns_servers
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "10.1.2.3", "172.16.0.1", "192.168.1.1",

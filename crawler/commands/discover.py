@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from crawler.addresses import ip_literal
 from crawler.cli_common import VerboseOption, app, command_settings, fail, print_json
 from crawler.exit_codes import ExitCode
 from crawler.sites import KNOWN_KEYS, Site, SitesConfigError, append_site, parse_sites
@@ -21,8 +22,7 @@ MIN_BUDGET = 10
 
 def default_name(url: str) -> str:
     """`herald` for https://www.herald.example/, `bbc` for bbc.co.uk, `127-0-0-1` for an address."""
-    from crawler.resolver import ip_literal  # Twisted and the public-suffix list are slow to load; keep --help fast
-    from pipelines.extract.urls import registered_domain
+    from pipelines.extract.urls import registered_domain  # the public-suffix list is slow to load: not for --help
 
     domain = registered_domain(url)
     label = domain.replace(".", "-").replace(":", "-") if ip_literal(domain) else domain.split(".", 1)[0]
@@ -32,7 +32,6 @@ def default_name(url: str) -> str:
 
 def probed_site(url: str, name: str | None, allow_private_network: bool) -> Site:
     """The site to probe, checked by the sites-file rules (a bad URL or --name: exit 2, one line)."""
-    from crawler.resolver import ip_literal
     from pipelines.extract.urls import registered_domain
 
     entry = {"name": name or default_name(url), "homepage": url, "allow_private_network": allow_private_network}
