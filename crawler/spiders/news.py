@@ -6,12 +6,14 @@ decides what to follow and which pages are articles (and says why).
 An article URL whose record was written by an earlier run (the seen-store) is not requested again unless
 the crawl refetches. What else differs between a daily crawl and a backfill of a date window is the crawl's
 policy (crawler/spiders/policy.py): seeds, which discovered URLs are wanted, their priority, conditional GET.
+Sites with a revisit schedule get their recently archived articles fetched again when due, conditionally
+(docs/versions.md); the item side decides whether the text changed.
 """
 
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -21,11 +23,12 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.config import revisit_schedule
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
 from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
-from crawler.session import crawl_seen_store
+from crawler.session import archive_session, crawl_seen_store
 from crawler.sites import Site
 from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
 from pipelines.days import DayRange
@@ -34,6 +37,8 @@ from pipelines.extract.document import parse_html
 from pipelines.extract.urls import strip_session_ids
 from pipelines.run.report import site_stat
 from pipelines.state.seen import SeenStore, Validators
+from pipelines.state.versions import PageFetch, Tracked
+from pipelines.times import rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,11 @@ def robots_url(url: str) -> str:
 
 def header_text(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def sent_header(response: Response, name: bytes) -> str | None:
+    value = response.request.headers.get(name) if response.request is not None else None
     return value.decode("latin-1") if value else None
 
 
@@ -95,6 +105,7 @@ class NewsSpider(Spider):
         self.private_network_hosts = frozenset(domain for site in self.sites.values()
                                                if site.allow_private_network for domain in site_domains(site))
         self.scheduled: Counter[str] = Counter()
+        self.schedules: dict[str, tuple[timedelta, ...]] = {}  # site → revisit schedule (versions tracked)
         # No allow_domains or deny here: hosts and deny_patterns are crawler.scope's, checked in request().
         self.link_extractor = LinkExtractor()
 
@@ -131,7 +142,7 @@ class NewsSpider(Spider):
         if stats.get_value(site_stat(site.name, "blocked")):
             return "blocked"
         if page and found["via"] != "seed":
-            if self.incremental and self.seen is not None and self.seen.seen(url):
+            if self.incremental and found["via"] != "revisit" and self.seen is not None and self.seen.seen(url):
                 return "seen"
             if reason := self.policy.page_skip(url, found["hints"]):
                 return reason
@@ -157,6 +168,9 @@ class NewsSpider(Spider):
             for request in self.seed_requests(site):
                 if request is not None:
                     yield request
+        for site in self.sites.values():
+            for request in self.revisit_requests(site):
+                yield request
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "NewsSpider":
@@ -165,6 +179,10 @@ class NewsSpider(Spider):
         spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
         if isinstance(spider.policy, IncrementalPolicy):
             spider.policy = IncrementalPolicy(refetch=not crawler.settings.getbool("INCREMENTAL"))
+        default = revisit_schedule(crawler.settings)
+        spider.schedules = {name: schedule for name, site in spider.sites.items()
+                            if (schedule := default if site.revisit is None else site.revisit)}
+        archive_session(crawler).versioned_sites.update(spider.schedules)
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
@@ -176,6 +194,43 @@ class NewsSpider(Spider):
             yield self.request(url, site, discovery("seed", None), callback=self.parse_feed, priority=15)
         for url in site.sitemaps:
             yield self.request(url, site, discovery("seed", None), callback=self.parse_sitemap, priority=15)
+
+    def revisit_requests(self, site: Site) -> Iterator[Request]:
+        """The site's articles archived within its revisit window whose next revisit is due (the policy decides),
+        asked for with the validators of their last fetch."""
+        schedule = self.schedules.get(site.name)
+        if not schedule or self.seen is None:
+            return
+        now = datetime.now(UTC)
+        for tracked in self.seen.tracked(site.name, rfc3339(now - schedule[-1])):
+            if not self.policy.revisit_due(schedule, tracked.first_archived, tracked.last_fetched, now):
+                continue
+            request = self.request(tracked.latest.url, site, discovery("revisit", None), priority=8)
+            if request is not None:
+                self.crawler.stats.inc_value("newsarchive/revisits/requested")
+                yield self.revisit(request, tracked)
+
+    @staticmethod
+    def revisit(request: Request, tracked: Tracked) -> Request:
+        """Conditional: an unchanged page answers 304, archived as a revisit record, and makes no record."""
+        fetch = tracked.last_fetch
+        if fetch is not None and fetch.etag:
+            request.headers[b"If-None-Match"] = fetch.etag
+        if fetch is not None and fetch.last_modified:
+            request.headers[b"If-Modified-Since"] = fetch.last_modified
+        request.meta.update(revisit=True, handle_httpstatus_list=[304])
+        return request
+
+    def fetched(self, response: Response) -> None:
+        """Remember when a page of a site that tracks versions was fetched, and its validators (a 304 may not
+        repeat them: then those the request sent)."""
+        if self.seen is None:
+            return
+        when = response.meta.get("warc_date") or datetime.now(UTC)
+        self.seen.save_fetch(PageFetch(response.url, rfc3339(when),
+                                       header_text(response, b"ETag") or sent_header(response, b"If-None-Match"),
+                                       header_text(response, b"Last-Modified")
+                                       or sent_header(response, b"If-Modified-Since")))
 
     def probe_requests(self, site: Site, paths: tuple[str, ...], callback: Any) -> Iterator[Request]:
         """Common feed or sitemap paths of a site that declares none, marked as probes: a 404 or a non-feed there
@@ -209,6 +264,10 @@ class NewsSpider(Spider):
 
     def parse(self, response: Response, **_: Any) -> Iterator[Any]:
         """An HTML page: emit it as an article if it is one, and follow its same-site links and feeds."""
+        if response.status == 304 and response.meta.get("revisit"):
+            self.fetched(response)
+            self.crawler.stats.inc_value("newsarchive/revisits/not_modified")
+            return
         if not isinstance(response, TextResponse) or b"html" not in (response.headers.get(b"Content-Type") or b"html"):
             return
         site = self.site_of(response)
@@ -219,6 +278,8 @@ class NewsSpider(Spider):
         is_article, signals = classify_page(document, response.url, article_patterns=site.article_patterns,
                                             deny_patterns=site.deny_patterns)
         if is_article:
+            if site.name in self.schedules:
+                self.fetched(response)
             self.crawler.stats.inc_value("newsarchive/articles")
             self.crawler.stats.inc_value(site_stat(site.name, "articles"))
             yield article_item(response, site, signals)
