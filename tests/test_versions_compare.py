@@ -82,6 +82,16 @@ def test_cjk_text_is_diffed_by_character() -> None:
     assert [op for op in ops if op[0] != "equal"] == [("delete", "一"), ("insert", "二")]
 
 
+def test_huge_texts_skip_the_quadratic_pairing() -> None:
+    """Past the bounds, paragraphs are counted as removed and added instead of paired (difflib is quadratic)."""
+    many = [f"Paragraph number {n} of a page that never ends." for n in range(3000)]
+    changes = compare("t", text(many), "t", text([p.replace("number", "No.") for p in many]))
+    assert changes is not None and len(changes.removed) == len(changes.added) == 3000
+    giant = "word " * 400_000
+    assert compare("t", giant, "t", giant + "more") is not None
+    assert word_ops(giant, giant + "more") == [("delete", giant), ("insert", giant + "more")]
+
+
 def test_durations_and_schedules() -> None:
     assert [parse_duration(d) for d in ("30s", "15m", "1h", "2d")] == [
         timedelta(seconds=30), timedelta(minutes=15), timedelta(hours=1), timedelta(days=2)]

@@ -30,6 +30,7 @@ from crawler.discovery.traps import ShapeBudget
 from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
 from crawler.session import archive_session, crawl_seen_store
 from crawler.sites import Site
+from crawler.spiders import revisits
 from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
 from pipelines.days import DayRange
 from pipelines.extract.classify import classify_page
@@ -37,8 +38,6 @@ from pipelines.extract.document import parse_html
 from pipelines.extract.urls import strip_session_ids
 from pipelines.run.report import site_stat
 from pipelines.state.seen import SeenStore, Validators
-from pipelines.state.versions import PageFetch, Tracked
-from pipelines.times import rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +61,6 @@ def robots_url(url: str) -> str:
 
 def header_text(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
-def sent_header(response: Response, name: bytes) -> str | None:
-    value = response.request.headers.get(name) if response.request is not None else None
     return value.decode("latin-1") if value else None
 
 
@@ -179,9 +173,7 @@ class NewsSpider(Spider):
         spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
         if isinstance(spider.policy, IncrementalPolicy):
             spider.policy = IncrementalPolicy(refetch=not crawler.settings.getbool("INCREMENTAL"))
-        default = revisit_schedule(crawler.settings)
-        spider.schedules = {name: schedule for name, site in spider.sites.items()
-                            if (schedule := default if site.revisit is None else site.revisit)}
+        spider.schedules = revisits.schedules(spider.sites.values(), revisit_schedule(crawler.settings))
         archive_session(crawler).versioned_sites.update(spider.schedules)
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
@@ -196,41 +188,15 @@ class NewsSpider(Spider):
             yield self.request(url, site, discovery("seed", None), callback=self.parse_sitemap, priority=15)
 
     def revisit_requests(self, site: Site) -> Iterator[Request]:
-        """The site's articles archived within its revisit window whose next revisit is due (the policy decides),
-        asked for with the validators of their last fetch."""
+        """The site's archived articles whose revisit is due (crawler/spiders/revisits.py)."""
         schedule = self.schedules.get(site.name)
         if not schedule or self.seen is None:
             return
-        now = datetime.now(UTC)
-        for tracked in self.seen.tracked(site.name, rfc3339(now - schedule[-1])):
-            if not self.policy.revisit_due(schedule, tracked.first_archived, tracked.last_fetched, now):
-                continue
+        for tracked in revisits.due(self.seen, self.policy, site.name, schedule):
             request = self.request(tracked.latest.url, site, discovery("revisit", None), priority=8)
             if request is not None:
                 self.crawler.stats.inc_value("newsarchive/revisits/requested")
-                yield self.revisit(request, tracked)
-
-    @staticmethod
-    def revisit(request: Request, tracked: Tracked) -> Request:
-        """Conditional: an unchanged page answers 304, archived as a revisit record, and makes no record."""
-        fetch = tracked.last_fetch
-        if fetch is not None and fetch.etag:
-            request.headers[b"If-None-Match"] = fetch.etag
-        if fetch is not None and fetch.last_modified:
-            request.headers[b"If-Modified-Since"] = fetch.last_modified
-        request.meta.update(revisit=True, handle_httpstatus_list=[304])
-        return request
-
-    def fetched(self, response: Response) -> None:
-        """Remember when a page of a site that tracks versions was fetched, and its validators (a 304 may not
-        repeat them: then those the request sent)."""
-        if self.seen is None:
-            return
-        when = response.meta.get("warc_date") or datetime.now(UTC)
-        self.seen.save_fetch(PageFetch(response.url, rfc3339(when),
-                                       header_text(response, b"ETag") or sent_header(response, b"If-None-Match"),
-                                       header_text(response, b"Last-Modified")
-                                       or sent_header(response, b"If-Modified-Since")))
+                yield revisits.conditional(request, tracked)
 
     def probe_requests(self, site: Site, paths: tuple[str, ...], callback: Any) -> Iterator[Request]:
         """Common feed or sitemap paths of a site that declares none, marked as probes: a 404 or a non-feed there
@@ -265,7 +231,8 @@ class NewsSpider(Spider):
     def parse(self, response: Response, **_: Any) -> Iterator[Any]:
         """An HTML page: emit it as an article if it is one, and follow its same-site links and feeds."""
         if response.status == 304 and response.meta.get("revisit"):
-            self.fetched(response)
+            if self.seen is not None:
+                revisits.remember_fetch(self.seen, response)
             self.crawler.stats.inc_value("newsarchive/revisits/not_modified")
             return
         if not isinstance(response, TextResponse) or b"html" not in (response.headers.get(b"Content-Type") or b"html"):
@@ -278,8 +245,8 @@ class NewsSpider(Spider):
         is_article, signals = classify_page(document, response.url, article_patterns=site.article_patterns,
                                             deny_patterns=site.deny_patterns)
         if is_article:
-            if site.name in self.schedules:
-                self.fetched(response)
+            if site.name in self.schedules and self.seen is not None:
+                revisits.remember_fetch(self.seen, response)
             self.crawler.stats.inc_value("newsarchive/articles")
             self.crawler.stats.inc_value(site_stat(site.name, "articles"))
             yield article_item(response, site, signals)

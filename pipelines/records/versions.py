@@ -23,6 +23,11 @@ from pipelines.extract.textnorm import CJK, normalize_text, words
 EDITED_RATIO = 0.5  # a removed and an added paragraph this similar (difflib ratio) are one edited paragraph
 NOTICE_MAX_WORDS = 60  # a notice is short; longer new paragraphs at the end are new reporting
 NOTICE_MAX_CHARS = 240  # the same for scripts without spaces between words
+# Bounds on the quadratic parts (difflib), so a hostile or huge page costs the crawl little: a replaced block
+# with more pairs than this, or a paragraph longer than that, is counted as removed and added, not paired.
+MAX_PAIRS = 2500
+MAX_PAIRED_CHARS = 20_000
+MAX_DIFFED_CHARS = 100_000  # word diffs of longer strings show them as removed and added whole
 # Lower-case; matched as substrings of the lower-cased paragraph. Only ever adds a signal (see module docstring).
 NOTICE_PHRASES = (
     "correction", "corrected", "clarification", "an earlier version of this", "editor's note", "editor’s note",
@@ -96,16 +101,27 @@ class Changes:
 def _pair_edits(old: list[str], new: list[tuple[int, str]], changes: Changes) -> None:
     """A replaced block: pair each old paragraph with the most similar unpaired new one (edited), the rest are
     removed and added."""
+    if len(old) * len(new) > MAX_PAIRS:
+        changes.removed.extend(old)
+        changes.added.extend(new)
+        return
     unpaired = list(new)
     for before in old:
-        scored = [(difflib.SequenceMatcher(None, before, after, autojunk=False).ratio(), i)
-                  for i, (_, after) in enumerate(unpaired)]
-        best = max(scored, default=(0.0, -1))
+        best = max(((_similarity(before, after), i) for i, (_, after) in enumerate(unpaired)), default=(0.0, -1))
         if best[0] >= EDITED_RATIO:
             changes.edited.append((before, unpaired.pop(best[1])[1]))
         else:
             changes.removed.append(before)
     changes.added.extend(unpaired)
+
+
+def _similarity(before: str, after: str) -> float:
+    if max(len(before), len(after)) > MAX_PAIRED_CHARS:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    if matcher.real_quick_ratio() < EDITED_RATIO or matcher.quick_ratio() < EDITED_RATIO:
+        return 0.0
+    return matcher.ratio()
 
 
 def compare(old_title: str, old_text: str, new_title: str, new_text: str) -> Changes | None:
@@ -131,6 +147,8 @@ def compare(old_title: str, old_text: str, new_title: str, new_text: str) -> Cha
 def word_ops(old: str, new: str) -> list[tuple[str, str]]:
     """A word-level diff of two strings: ("equal" | "delete" | "insert", text), whitespace kept; scripts without
     spaces are compared character by character."""
+    if max(len(old), len(new)) > MAX_DIFFED_CHARS:
+        return [op for op in (("delete", old), ("insert", new)) if op[1]]
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     ops: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
