@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from pipelines.layout import REEXTRACT_MARK
 from pipelines.records.build import validate_record
 from pipelines.store.factory import open_store
 from pipelines.warc.records import REVISIT_NOT_MODIFIED
@@ -162,6 +163,13 @@ def test_history_lists_versions_and_prints_the_word_diff(runs: dict[str, Any]) -
     assert [v["version"] for v in only_one["versions"]] == [1] and only_one["diff"] is None
 
 
+def test_show_says_which_version_the_latest_record_is(runs: dict[str, Any]) -> None:
+    shown = run_cli("show", runs["base"] + EDITED, env={"ARCHIVE_URI": str(runs["root"] / "archive")})
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("Harbour wall repairs to cost 14 million pounds\n")
+    assert "version:    2, changed " in shown.stdout
+
+
 def test_history_errors_are_one_line_with_exit_codes(runs: dict[str, Any]) -> None:
     missing = history(runs["root"], runs["base"] + "/news/none")
     assert missing.returncode == 4 and len(missing.stderr.strip().splitlines()) == 1
@@ -169,3 +177,19 @@ def test_history_errors_are_one_line_with_exit_codes(runs: dict[str, Any]) -> No
     assert no_version.returncode == 4 and "version 7" in no_version.stderr and "Traceback" not in no_version.stderr
     bad = history(runs["root"], runs["base"] + EDITED, "--from-version", "0")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_reextract_keeps_each_record_s_version(runs: dict[str, Any]) -> None:
+    """Last: it adds records to the archive. A rebuilt version 2 stays version 2, pointing at version 1."""
+    result = run_cli("reextract", env={"ARCHIVE_URI": str(runs["root"] / "archive"),
+                                       "NEWSARCHIVE_SPOOL": str(runs["root"] / "spool"), **FAST})
+    assert result.returncode == 0, result.stderr[-3000:]
+    store = open_store(str(runs["root"] / "archive"))
+    rebuilt = [r for o in store.list("records/") if REEXTRACT_MARK in o.key for r in jsonl_gz(store.get(o.key))]
+    (original,) = records_of(runs["root"], runs["second"])
+    again = [r for r in rebuilt if r["url"] == original["url"] and r["version"] == 2]
+    assert again, "the version 2 record is rebuilt as version 2"
+    for record in again:
+        validate_record(record)
+        assert (record["previous_id"], record["changed_at"], record["changes"]) == (
+            original["previous_id"], original["changed_at"], original["changes"])

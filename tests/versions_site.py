@@ -2,7 +2,8 @@
 
 Each article page has a strong ETag and a Last-Modified (both change with its bytes) and answers a matching
 If-None-Match or If-Modified-Since with 304, as news CDNs do. Its page chrome (a related-stories list, a
-ticker, an ad slot) is outside the article body, so a test can change it alone.
+ticker, an ad slot) is both around the article and inside its <article> element, so a test can change it
+alone.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ class Article:
                 f'<meta property="article:published_time" content="2024-05-01T08:00:00Z"></head><body>'
                 f'<nav><a href="/">Home</a> <a href="/topics/0">Topics</a></nav>'
                 f'<div class="ticker">{escape(self.chrome)}</div>'
-                f"<article><h1>{escape(self.title)}</h1>{body}</article>"
+                f"<article><h1>{escape(self.title)}</h1>{body}"
+                f'<div class="read-more"><h3>Read more</h3><ul>{related}</ul></div>'
+                f'<p class="ticker">{escape(self.chrome)}</p><div class="ad">Sponsored: {escape(self.chrome)}</div>'
+                "</article>"
                 f'<aside class="related"><h2>Related stories</h2><ul>{related}</ul></aside>'
                 f'<div class="ad" id="ad-{hashlib.sha1(self.chrome.encode()).hexdigest()[:6]}">Advertisement</div>'
                 "</body></html>").encode()
