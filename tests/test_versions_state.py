@@ -122,3 +122,24 @@ def test_revisit_key_and_default() -> None:
         load_settings(environ={"NEWSARCHIVE_REVISIT": '["1h", "soon"]'})
     assert info.value.problems == ["NEWSARCHIVE_REVISIT: bad duration 'soon' — expected a whole number and a unit, "
                                    "like 30s, 15m, 1h or 2d"]
+
+
+def test_a_killed_run_s_records_reach_the_versions_state_at_recovery(tmp_path: Path) -> None:
+    """Recovery reads a leftover records file into the state, versions included, so the next revisit compares
+    with the version that run wrote (not the one before it, which would make a second "version 2")."""
+    import gzip
+    import json
+
+    from pipelines.state.seen import remember_records_file
+
+    lines = [{"id": "b" * 40, "version": 2, "url": URL, "requested_url": URL, "canonical_url": URL, "site": "herald",
+              "capture_id": "00000002-0000-0000-0000-000000000000", "fetched_at": "2024-05-17T11:00:00Z",
+              "title": "Rates, corrected", "text": TEXT}]
+    path = tmp_path / "left.jsonl.gz"
+    with path.open("wb") as out:
+        for line in lines:
+            out.write(gzip.compress((json.dumps(line) + "\n").encode()))
+    out_of_run = SqliteSeenStore(tmp_path / "seen.sqlite")
+    assert remember_records_file(out_of_run, path) == 1
+    latest = out_of_run.latest_version("b" * 40)
+    assert latest is not None and (latest.version, latest.title) == (2, "Rates, corrected") and out_of_run.seen(URL)
