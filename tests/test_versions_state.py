@@ -1,6 +1,8 @@
 """What the crawl state keeps for versions (SQLite and a real Redis), how it merges across machines, when a
 revisit is due, and how a bad schedule is refused (sites file and NEWSARCHIVE_REVISIT)."""
 
+import gzip
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from crawler.config import ConfigError, load_settings, revisit_schedule
 from crawler.sites import SitesConfigError, parse_sites
 from crawler.spiders.policy import BackfillPolicy, IncrementalPolicy
 from pipelines.days import DayRange
-from pipelines.state.seen import RedisSeenStore, SeenStore, SqliteSeenStore
+from pipelines.state.seen import RedisSeenStore, SeenStore, SqliteSeenStore, remember_records_file
 from pipelines.state.sync import StateSync
 from pipelines.state.versions import ArticleVersion, PageFetch
 from pipelines.store.factory import open_store
@@ -127,11 +129,6 @@ def test_revisit_key_and_default() -> None:
 def test_a_killed_run_s_records_reach_the_versions_state_at_recovery(tmp_path: Path) -> None:
     """Recovery reads a leftover records file into the state, versions included, so the next revisit compares
     with the version that run wrote (not the one before it, which would make a second "version 2")."""
-    import gzip
-    import json
-
-    from pipelines.state.seen import remember_records_file
-
     lines = [{"id": "b" * 40, "version": 2, "url": URL, "requested_url": URL, "canonical_url": URL, "site": "herald",
               "capture_id": "00000002-0000-0000-0000-000000000000", "fetched_at": "2024-05-17T11:00:00Z",
               "title": "Rates, corrected", "text": TEXT}]
