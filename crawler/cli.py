@@ -14,7 +14,8 @@ from crawler import interrupt
 from crawler.cli_common import app
 from crawler.exit_codes import ExitCode
 
-COMMAND_MODULES = ("crawling", "discover", "backfill", "importing", "extract", "archive", "export", "status")
+COMMAND_MODULES = ("crawling", "discover", "backfill", "importing", "extract", "archive", "history", "export",
+                   "status")
 
 
 def show_version(asked: bool) -> None:

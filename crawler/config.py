@@ -19,14 +19,16 @@ import importlib.util
 import os
 import types
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.store.base import StoreOptions
 from pipelines.store.spool import archive_spool_root
+from pipelines.times import parse_schedule
 
 if TYPE_CHECKING:
-    from scrapy.settings import Settings
+    from scrapy.settings import BaseSettings, Settings
 
     from settings.spec import SettingSpec
 
@@ -59,7 +61,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     except SettingsError as error:
         raise ConfigError(error.problems) from None
     settings.update(dict(overrides or {}), priority="cmdline")
-    problems = missing_components(settings, base, environ)
+    problems = missing_components(settings, base, environ) + schedule_problems(settings)
     if problems:
         raise ConfigError(problems)
     return settings
@@ -112,6 +114,20 @@ def missing_components(settings: Settings, base: types.ModuleType, environ: Mapp
         problems.append(f"DOWNLOADER_MIDDLEWARES: {ROBOTS_MIDDLEWARE} is disabled, so robots.txt would be ignored "
                         "while ROBOTSTXT_OBEY is true; set NEWSARCHIVE_ROBOTSTXT_OBEY=false to mean it")
     return problems
+
+
+def schedule_problems(settings: Settings) -> list[str]:
+    """REVISIT must be a growing list of durations (it is read by every crawl, so it is checked at start-up)."""
+    try:
+        revisit_schedule(settings)
+    except ValueError as error:
+        return [f"NEWSARCHIVE_REVISIT: {error}"]
+    return []
+
+
+def revisit_schedule(settings: BaseSettings) -> tuple[timedelta, ...]:
+    """The REVISIT setting as durations (docs/versions.md); () when off."""
+    return parse_schedule(settings.getlist("REVISIT"))
 
 
 def store_options(settings: Settings) -> StoreOptions:

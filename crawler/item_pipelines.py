@@ -14,6 +14,7 @@ from scrapy.exceptions import DropItem
 from crawler.session import archive_session
 from pipelines.extract.pool import ExtractionPool, default_workers
 from pipelines.records.build import Capture, InvalidRecordError, build_record, rekeyed
+from pipelines.records.versions import compare
 from pipelines.state.dedup import Claim, DuplicateIndex, RecordIds
 from pipelines.state.seen import remember_record
 from pipelines.state.texts import load_earlier_texts, write_run_texts
@@ -57,6 +58,44 @@ class ExtractPipeline:
         self.pool.close()
 
 
+class VersionPipeline:
+    """Sites that track versions (docs/versions.md): a record of an article the archive holds is a new version
+    when its extracted title or text changed, and is dropped when they did not (the page's capture is archived
+    all the same). The comparison is on the extracted text, so a page whose chrome alone changed (a related-
+    stories list, a ticker, ads) makes no version."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.session = archive_session(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        record = item["record"]
+        seen = self.session.seen
+        if seen is None or record["site"] not in self.session.versioned_sites:
+            return item
+        previous = seen.latest_version(record["id"])
+        if previous is None:
+            return item
+        if not record["text"].strip() and previous.text.strip():
+            self.stats.inc_value("newsarchive/revisits/no_text")
+            raise DropItem(f"{record['url']}: no text extracted this time; not taken for a version that removed "
+                           "every paragraph", log_level="DEBUG")
+        changes = compare(previous.title, previous.text, record["title"], record["text"])
+        if changes is None:
+            self.stats.inc_value("newsarchive/revisits/unchanged")
+            raise DropItem(f"{record['url']}: text unchanged since version {previous.version}; no new record",
+                           log_level="DEBUG")
+        record.update(version=previous.version + 1, previous_id=previous.capture_id, changed_at=record["fetched_at"],
+                      changes=changes.as_dict())  # type: ignore[typeddict-item]
+        item["new_version"] = True
+        self.stats.inc_value("newsarchive/versions")
+        return item
+
+
 class DedupPipeline:
     """Mark syndicated copies and repeated captures (`duplicate_of`), within the run and against earlier runs;
     keep record ids unique: a second record of an article (an alias) is dropped, its URLs remembered, and a
@@ -82,7 +121,8 @@ class DedupPipeline:
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         record = item["record"]
         seen = self.session.seen
-        taken_earlier = self.incremental and seen is not None and seen.seen(record["canonical_url"])
+        taken_earlier = (self.incremental and not item.get("new_version") and seen is not None
+                         and seen.seen(record["canonical_url"]))
         claim = self.ids.claim(record, taken_earlier=taken_earlier, index=self.index)
         if claim is Claim.REKEY:
             self.stats.inc_value("newsarchive/rekeyed")

@@ -113,6 +113,9 @@ MAX_PAGES_PER_SITE: Annotated[int, "Page budget per site and run."] = 2000
 MAX_URLS_PER_SHAPE: Annotated[int, "Spider traps: at most this many link-found non-article URLs of one shape "
                                    "(digits folded) per site; 0: no cap."] = 30
 INCREMENTAL: Annotated[bool, "Skip archived articles and unchanged feeds/sitemaps (crawl --refetch: off)."] = True
+REVISIT: Annotated[list[str], "Re-fetch schedule of archived articles, durations after first archiving, e.g. "
+                              "[\"1h\", \"6h\", \"24h\", \"72h\"]: a change makes a new record version "
+                              "(docs/versions.md); a site's `revisit` key overrides it; empty: off."] = []
 
 # -- the run ------------------------------------------------------------------------------------------------
 PROGRESS: Annotated[Literal["auto", "rich", "plain", "off"], "Live progress: rich (a live line), plain (log "
@@ -145,8 +148,9 @@ EXTENSIONS: Annotated[ComponentOrder, "WARC capture, response size cap, response
     "crawler.extensions.accounting.ResponseAccounting": 120,
     "crawler.extensions.progress.ProgressExtension": 500,
 }
-ITEM_PIPELINES: Annotated[ComponentOrder, "Extraction, dedup, records."] = {
+ITEM_PIPELINES: Annotated[ComponentOrder, "Extraction, versions, dedup, records."] = {
     "crawler.item_pipelines.ExtractPipeline": 100,
+    "crawler.item_pipelines.VersionPipeline": 150,
     "crawler.item_pipelines.DedupPipeline": 200,
     "crawler.item_pipelines.RecordWriterPipeline": 900,
 }

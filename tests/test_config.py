@@ -83,7 +83,8 @@ BAD_DEPTH = "NEWSARCHIVE_DEPTH_LIMIT='abc': expected an integer (default 2)"
     ["demo", "--port", "0"], ["crawl", "--sites", "SITES"],
     ["backfill", "--sites", "SITES", "--site", "gazette", "--from", "2024-05-01", "--to", "2024-05-02"],
     ["import", "some.warc.gz"], ["reextract"], ["extract", "page.html", "--url", "https://x.example/a"],
-    ["show", "https://x.example/a"], ["status"], ["warc", "ls"], ["warc", "verify", "some.warc.gz"],
+    ["show", "https://x.example/a"], ["history", "https://x.example/a"], ["status"], ["warc", "ls"],
+    ["warc", "verify", "some.warc.gz"],
     ["export", "records", "-o", "out.jsonl", "--format", "jsonl"], ["export", "wacz", "-o", "out.wacz"],
 ], ids=lambda args: " ".join(args[:2]))
 def test_every_command_checks_the_environment_first(args: list[str], site: tuple[FixtureSite, str],

@@ -16,7 +16,8 @@ RECORDS_MD_KEYS = {
     "http_status", "title", "authors", "published_at", "modified_at", "date_source", "language", "language_tag",
     "section", "section_raw", "tags",
     "description", "image", "site_name", "text", "word_count", "paywall", "article_signals", "text_sha1",
-    "simhash", "duplicate_of", "discovery", "warc", "crawl_id", "extractor",
+    "simhash", "duplicate_of", "discovery", "warc", "crawl_id", "extractor", "version", "previous_id", "changed_at",
+    "changes",
 }
 
 

@@ -43,6 +43,8 @@ def pretty(record: dict[str, Any]) -> str:
     ]
     if record["duplicate_of"]:
         lines.append(f"duplicate:  of {record['duplicate_of']}")
+    if (record.get("version") or 1) > 1:  # records of schema 1 and 2 have no version: first versions
+        lines.append(f"version:    {record['version']}, changed {record['changed_at']} (newsarchive history URL)")
     warc = record["warc"]
     lines += [f"warc:       {warc['key']} @{warc['offset']}+{warc['length']}", "", record["text"]]
     return "\n".join(lines)

@@ -6,7 +6,8 @@ its article gets recorded through another URL (the homepage's link and the feed'
 a redirect hop is a new request the spider never saw: `/story/3` answering 301 to an archived article would
 be followed, fetched and recorded again on every incremental run. Asked once more here, just before the
 request leaves. Only incremental crawls (`crawl --refetch` fetches again on purpose), only article pages
-(seeds, feeds and sitemaps are re-checked every run).
+(seeds, feeds and sitemaps are re-checked every run). A revisit (docs/versions.md) is an archived article's
+page fetched again on purpose: it passes.
 
 A redirect whose target is already on its way in this run (requested through another link) never gets
 here: Scrapy's duplicate filter drops it. The alias is then remembered once the target's record is written
@@ -65,7 +66,8 @@ class ArchivedPageMiddleware:
         return found.get("via", "seed") != "seed" and request.callback == getattr(spider, "parse", None)
 
     def process_request(self, request: Request) -> None:
-        if not self.incremental or not self.is_article_page(request) or not self.seen.seen(request.url):
+        if (not self.incremental or request.meta.get("revisit") or not self.is_article_page(request)
+                or not self.seen.seen(request.url)):
             return
         aliases = request.meta.get("redirect_urls") or []
         site = (request.meta.get("newsarchive") or {}).get("site") or ""

@@ -6,6 +6,7 @@ import difflib
 import math
 import re
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from crawler.sites.model import (
     Site,
     SitesConfigError,
 )
+from pipelines.times import parse_schedule
 
 if TYPE_CHECKING:
     from pipelines.extract.sites import SiteRules
@@ -83,6 +85,7 @@ class SiteEntryParser:
                 "allow_private_network", values.get("allow_private_network", False)
             ),
             extract=self.extract(values.get("extract")),
+            revisit=self.schedule(values.get("revisit")),
         )
 
     def name(self, value: object) -> str:
@@ -186,6 +189,15 @@ class SiteEntryParser:
             return validate_rules(value)
         except SiteRulesError as error:
             raise self.fail(error.key, str(error)) from None
+
+    def schedule(self, value: object) -> tuple[timedelta, ...] | None:
+        """`revisit: [1h, 6h, 24h, 72h]` (docs/versions.md); `[]` turns a REVISIT default off for this site."""
+        if value is None:
+            return None
+        try:
+            return parse_schedule(value)
+        except ValueError as error:
+            raise self.fail("revisit", str(error)) from None
 
     def flag(self, key: str, value: object) -> bool:
         if not isinstance(value, bool):

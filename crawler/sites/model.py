@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ KNOWN_KEYS = (
     "delay",
     "allow_private_network",
     "extract",
+    "revisit",
 )
 
 
@@ -45,6 +47,7 @@ class Site:
     delay: float | None = None
     allow_private_network: bool = False
     extract: SiteRules | None = None  # per-site selectors / parser, carried to the extraction workers
+    revisit: tuple[timedelta, ...] | None = None  # re-fetch schedule after first archiving; None: the REVISIT setting
 
 
 class SitesConfigError(ValueError):

@@ -6,12 +6,14 @@ decides what to follow and which pages are articles (and says why).
 An article URL whose record was written by an earlier run (the seen-store) is not requested again unless
 the crawl refetches. What else differs between a daily crawl and a backfill of a date window is the crawl's
 policy (crawler/spiders/policy.py): seeds, which discovered URLs are wanted, their priority, conditional GET.
+Sites with a revisit schedule get their recently archived articles fetched again when due, conditionally
+(docs/versions.md); the item side decides whether the text changed.
 """
 
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -21,12 +23,14 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.config import revisit_schedule
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
 from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
-from crawler.session import crawl_seen_store
+from crawler.session import archive_session, crawl_seen_store
 from crawler.sites import Site
+from crawler.spiders import revisits
 from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
 from pipelines.days import DayRange
 from pipelines.extract.classify import classify_page
@@ -95,6 +99,7 @@ class NewsSpider(Spider):
         self.private_network_hosts = frozenset(domain for site in self.sites.values()
                                                if site.allow_private_network for domain in site_domains(site))
         self.scheduled: Counter[str] = Counter()
+        self.schedules: dict[str, tuple[timedelta, ...]] = {}  # site → revisit schedule (versions tracked)
         # No allow_domains or deny here: hosts and deny_patterns are crawler.scope's, checked in request().
         self.link_extractor = LinkExtractor()
 
@@ -131,7 +136,7 @@ class NewsSpider(Spider):
         if stats.get_value(site_stat(site.name, "blocked")):
             return "blocked"
         if page and found["via"] != "seed":
-            if self.incremental and self.seen is not None and self.seen.seen(url):
+            if self.incremental and found["via"] != "revisit" and self.seen is not None and self.seen.seen(url):
                 return "seen"
             if reason := self.policy.page_skip(url, found["hints"]):
                 return reason
@@ -157,6 +162,9 @@ class NewsSpider(Spider):
             for request in self.seed_requests(site):
                 if request is not None:
                     yield request
+        for site in self.sites.values():
+            for request in self.revisit_requests(site):
+                yield request
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "NewsSpider":
@@ -165,6 +173,8 @@ class NewsSpider(Spider):
         spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
         if isinstance(spider.policy, IncrementalPolicy):
             spider.policy = IncrementalPolicy(refetch=not crawler.settings.getbool("INCREMENTAL"))
+        spider.schedules = revisits.schedules(spider.sites.values(), revisit_schedule(crawler.settings))
+        archive_session(crawler).versioned_sites.update(spider.schedules)
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
@@ -176,6 +186,17 @@ class NewsSpider(Spider):
             yield self.request(url, site, discovery("seed", None), callback=self.parse_feed, priority=15)
         for url in site.sitemaps:
             yield self.request(url, site, discovery("seed", None), callback=self.parse_sitemap, priority=15)
+
+    def revisit_requests(self, site: Site) -> Iterator[Request]:
+        """The site's archived articles whose revisit is due (crawler/spiders/revisits.py)."""
+        schedule = self.schedules.get(site.name)
+        if not schedule or self.seen is None:
+            return
+        for tracked in revisits.due(self.seen, self.policy, site.name, schedule):
+            request = self.request(tracked.latest.url, site, discovery("revisit", None), priority=8)
+            if request is not None:
+                self.crawler.stats.inc_value("newsarchive/revisits/requested")
+                yield revisits.conditional(request, tracked)
 
     def probe_requests(self, site: Site, paths: tuple[str, ...], callback: Any) -> Iterator[Request]:
         """Common feed or sitemap paths of a site that declares none, marked as probes: a 404 or a non-feed there
@@ -209,6 +230,11 @@ class NewsSpider(Spider):
 
     def parse(self, response: Response, **_: Any) -> Iterator[Any]:
         """An HTML page: emit it as an article if it is one, and follow its same-site links and feeds."""
+        if response.status == 304 and response.meta.get("revisit"):
+            if self.seen is not None:
+                revisits.remember_fetch(self.seen, response)
+            self.crawler.stats.inc_value("newsarchive/revisits/not_modified")
+            return
         if not isinstance(response, TextResponse) or b"html" not in (response.headers.get(b"Content-Type") or b"html"):
             return
         site = self.site_of(response)
@@ -219,6 +245,8 @@ class NewsSpider(Spider):
         is_article, signals = classify_page(document, response.url, article_patterns=site.article_patterns,
                                             deny_patterns=site.deny_patterns)
         if is_article:
+            if site.name in self.schedules and self.seen is not None:
+                revisits.remember_fetch(self.seen, response)
             self.crawler.stats.inc_value("newsarchive/articles")
             self.crawler.stats.inc_value(site_stat(site.name, "articles"))
             yield article_item(response, site, signals)

@@ -6,14 +6,15 @@ fetches); the policy decides the differences, so they are written once instead o
   only when their lastmod changed; their validators kept after a complete run.
 - `BackfillPolicy` (`backfill --from --to`): only URLs dated in the window at discovery, newest first; no
   sections (today's news), no conditional GET and no validators (a backfill needs every entry).
-Both skip articles the archive already holds unless the crawl refetches (`INCREMENTAL = False`).
+Both skip articles the archive already holds unless the crawl refetches (`INCREMENTAL = False`). Only an
+incremental crawl re-fetches, on a site's revisit schedule, the articles it archived recently (docs/versions.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from crawler.discovery.sitemaps import SitemapEntry
@@ -47,6 +48,16 @@ class CrawlPolicy(Protocol):
         """Whether a complete run saves the validators of its feeds and sitemaps for the next one."""
         ...
 
+    def revisit_due(self, schedule: tuple[timedelta, ...], first: datetime, last: datetime, now: datetime) -> bool:
+        """Whether an article first archived at `first` and last fetched at `last` is to be fetched again now."""
+        ...
+
+
+def due_on_schedule(schedule: tuple[timedelta, ...], first: datetime, last: datetime, now: datetime) -> bool:
+    """Decaying revisits: due when a point of the schedule (a time after first archiving) has passed since the
+    last fetch. A crawl that runs late catches up with one fetch, however many points it missed."""
+    return any(last < first + offset <= now for offset in schedule)
+
 
 @dataclass(frozen=True)
 class IncrementalPolicy:
@@ -75,6 +86,9 @@ class IncrementalPolicy:
 
     def keeps_validators(self) -> bool:
         return True
+
+    def revisit_due(self, schedule: tuple[timedelta, ...], first: datetime, last: datetime, now: datetime) -> bool:
+        return due_on_schedule(schedule, first, last, now)
 
 
 @dataclass(frozen=True)
@@ -112,3 +126,6 @@ class BackfillPolicy:
 
     def keeps_validators(self) -> bool:
         return False
+
+    def revisit_due(self, schedule: tuple[timedelta, ...], first: datetime, last: datetime, now: datetime) -> bool:
+        return False  # a backfill is after what was published in its window, not what changed since

@@ -22,7 +22,7 @@ from pipelines.records.simhash import simhash_hex
 from pipelines.records.types import Discovery, Extractor, Paywall, Record, WarcPointer
 from pipelines.times import rfc3339
 
-SCHEMA_VERSION = 2  # 2: language is the primary subtag (language_tag the full tag), section_raw
+SCHEMA_VERSION = 3  # 2: language is the primary subtag (language_tag the full tag), section_raw; 3: versions
 
 
 class InvalidRecordError(ValueError):
@@ -94,6 +94,11 @@ def build_record(content: dict[str, Any], capture: Capture) -> Record:
         "warc": WarcPointer(**capture.warc),
         "crawl_id": capture.crawl_id,
         "extractor": Extractor(name="newsarchive", version=EXTRACTOR_VERSION),
+        # a first version; the crawl's version tracking (crawler.item_pipelines.VersionPipeline) sets later ones
+        "version": 1,
+        "previous_id": None,
+        "changed_at": None,
+        "changes": None,
     }
 
 

@@ -48,18 +48,24 @@ def parquet_schema() -> Any:
         ("discovery", pa.struct([("via", text), ("source", text), ("hints", text)])),
         ("warc", pa.struct([*pointer, ("payload_digest", text), ("revisit", pa.struct(pointer))])),
         ("crawl_id", text), ("extractor", pa.struct([("name", text), ("version", text)])),
+        ("version", pa.int32()), ("previous_id", text), ("changed_at", moment),
+        ("changes", pa.struct([("title_changed", pa.bool_()), ("paragraphs_added", pa.int32()),
+                               ("paragraphs_removed", pa.int32()), ("paragraphs_edited", pa.int32()),
+                               ("notice", pa.struct([("text", text), ("position", text), ("signals", strings)]))])),
     ])
 
 
-TIMES = ("fetched_at", "published_at", "modified_at")
+TIMES = ("fetched_at", "published_at", "modified_at", "changed_at")
 
 
 def _row(record: Record) -> dict[str, Any]:
     """A record as a Parquet row: RFC 3339 times as timestamps (UTC; a publisher's offset is not kept in Parquet,
-    the JSONL export keeps it), discovery hints as JSON text. Records of schema 1 lack the newer fields: null."""
+    the JSONL export keeps it), discovery hints as JSON text. Records of schema 1 and 2 lack the newer fields: null (and
+    `version` 1: they were first versions)."""
     discovery = record["discovery"]
     row: dict[str, Any] = {**record, "discovery": {**discovery, "hints": json.dumps(discovery["hints"],
                                                                                    ensure_ascii=False)}}
+    row.setdefault("version", 1)
     for name in TIMES:
         value = row.get(name)
         row[name] = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None

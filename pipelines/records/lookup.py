@@ -1,4 +1,5 @@
-"""Reading an archive back: which WARC and records objects exist, a URL's latest record, its raw capture.
+"""Reading an archive back: which WARC and records objects exist, a URL's latest record or all its records (its
+versions), its raw capture.
 
 Everything goes through `ObjectStore`, so the same code reads a local directory and an S3 bucket. There is
 no lookup index yet: a URL's record is found by scanning `records/` partitions newest first, which is fine
@@ -57,6 +58,12 @@ def read_records(store: ObjectStore, key: str) -> Iterator[Record]:
 def matches_url(record: Record, url: str) -> bool:
     """Whether the record is a capture of `url` (as fetched, as first requested, or its canonical form)."""
     return any(record.get(field) == url for field in URL_FIELDS)
+
+
+def records_of(store: ObjectStore, url: str) -> list[Record]:
+    """Every record of a URL (its versions, and re-captures by a refetch), oldest first; one scan of records/."""
+    found = [rec for obj in records_objects(store) for rec in read_records(store, obj.key) if matches_url(rec, url)]
+    return sorted(found, key=lambda rec: (rec["fetched_at"], rec.get("version") or 1))
 
 
 def latest_record(store: ObjectStore, url: str) -> Record | None:

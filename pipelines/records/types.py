@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-DiscoveryVia = Literal["sitemap", "feed", "link", "seed", "backfill", "import"]
+DiscoveryVia = Literal["sitemap", "feed", "link", "seed", "backfill", "import", "revisit"]
 
 
 class RevisitPointer(TypedDict):
@@ -52,6 +52,24 @@ class Extractor(TypedDict):
     version: str
 
 
+class Notice(TypedDict):
+    """A correction or update notice found in a new version, and the signals that found it."""
+
+    text: str
+    position: Literal["start", "end", "inside", "edited"]
+    signals: list[str]
+
+
+class Changes(TypedDict):
+    """What changed since the previous version (pipelines.records.versions)."""
+
+    title_changed: bool
+    paragraphs_added: int
+    paragraphs_removed: int
+    paragraphs_edited: int
+    notice: Notice | None
+
+
 class Record(TypedDict):
     """One article capture, every field present (null or [] when absent)."""
 
@@ -89,3 +107,7 @@ class Record(TypedDict):
     warc: WarcPointer
     crawl_id: str
     extractor: Extractor
+    version: int  # 1, 2, … (docs/versions.md)
+    previous_id: str | None  # capture_id of the version this one replaces
+    changed_at: str | None  # fetched_at of this version when it is a change
+    changes: Changes | None

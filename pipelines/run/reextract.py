@@ -34,6 +34,18 @@ from pipelines.warc.reader import page_at
 log = logging.getLogger(__name__)
 
 
+VERSION_FIELDS = ("version", "previous_id", "changed_at", "changes")
+
+
+def keep_version(record: Record, before: Record) -> Record:
+    """A rebuilt record stays the version it was (docs/versions.md); `changes` is the crawl's summary, made with
+    the extractor of then (records of schema 1 and 2 were first versions: they keep the defaults)."""
+    for name in VERSION_FIELDS:
+        if name in before:
+            record[name] = before[name]  # type: ignore[literal-required]
+    return record
+
+
 class Reextractor:
     """Rebuilds the records of the archive's WARCs one by one into `sink`."""
 
@@ -91,6 +103,7 @@ class Reextractor:
             self.tally.add(None, "warc_records")
             self.tally.add(None, "bytes", page.length)
             self.tally.add(before["site"], "articles")
-            record = self.duplicates.link(archived_page_record(page, recorded_capture(before, self.sink.crawl_id)))
+            record = self.duplicates.link(keep_version(archived_page_record(
+                page, recorded_capture(before, self.sink.crawl_id)), before))
             self.tally.record(record)
             yield record

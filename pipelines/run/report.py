@@ -28,7 +28,8 @@ SITE_COUNTERS = ("discovered", "fetched", *RESPONSE_COUNTERS, "network_failures"
 COVERAGE_FIELDS = ("published_at", "authors", "text")
 # The run's `counts`, the same keys for every kind of run.
 COUNT_NAMES = ("requests", "responses", *RESPONSE_COUNTERS, "network_failures", "extraction_failures",
-               "upload_failures", "errors", "articles", "records", "duplicates", "warc_records", "bytes")
+               "upload_failures", "errors", "articles", "records", "duplicates", "warc_records", "bytes",
+               "revisits", "revisits_not_modified", "revisits_unchanged", "versions")
 
 
 def new_crawl_id(now: datetime | None = None) -> str:
@@ -105,6 +106,12 @@ def crawl_counts(stats: dict[str, Any], *, upload_failures: int = 0) -> dict[str
         "articles": stats.get("newsarchive/articles", 0),
         "records": stats.get("newsarchive/records", 0),
         "duplicates": stats.get("newsarchive/duplicates", 0),
+        # sites with a revisit schedule (docs/versions.md): revisits asked for, answered 304, text unchanged,
+        # and the records that are new versions of an article
+        "revisits": stats.get("newsarchive/revisits/requested", 0),
+        "revisits_not_modified": stats.get("newsarchive/revisits/not_modified", 0),
+        "revisits_unchanged": stats.get("newsarchive/revisits/unchanged", 0),
+        "versions": stats.get("newsarchive/versions", 0),
         "warc_records": stats.get("warc/exchanges", 0),
         "bytes": stats.get("downloader/response_bytes", 0),
     }

@@ -34,7 +34,7 @@ from pipelines.store.base import StoredObject, StoreError, StoreOptions
 from pipelines.warc.cdxj import write_cdxj
 from pipelines.warc.writer import RotatingWarcWriter
 
-RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-2.json"'
+RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-3.json"'
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class ArchiveSession:
         self._uploaded_warcs: set[str] = set()  # added to by upload threads, read after they are done
         self._not_indexed: set[str] = set()  # WARCs whose indexing failed in this run
         self.seen: SeenStore | None = None
+        self.versioned_sites: set[str] = set()  # sites whose records' texts are kept for comparison (versions)
 
     # -- the start of a run ----------------------------------------------------------------------
 
@@ -202,7 +203,7 @@ class ArchiveSession:
         """
         self._records.append((record["warc"].get("revisit") or record["warc"])["key"], record)
         if self.seen is not None:
-            remember_record(self.seen, record)
+            remember_record(self.seen, record, versions=record["site"] in self.versioned_sites)
         self._sites.setdefault(record["site"], SiteTally()).count(record)
         if self._warc_writer is not None:
             payload = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from pipelines.extract.urls import normalize_url, strip_session_ids
 from pipelines.state.redis_client import connect
 from pipelines.state.sync import StateSync
+from pipelines.state.versions import VERSIONS_SCHEMA, ArticleVersion, PageFetch, Tracked, parse_time
 from pipelines.store.base import (
     ObjectStore,
     StoreConfigError,
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (url TEXT PRIMARY KEY, site TEXT, first_seen TEXT);
 CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, lastmod TEXT);
-"""
+""" + VERSIONS_SCHEMA
 
 
 def seen_key(url: str) -> str:
@@ -53,10 +54,13 @@ def record_urls(record: Mapping[str, Any]) -> set[str]:
     return {url for url in (record.get("url"), record.get("requested_url"), record.get("canonical_url")) if url}
 
 
-def remember_record(seen: SeenStore, record: Mapping[str, Any]) -> None:
-    """Add a written record's URLs, so no later request fetches its article again."""
+def remember_record(seen: SeenStore, record: Mapping[str, Any], *, versions: bool = False) -> None:
+    """Add a written record's URLs, so no later request fetches its article again; with `versions` (its site tracks
+    them), its title and text too, for the next fetch to be compared with."""
     for url in record_urls(record):
         seen.add(url, record.get("site") or "")
+    if versions:
+        seen.save_version(ArticleVersion.of_record(record))
 
 
 def remember_records_file(seen: SeenStore, path: Path) -> int:
@@ -68,8 +72,8 @@ def remember_records_file(seen: SeenStore, path: Path) -> int:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as lines:
             for line in lines:
-                if line.strip():
-                    remember_record(seen, json.loads(line))
+                if line.strip():  # versions too: which sites track them is not known here, and the texts are few
+                    remember_record(seen, json.loads(line), versions=True)
                     count += 1
     except (OSError, EOFError, zlib.error, ValueError) as error:
         log.warning("seen-store: %s read up to record %d only: %s", path, count, error)
@@ -104,6 +108,17 @@ class SeenStore(Protocol):
         """Write what must outlive the run into the spool at its end; → the key to upload, if any."""
         ...
 
+    # Versions of the articles of sites that track them (pipelines.state.versions, docs/versions.md)
+    def latest_version(self, article_id: str) -> ArticleVersion | None: ...
+
+    def save_version(self, version: ArticleVersion) -> None: ...
+
+    def save_fetch(self, fetch: PageFetch) -> None: ...
+
+    def tracked(self, site: str, since: str) -> list[Tracked]:
+        """The site's articles first archived at or after `since` (RFC 3339), with their latest version and fetch."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -132,6 +147,34 @@ class SqliteSeenStore:
         merged = validators.merged(self.validators(url))
         self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?)", (url, *astuple(merged)))
 
+    def latest_version(self, article_id: str) -> ArticleVersion | None:
+        row = self.db.execute("SELECT id, version, url, site, capture_id, fetched_at, title, text "
+                              "FROM article_versions WHERE id = ? ORDER BY version DESC LIMIT 1",
+                              (article_id,)).fetchone()
+        return ArticleVersion.from_row(row) if row else None
+
+    def save_version(self, version: ArticleVersion) -> None:
+        self.db.execute("INSERT OR IGNORE INTO article_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", version.row())
+
+    def save_fetch(self, fetch: PageFetch) -> None:
+        self.db.execute("INSERT OR IGNORE INTO page_fetches VALUES (?, ?, ?, ?)",
+                        (seen_key(fetch.url), fetch.fetched_at, fetch.etag, fetch.last_modified))
+
+    def last_fetch(self, url: str) -> PageFetch | None:
+        row = self.db.execute("SELECT url, fetched_at, etag, last_modified FROM page_fetches WHERE url = ? "
+                              "ORDER BY fetched_at DESC LIMIT 1", (seen_key(url),)).fetchone()
+        return PageFetch(*row) if row else None
+
+    def tracked(self, site: str, since: str) -> list[Tracked]:
+        rows = self.db.execute("SELECT id, MIN(fetched_at) FROM article_versions WHERE site = ? GROUP BY id "
+                               "HAVING MIN(fetched_at) >= ?", (site, since)).fetchall()
+        found = []
+        for article_id, first in rows:
+            latest = self.latest_version(article_id)
+            if latest is not None:
+                found.append(Tracked(latest, parse_time(first), self.last_fetch(latest.url)))
+        return found
+
     def snapshot(self, spool: Spool, crawl_id: str) -> str | None:
         """This file as a new write-once version of the archive's state, written into the spool; → its key."""
         return self.sync.snapshot(spool, crawl_id) if self.sync is not None else None
@@ -145,8 +188,11 @@ class RedisSeenStore:
 
     def __init__(self, client: Any, prefix: str) -> None:
         self.client = client
+        self.prefix = prefix
         self.seen_set = f"{prefix}seen"
         self.validators_hash = f"{prefix}validators"
+        self.versions_hash = f"{prefix}versions"  # article id → its latest version (JSON)
+        self.fetches_hash = f"{prefix}fetches"  # seen key → its latest fetch (JSON)
 
     @classmethod
     def from_url(cls, redis_url: str, prefix: str) -> RedisSeenStore:
@@ -166,6 +212,35 @@ class RedisSeenStore:
     def save_validators(self, url: str, validators: Validators) -> None:
         merged = validators.merged(self.validators(url))
         self.client.hset(self.validators_hash, url, json.dumps(asdict(merged)))
+
+    def latest_version(self, article_id: str) -> ArticleVersion | None:
+        raw = self.client.hget(self.versions_hash, article_id)
+        return ArticleVersion.from_json(raw) if raw else None
+
+    def save_version(self, version: ArticleVersion) -> None:
+        known = self.latest_version(version.id)
+        if known is None or known.version < version.version:
+            self.client.hset(self.versions_hash, version.id, version.as_json())
+        first = parse_time(version.fetched_at).timestamp()
+        self.client.zadd(f"{self.prefix}tracked:{version.site}", {version.id: first}, nx=True)
+
+    def save_fetch(self, fetch: PageFetch) -> None:
+        known = self.last_fetch(fetch.url)
+        if known is None or known.fetched_at < fetch.fetched_at:
+            self.client.hset(self.fetches_hash, seen_key(fetch.url), json.dumps(asdict(fetch)))
+
+    def last_fetch(self, url: str) -> PageFetch | None:
+        raw = self.client.hget(self.fetches_hash, seen_key(url))
+        return PageFetch(**json.loads(raw)) if raw else None
+
+    def tracked(self, site: str, since: str) -> list[Tracked]:
+        found = []
+        for member, first in self.client.zrangebyscore(f"{self.prefix}tracked:{site}", parse_time(since).timestamp(),
+                                                       "+inf", withscores=True):
+            latest = self.latest_version(member.decode() if isinstance(member, bytes) else member)
+            if latest is not None:
+                found.append(Tracked(latest, datetime.fromtimestamp(first, UTC), self.last_fetch(latest.url)))
+        return found
 
     def snapshot(self, spool: Spool, crawl_id: str) -> str | None:
         """Nothing to write: the state lives in Redis."""
