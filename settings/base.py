@@ -82,6 +82,10 @@ DOWNLOAD_TIMEOUT: Annotated[Seconds, "A request that takes longer fails."] = 30
 RETRY_TIMES: Annotated[int, "Retries of a failed request (network errors, retryable HTTP statuses)."] = 2
 COOKIES_ENABLED: Annotated[bool, "Send cookies back (off: every page as a first-time visitor sees it)."] = False
 TELNETCONSOLE_ENABLED: Annotated[bool, "Scrapy's telnet console."] = False
+# Scrapy 2.19 turns on an HTTP server that runs Python code sent to it (token in a file under the user's profile):
+# a way into an unattended crawler, a job file a read-only container cannot write, and seconds more at shutdown.
+REMOTE_CONTROL_ENABLED: Annotated[bool, "Scrapy's remote-control HTTP server (2.19+; it runs Python code sent to "
+                                        "it)."] = False
 
 # -- what may be requested (crawler/scope.py, crawler/resolver.py) -----------------------------------------
 # Only http(s) is ever fetched: Scrapy's handlers for the other schemes are off, so no URL (a file:// link, a
