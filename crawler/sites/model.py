@@ -25,6 +25,7 @@ KNOWN_KEYS = (
     "language",
     "delay",
     "allow_private_network",
+    "render",
     "extract",
 )
 
@@ -44,6 +45,7 @@ class Site:
     language: str | None = None
     delay: float | None = None
     allow_private_network: bool = False
+    render: bool = False  # pages fetched through headless Chromium (crawler/render/, docs/rendering.md)
     extract: SiteRules | None = None  # per-site selectors / parser, carried to the extraction workers
 
 

@@ -1,0 +1,189 @@
+"""Browser capture (`render: true`): a page whose article text only exists after its script fetched it as JSON.
+
+Crawled twice, for real, against a local site (tests/render_site.py): without `render` the record has no article
+text; with it the record has the text and `rendered: true`, the WARC holds every exchange the page made (the
+JSON endpoint's included, stored decoded), the in-browser network guard blocked a private address, and a real
+pywb replays the capture so that headless Chromium shows the text again. Real Chromium throughout (the Debian
+package; tools/install-test-deps.sh), driven by scrapy-playwright in the crawl and by Playwright for the replay.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipelines.store.factory import open_store
+from pipelines.warc.lint import lint_warc
+from tests.archive_checks import ArchiveContents, WarcRecordView, record_at_pointer
+from tests.conftest import dumped_stats, require, run_cli
+from tests.render_site import (
+    ARTICLE_PATH,
+    HEADLINE,
+    JSON_PATH,
+    PARAGRAPHS,
+    PHOTO_PATH,
+    PHOTO_SIZE,
+    PRIVATE_URL,
+    TOKEN,
+    RenderSite,
+    serve_render_site,
+    sites_yaml,
+    story_json,
+)
+from tests.test_replay import pywb_serving, timestamp
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+RESOURCE_CAP = 100_000  # under the photo's size: it must be archived cut
+
+
+@dataclass
+class Crawl:
+    run: subprocess.CompletedProcess[str]
+    archive: Path
+    contents: ArchiveContents
+
+    def record(self) -> dict | None:
+        found = [r for r in self.contents.records if r["url"].endswith(ARTICLE_PATH)]
+        assert len(found) <= 1
+        return found[0] if found else None
+
+    def responses_to(self, path: str) -> list[WarcRecordView]:
+        return [r for r in self.contents.all_warc_records() if r.type == "response" and r.uri.endswith(path)]
+
+
+@dataclass
+class Crawled:
+    base: str
+    site: RenderSite
+    plain: Crawl
+    rendered: Crawl
+
+
+def crawl(root: Path, base: str, *, render: bool) -> Crawl:
+    name = "rendered" if render else "plain"
+    sites = root / f"{name}.yaml"
+    sites.write_text(sites_yaml(base, render=render))
+    archive = root / f"{name}-archive"
+    run = run_cli("crawl", "--sites", str(sites), "--verbose", timeout=300, env={
+        "ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(root / f"{name}-spool"),
+        "NEWSARCHIVE_CHROMIUM_PATH": CHROMIUM, "NEWSARCHIVE_RENDER_MAX_RESOURCE_SIZE": str(RESOURCE_CAP),
+        "NEWSARCHIVE_EXTRACT_WORKERS": "0"})
+    return Crawl(run, archive, ArchiveContents.read(open_store(str(archive))))
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    require(Path(CHROMIUM).is_file(), "headless Chromium is not installed (tools/install-test-deps.sh)")
+    pytest.importorskip("scrapy_playwright", reason="the render extra is not installed (pip install '.[render]')")
+    root = tmp_path_factory.mktemp("render")
+    site = RenderSite()
+    with serve_render_site(site) as base:
+        plain = crawl(root, base, render=False)
+        plain_paths = len(site.paths())
+        rendered = crawl(root, base, render=True)
+        site.requests[:] = site.requests[plain_paths:]  # keep what the rendered crawl asked for
+        yield Crawled(base, site, plain, rendered)
+
+
+def test_both_crawls_end_cleanly(crawled: Crawled) -> None:
+    for crawl in (crawled.plain, crawled.rendered):
+        assert crawl.run.returncode == 0, crawl.run.stderr[-4000:]
+        assert "Traceback" not in crawl.run.stderr, crawl.run.stderr[-4000:]
+
+
+def test_without_render_the_record_has_no_article_text(crawled: Crawled) -> None:
+    record = crawled.plain.record()
+    assert record is None or TOKEN not in record["text"]
+    assert record is None or record["rendered"] is False
+    assert not crawled.plain.responses_to(JSON_PATH)  # no script ran: the JSON was never fetched
+
+
+def test_with_render_the_record_has_the_text_and_says_rendered(crawled: Crawled) -> None:
+    record = crawled.rendered.record()
+    assert record is not None, crawled.rendered.run.stderr[-4000:]
+    assert record["rendered"] is True
+    assert record["title"] == HEADLINE
+    for paragraph in PARAGRAPHS:
+        assert paragraph in record["text"]
+    assert record["word_count"] >= 100
+
+
+def test_the_record_points_at_the_document_as_the_server_sent_it(crawled: Crawled) -> None:
+    record = crawled.rendered.record()
+    assert record is not None
+    view = record_at_pointer(open_store(str(crawled.rendered.archive)), record)
+    assert view.type == "response" and view.uri.endswith(ARTICLE_PATH)
+    assert b'<div id="story"></div>' in view.raw_payload  # the page as received, not the rendered DOM
+    assert TOKEN.encode() not in view.raw_payload
+
+
+def test_the_warc_holds_the_json_exchange_decoded_with_fixed_framing(crawled: Crawled) -> None:
+    (response,) = crawled.rendered.responses_to(JSON_PATH)
+    assert response.http_status == "200"
+    assert response.raw_payload == story_json()  # stored decoded: the browser hands bodies over decoded
+    headers = {name.lower(): value for name, value in response.http_headers}
+    assert headers["x-orig-content-encoding"] == "gzip" and "content-encoding" not in headers
+    assert headers["content-length"] == str(len(story_json()))
+    assert int(headers["x-orig-content-length"]) < len(story_json())  # the length of the gzip body sent
+    requests = [r for r in crawled.rendered.contents.all_warc_records()
+                if r.type == "request" and r.concurrent_to == response.record_id]
+    assert len(requests) == 1  # its request record, linked
+    # The request record holds what the browser reported sending, and the server saw each of those headers so
+    # (Chromium's network stack adds more under interception: Accept-Encoding, Sec-Fetch-*; docs/rendering.md).
+    (seen,) = [{name.lower(): value for name, value in headers.items()}
+               for headers in crawled.site.headers_of(JSON_PATH)]
+    (request,) = requests
+    sent = {name.lower(): value for name, value in request.http_headers}
+    assert seen["user-agent"].startswith("newsarchive/"), seen
+    assert {name: seen.get(name) for name in sent} == sent
+
+
+def test_every_exchange_of_the_page_is_archived(crawled: Crawled) -> None:
+    uris = {r.uri.removeprefix(crawled.base) for r in crawled.rendered.contents.all_warc_records()
+            if r.type == "response"}
+    assert {ARTICLE_PATH, "/static/story.js", JSON_PATH, PHOTO_PATH} <= uris
+
+
+def test_a_resource_over_the_cap_is_archived_cut(crawled: Crawled) -> None:
+    (photo,) = crawled.rendered.responses_to(PHOTO_PATH)
+    assert len(photo.raw_payload) <= RESOURCE_CAP < PHOTO_SIZE
+
+
+def test_the_browser_never_reached_a_private_address(crawled: Crawled) -> None:
+    assert not crawled.rendered.responses_to(PRIVATE_URL.rsplit("/", 1)[-1])
+    blocked = dumped_stats(crawled.rendered.run.stderr, "newsarchive/render/blocked/")
+    assert blocked.get("private_network", 0) >= 1, crawled.rendered.run.stderr[-3000:]
+
+
+def test_rendered_warcs_pass_lint_and_verify(crawled: Crawled) -> None:
+    warcs = [crawled.rendered.archive / key for key in crawled.rendered.contents.warcs]
+    for path in warcs:
+        assert lint_warc(path) == [], path
+    verify = run_cli("warc", "verify", *map(str, warcs))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_pywb_replays_the_page_with_its_text_in_chromium(crawled: Crawled, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    record = crawled.rendered.record()
+    assert record is not None
+    warcs = [crawled.rendered.archive / key for key in crawled.rendered.contents.warcs]
+    with pywb_serving(warcs, tmp_path) as port, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/c/{timestamp(record)}mp_/{record['url']}", wait_until="load")
+            page.wait_for_selector("#story p", timeout=30_000)
+            text = page.inner_text("#story")
+        finally:
+            browser.close()
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    assert json.loads(story_json())["headline"] == HEADLINE
