@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import yaml
 
+from tests.process_tree import process_table, tree_members
 from tests.serving import serving
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/\d{2}/"
@@ -71,12 +76,64 @@ HOME_HTML = f"""<!DOCTYPE html>
 <body><h1>Harbour Gazette</h1><ul><li><a href="{ARTICLE_PATH}">{HEADLINE}</a></li></ul></body></html>"""
 
 
+# Pages that attack the bounds, linked from /hostile only (a crawl of its own, tests/test_render.py).
+HOG_PATH = "/news/2026/05/04/heap-hog"  # its script allocates until the renderer runs out of heap
+STALL_PATH = "/news/2026/05/04/stalled"  # its blocking script never comes: the load event never fires
+KILLER_PATH = "/news/2026/05/04/browser-killer"  # its JSON request makes the server kill the whole browser, once
+KILL_JSON = "/api/story/browser-killer.json"
+STALL_SECONDS = 30
+KILLER_TOKEN = "wombatrestart"
+
+
+def shell(title: str, script: str) -> bytes:
+    """An article page whose body is empty until `script` runs."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta property="og:type" content="article">
+<meta property="article:published_time" content="2026-05-04T08:00:00Z">
+{script}</head><body><article><h1>{title}</h1><div id="story"></div></article></body></html>""".encode()
+
+
+HOG_HTML = shell("Heap hog", "<script>window.addEventListener('load', () => setTimeout(() => {"
+                 " const keep = []; for (;;) keep.push(new Array(1 << 20).fill(Math.random())); }, 50));</script>")
+STALL_HTML = shell("Stalled page", '<script src="/static/never.js"></script>')
+KILLER_HTML = shell("Browser killer", f"""<script>
+fetch("{KILL_JSON}").then(r => r.json()).then(story => {{
+  for (const text of story.paragraphs) {{
+    const p = document.createElement("p"); p.textContent = text; document.getElementById("story").appendChild(p);
+  }}
+}});</script>""")
+HOSTILE_HTML = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Harbour Gazette: hostile</title></head>
+<body><ul><li><a href="{HOG_PATH}">hog</a></li><li><a href="{STALL_PATH}">stall</a></li>
+<li><a href="{KILLER_PATH}">killer</a></li><li><a href="{ARTICLE_PATH}">{HEADLINE}</a></li></ul></body></html>"""
+KILLER_PARAGRAPHS = [f"{KILLER_TOKEN} paragraph {i}: the browser was started again after it was killed, and this "
+                     "page was rendered by the new one, with every exchange of the first attempt still archived."
+                     for i in range(4)]
+
+
+def kill_browser() -> list[int]:
+    """SIGKILL the main Chromium process(es) of this test process's crawl (its own descendants only)."""
+    table = process_table()
+    killed = []
+    for pid in tree_members(os.getpid(), table) - {os.getpid()}:
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if os.path.basename(argv[0]) == b"chromium" and not any(a.startswith(b"--type=") for a in argv):
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+    return killed
+
+
 @dataclass
 class RenderSite:
     """The site's log: (path, request headers) of every request answered, in order."""
 
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    killed: list[int] = field(default_factory=list)  # browser processes killed by the killer page
 
     def paths(self) -> list[str]:
         with self.lock:
@@ -115,18 +172,36 @@ def handler_for(site: RenderSite) -> type[BaseHTTPRequestHandler]:
                 if "gzip" in self.headers.get("Accept-Encoding", ""):
                     return self.send(200, "application/json", gzip.compress(body), coding="gzip")
                 return self.send(200, "application/json", body)
+            if path == "/hostile":
+                return self.send(200, "text/html; charset=utf-8", HOSTILE_HTML.encode())
+            if path in (HOG_PATH, STALL_PATH, KILLER_PATH):
+                page = {HOG_PATH: HOG_HTML, STALL_PATH: STALL_HTML, KILLER_PATH: KILLER_HTML}[path]
+                return self.send(200, "text/html; charset=utf-8", page)
+            if path == "/static/never.js":
+                time.sleep(STALL_SECONDS)
+                return self.send(200, "application/javascript", b"")
+            if path == KILL_JSON:
+                with site.lock:
+                    first = not site.killed
+                    if first:
+                        site.killed.extend(kill_browser() or [0])
+                if first:
+                    time.sleep(1)  # the browser is gone; whatever is answered now reaches nobody
+                body = json.dumps({"paragraphs": KILLER_PARAGRAPHS}).encode()
+                return self.send(200, "application/json", body)
             if path == PHOTO_PATH:
                 return self.send(200, "image/png", b"\x89PNG\r\n\x1a\n" + bytes(PHOTO_SIZE - 8))
             return self.send(404, "text/plain", b"not here\n")
 
         def send(self, status: int, content_type: str, body: bytes, coding: str | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            if coding:
-                self.send_header("Content-Encoding", coding)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            with suppress(BrokenPipeError, ConnectionResetError):  # a killed browser, a page that timed out
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                if coding:
+                    self.send_header("Content-Encoding", coding)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
     return Handler
 
@@ -140,8 +215,8 @@ def serve_render_site(site: RenderSite) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def sites_yaml(base: str, *, render: bool) -> str:
-    site = {"name": "gazette", "homepage": base + "/", "allowed_domains": ["127.0.0.1"],
+def sites_yaml(base: str, *, render: bool, homepage: str = "/") -> str:
+    site = {"name": "gazette", "homepage": base + homepage, "allowed_domains": ["127.0.0.1"],
             "article_patterns": [ARTICLE_PATTERN], "language": "en", "delay": 0, "allow_private_network": True,
             "render": render}
     return yaml.safe_dump({"sites": [site]}, sort_keys=False)

@@ -25,11 +25,15 @@ from tests.conftest import dumped_stats, require, run_cli
 from tests.render_site import (
     ARTICLE_PATH,
     HEADLINE,
+    HOG_PATH,
     JSON_PATH,
+    KILLER_PATH,
+    KILLER_TOKEN,
     PARAGRAPHS,
     PHOTO_PATH,
     PHOTO_SIZE,
     PRIVATE_URL,
+    STALL_PATH,
     TOKEN,
     RenderSite,
     serve_render_site,
@@ -65,28 +69,32 @@ class Crawled:
     rendered: Crawl
 
 
-def crawl(root: Path, base: str, *, render: bool) -> Crawl:
-    name = "rendered" if render else "plain"
+def crawl(root: Path, base: str, *, render: bool, name: str, homepage: str = "/",
+          env: dict[str, str] | None = None) -> Crawl:
     sites = root / f"{name}.yaml"
-    sites.write_text(sites_yaml(base, render=render))
+    sites.write_text(sites_yaml(base, render=render, homepage=homepage))
     archive = root / f"{name}-archive"
-    run = run_cli("crawl", "--sites", str(sites), "--verbose", timeout=300, env={
+    run = run_cli("crawl", "--sites", str(sites), timeout=300, env={
         "ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(root / f"{name}-spool"),
         "NEWSARCHIVE_CHROMIUM_PATH": CHROMIUM, "NEWSARCHIVE_RENDER_MAX_RESOURCE_SIZE": str(RESOURCE_CAP),
-        "NEWSARCHIVE_EXTRACT_WORKERS": "0"})
+        "NEWSARCHIVE_EXTRACT_WORKERS": "0", **(env or {})})
     return Crawl(run, archive, ArchiveContents.read(open_store(str(archive))))
+
+
+def needs_browser() -> None:
+    require(Path(CHROMIUM).is_file(), "headless Chromium is not installed (tools/install-test-deps.sh)")
+    pytest.importorskip("scrapy_playwright", reason="the render extra is not installed (pip install '.[render]')")
 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
-    require(Path(CHROMIUM).is_file(), "headless Chromium is not installed (tools/install-test-deps.sh)")
-    pytest.importorskip("scrapy_playwright", reason="the render extra is not installed (pip install '.[render]')")
+    needs_browser()
     root = tmp_path_factory.mktemp("render")
     site = RenderSite()
     with serve_render_site(site) as base:
-        plain = crawl(root, base, render=False)
+        plain = crawl(root, base, render=False, name="plain")
         plain_paths = len(site.paths())
-        rendered = crawl(root, base, render=True)
+        rendered = crawl(root, base, render=True, name="rendered")
         site.requests[:] = site.requests[plain_paths:]  # keep what the rendered crawl asked for
         yield Crawled(base, site, plain, rendered)
 
@@ -187,3 +195,66 @@ def test_pywb_replays_the_page_with_its_text_in_chromium(crawled: Crawled, tmp_p
     for paragraph in PARAGRAPHS:
         assert paragraph in text
     assert json.loads(story_json())["headline"] == HEADLINE
+
+
+# -- the bounds, attacked: a page that eats its heap, one that never loads, one whose visit kills the browser ------
+
+@dataclass
+class Hostile:
+    site: RenderSite
+    crawl: Crawl
+
+    def stats(self, prefix: str) -> dict[str, int]:
+        return dumped_stats(self.crawl.run.stderr, prefix)
+
+    def record_of(self, path: str) -> dict | None:
+        found = [r for r in self.crawl.contents.records if r["url"].endswith(path)]
+        return found[0] if found else None
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
+    needs_browser()
+    root = tmp_path_factory.mktemp("render-hostile")
+    site = RenderSite()
+    with serve_render_site(site) as base:
+        run = crawl(root, base, render=True, name="hostile", homepage="/hostile", env={
+            "NEWSARCHIVE_RENDER_PAGE_TIMEOUT": "8", "NEWSARCHIVE_RENDER_SETTLE_TIME": "3",
+            "NEWSARCHIVE_RENDER_JS_HEAP": str(64 << 20), "NEWSARCHIVE_RENDER_PAGES_PER_CONTEXT": "1",
+            "NEWSARCHIVE_RETRY_TIMES": "2"})
+        yield Hostile(site, run)
+
+
+def test_hostile_pages_do_not_take_the_crawl_down(hostile: Hostile) -> None:
+    run = hostile.crawl.run
+    assert "Traceback" not in run.stderr, run.stderr[-4000:]
+    assert run.returncode in (0, 1), run.stderr[-4000:]
+    record = hostile.record_of(ARTICLE_PATH)  # the well-behaved article, rendered in between
+    assert record is not None and TOKEN in record["text"] and record["rendered"] is True
+
+
+def test_a_page_over_its_heap_crashes_alone_and_its_capture_stays(hostile: Hostile) -> None:
+    assert hostile.stats("newsarchive/render/").get("crashes", 0) >= 1, hostile.crawl.run.stderr[-3000:]
+    assert hostile.crawl.responses_to(HOG_PATH)  # its document was archived before the crash
+    assert hostile.record_of(HOG_PATH) is None
+
+
+def test_a_page_that_never_loads_times_out(hostile: Hostile) -> None:
+    assert hostile.stats("newsarchive/render/").get("failures", 0) >= 2  # the stalled page and its retry
+    assert hostile.crawl.responses_to(STALL_PATH)
+    assert hostile.record_of(STALL_PATH) is None
+
+
+def test_a_killed_browser_is_restarted_and_loses_no_written_capture(hostile: Hostile) -> None:
+    assert hostile.site.killed and hostile.site.killed[0] > 0, "no browser process was found to kill"
+    assert hostile.stats("playwright/").get("browser_count", 0) >= 2
+    # The first visit's document was written before the kill, the retry's after: both are in the WARC.
+    assert len(hostile.crawl.responses_to(KILLER_PATH)) >= 2
+    record = hostile.record_of(KILLER_PATH)
+    assert record is not None and KILLER_TOKEN in record["text"] and record["rendered"] is True
+
+
+def test_each_page_gets_a_fresh_context_and_old_ones_are_closed(hostile: Hostile) -> None:
+    counts = hostile.stats("playwright/")
+    assert counts.get("context_count", 0) >= 5  # one per rendered page (RENDER_PAGES_PER_CONTEXT=1)
+    assert counts.get("context_count/max_concurrent", 0) < counts["context_count"]

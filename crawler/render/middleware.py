@@ -59,6 +59,16 @@ async def settle(page: Page, capture: PageCapture, *, quiet_for: float) -> None:
     await capture.settled(timeout=quiet_for)
 
 
+class WithoutTraceback(logging.Filter):
+    """scrapy-playwright logs every failed page with its traceback; a page that crashed or timed out is an expected
+    event here, reported in one line (and counted) by RenderMiddleware."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
 class RenderMiddleware:
     """See the module docstring."""
 
@@ -77,6 +87,7 @@ class RenderMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        logging.getLogger("scrapy-playwright").addFilter(WithoutTraceback())
         capture = capture_extension(crawler)
         if capture is None:
             raise NotConfigured("rendering archives through the WARC capture, which is off")
@@ -132,6 +143,9 @@ class RenderMiddleware:
             request.meta.pop(key, None)
         await capture.settled(timeout=1.0)
         page = capture.page
+        if page is not None and not page.is_closed():  # a failed page that scrapy-playwright did not close
+            with suppress(PlaywrightError, TimeoutError):
+                await asyncio.wait_for(page.close(), timeout=10)
         stale = self.contexts.release(request.meta.get("playwright_context", ""))
         if stale and page is not None:
             with suppress(PlaywrightError, TimeoutError):

@@ -1,8 +1,9 @@
 """The settings a crawl needs when one of its sites has `render: true`; nothing changes for a crawl without one.
 
-scrapy-playwright's download handler takes http(s) (it hands every request without `meta["playwright"]` to
-Scrapy's own handler), and Chromium is the one CHROMIUM_PATH names, else `chromium` on PATH (the Debian package
-on machines where Playwright cannot download its own build), else Playwright's download.
+scrapy-playwright's download handler (with a deadline per page, crawler/render/handler.py) takes http(s) (it
+hands every request without `meta["playwright"]` to Scrapy's own handler), and Chromium is the one CHROMIUM_PATH
+names, else `chromium` on PATH (the Debian package, on machines where Playwright cannot download its own build),
+else Playwright's download.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from crawler.sites import Site
 
-HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+HANDLER = "crawler.render.handler.BoundedPlaywrightHandler"
 MIDDLEWARE = "crawler.render.middleware.RenderMiddleware"
 MIDDLEWARE_ORDER = 950  # after retries (550) and decoding (590), before the capture time stamp (1000)
 INSTALL_HINT = "pip install 'newsarchive[render]'"
@@ -61,4 +62,8 @@ def render_settings(sites: Iterable[Site], settings: Any) -> dict[str, Any]:
         "PLAYWRIGHT_LAUNCH_OPTIONS": launch,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": settings.getfloat("RENDER_PAGE_TIMEOUT") * 1000,
         "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
+        # A navigation timeout, a crashed page, a browser that went away, a page past its deadline: retried like a
+        # network error.
+        "RETRY_EXCEPTIONS": [*settings.getlist("RETRY_EXCEPTIONS"), "playwright.async_api.Error",
+                             "crawler.render.handler.RenderDeadline"],
     }
