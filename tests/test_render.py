@@ -258,3 +258,23 @@ def test_each_page_gets_a_fresh_context_and_old_ones_are_closed(hostile: Hostile
     counts = hostile.stats("playwright/")
     assert counts.get("context_count", 0) >= 5  # one per rendered page (RENDER_PAGES_PER_CONTEXT=1)
     assert counts.get("context_count/max_concurrent", 0) < counts["context_count"]
+
+
+# -- start-up: what a machine that cannot render says, before anything is fetched ----------------------------------
+
+def test_a_bad_chromium_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(sites_yaml("http://127.0.0.1:9", render=True))
+    run = run_cli("crawl", "--sites", str(sites), env={
+        "ARCHIVE_URI": str(tmp_path / "archive"), "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"),
+        "NEWSARCHIVE_CHROMIUM_PATH": str(tmp_path / "no-such-chromium")})
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr
+    (line,) = [line for line in run.stderr.splitlines() if "NEWSARCHIVE_CHROMIUM_PATH" in line]
+    assert "no executable there" in line
+    assert not (tmp_path / "archive").exists() or not any((tmp_path / "archive").rglob("*.warc.gz"))
+
+
+def test_a_crawl_without_render_sites_starts_no_browser(crawled: Crawled) -> None:
+    assert "scrapy-playwright" not in crawled.plain.run.stderr
+    assert "Launching browser" in crawled.rendered.run.stderr

@@ -46,11 +46,12 @@ class PageCapture:
     """The exchanges of one rendered page: written as they complete; knows which one is the page's document."""
 
     def __init__(self, crawler: Crawler, capture: WarcCaptureExtension, resolver: GuardedResolver, *,
-                 page_url: str) -> None:
+                 page_url: str, page_fields: list[tuple[str, str]]) -> None:
         self.crawler = crawler
         self.capture = capture
         self.resolver = resolver
         self.page_url = page_url
+        self.page_fields = page_fields  # what the crawl knew about the page (discovery, referer): for its document
         self.browser = "chromium"
         settings = crawler.settings
         self.max_body = settings.getint("RENDER_MAX_RESOURCE_SIZE")
@@ -103,15 +104,16 @@ class PageCapture:
         if exchange is None:
             return
         request = response.request
-        fields = [("rendered", self.browser), ("page", self.page_url), ("resourceType", request.resource_type)]
+        page = self.page
+        document = request.is_navigation_request() and page is not None and response.frame == page.main_frame
+        fields = [*(self.page_fields if document else []), ("rendered", self.browser), ("page", self.page_url),
+                  ("resourceType", request.resource_type)]
         warc = self.capture.archive(lambda: exchange, fields, conditional=exchange_is_conditional(
             exchange.request_headers), what=f"{exchange.method} {exchange.url} (rendered {self.page_url})")
         if warc is None:
             return
         self.count("render/exchanges")
-        page = self.page
-        if (request.is_navigation_request() and page is not None and response.frame == page.main_frame
-                and not 300 <= response.status < 400):
+        if document and not 300 <= response.status < 400:
             self.document = warc
 
     async def exchange(self, response: PageResponse) -> Exchange | None:

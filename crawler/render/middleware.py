@@ -28,7 +28,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 
-from crawler.extensions.warc_capture import RENDERED_FLAG, WarcCaptureExtension, capture_extension
+from crawler.extensions.warc_capture import RENDERED_FLAG, WarcCaptureExtension, capture_extension, capture_fields
 from crawler.render.capture import PageCapture
 from crawler.render.contexts import ContextPool
 from crawler.render.guard import PageGuard
@@ -97,7 +97,8 @@ class RenderMiddleware:
         if not request.meta.get("render"):
             return
         site = (request.meta.get("newsarchive") or {}).get("site") or "default"
-        capture = PageCapture(self.crawler, self.capture, self.resolver, page_url=request.url)
+        capture = PageCapture(self.crawler, self.capture, self.resolver, page_url=request.url,
+                              page_fields=capture_fields(request))
         name, kwargs = self.contexts.take(site)
         request.meta.update({
             "playwright": True,

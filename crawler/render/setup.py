@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from crawler.sites import Site
@@ -31,14 +32,22 @@ class RenderUnavailable(ValueError):
     """A site asks for rendering that this machine cannot do; one line naming the fix."""
 
 
-def chromium_path(configured: str) -> str | None:
-    """The Chromium to launch: CHROMIUM_PATH, else `chromium` on PATH, else None (Playwright's own)."""
+def chromium_path(configured: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The Chromium to launch: CHROMIUM_PATH, else `chromium` on PATH, else None when Playwright downloaded its own;
+    RenderUnavailable when there is none."""
     if configured:
         if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
             raise RenderUnavailable(f"NEWSARCHIVE_CHROMIUM_PATH={configured}: no executable there — install "
                                     "Chromium (apt-get install chromium) or point it at one")
         return configured
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    downloads = Path(environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
+    if not any(downloads.glob("chromium*")):
+        raise RenderUnavailable("no Chromium to render pages with: install one (apt-get install chromium) and set "
+                                "NEWSARCHIVE_CHROMIUM_PATH if it is not on PATH as `chromium`")
+    return None
 
 
 def render_settings(sites: Iterable[Site], settings: Any) -> dict[str, Any]:
