@@ -51,6 +51,7 @@ class ExtractPipeline:
             url=item["url"], requested_url=item["requested_url"], fetched_at=item["fetched_at"],
             http_status=item["status"], warc=item["warc"], site=item["site"], crawl_id=self.crawl_id,
             discovery=item["discovery"], article_signals=tuple(item["article_signals"]),
+            rendered=bool(item.get("rendered")),
         )
         return {"record": build_record(content, capture)}
 

@@ -13,6 +13,7 @@ from scrapy.utils.reactor import install_reactor
 from crawler.discovery.probe import Observations
 from crawler.exit_codes import ExitCode, crawl_exit_code, startup_exit_code
 from crawler.middlewares.politeness import blocked_sites
+from crawler.render.setup import RenderUnavailable, render_settings
 from crawler.resolver import ResolverConfigError, dns_servers
 from crawler.session import bind_session, open_archive_session
 from crawler.shutdown import Shutdown
@@ -66,6 +67,12 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
     slots = politeness_slots(sites)
     if slots:
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")
+    try:
+        rendering = render_settings(sites, settings)
+    except RenderUnavailable as error:
+        return not_started(ExitCode.USAGE, str(error))
+    for name, value in rendering.items():
+        settings.set(name, value, priority="cmdline")
     try:
         dns_servers(settings.getlist("DNS_SERVERS"))  # a bad DNS_SERVERS value: ResolverConfigError
         session = open_archive_session(settings)

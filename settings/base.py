@@ -87,6 +87,22 @@ TELNETCONSOLE_ENABLED: Annotated[bool, "Scrapy's telnet console."] = False
 REMOTE_CONTROL_ENABLED: Annotated[bool, "Scrapy's remote-control HTTP server (2.19+; it runs Python code sent to "
                                         "it)."] = False
 
+# -- browser capture of sites with `render: true` (crawler/render/, docs/rendering.md) -------------------------
+CHROMIUM_PATH: Annotated[str, "The Chromium (or Chrome) executable that renders the pages of sites with "
+                              "`render: true`; empty: `chromium` on PATH, else Playwright's own download."] = ""
+RENDER_PAGE_TIMEOUT: Annotated[Seconds, "A rendered page whose navigation (to its load event) takes longer fails "
+                                        "(retried like a network error)."] = 30.0
+RENDER_SETTLE_TIME: Annotated[Seconds, "After the load event, wait at most this long for the page's network to go "
+                                       "quiet (scripts fetching the article) before its DOM is taken."] = 10.0
+RENDER_PAGES_PER_CONTEXT: Annotated[int, "A site's browser context (cookies, cache, memory) is replaced by a new "
+                                         "one after this many pages; 0: never."] = 20
+RENDER_MAX_RESOURCE_SIZE: Annotated[Bytes, "A resource a rendered page loads (script, JSON, image) whose body is "
+                                           "longer is archived cut, with WARC-Truncated: length."] = 10 * MiB
+RENDER_MAX_RESOURCES: Annotated[int, "At most this many exchanges are archived per rendered page (the rest are "
+                                     "blocked)."] = 300
+RENDER_JS_HEAP: Annotated[Bytes, "JavaScript heap limit of each page (V8's max-old-space-size); a page over it "
+                                 "crashes alone and is counted."] = 512 * MiB
+
 # -- what may be requested (crawler/scope.py, crawler/resolver.py) -----------------------------------------
 # Only http(s) is ever fetched: Scrapy's handlers for the other schemes are off, so no URL (a file:// link, a
 # sitemap <loc>, a redirect) can read a local file or open an FTP session even past crawler/scope.py's check.

@@ -15,7 +15,7 @@ RECORDS_MD_KEYS = {
     "schema_version", "id", "capture_id", "url", "requested_url", "canonical_url", "site", "domain", "fetched_at",
     "http_status", "title", "authors", "published_at", "modified_at", "date_source", "language", "language_tag",
     "section", "section_raw", "tags",
-    "description", "image", "site_name", "text", "word_count", "paywall", "article_signals", "text_sha1",
+    "description", "image", "site_name", "text", "word_count", "paywall", "article_signals", "rendered", "text_sha1",
     "simhash", "duplicate_of", "discovery", "warc", "crawl_id", "extractor", "version", "previous_id", "changed_at",
     "changes",
 }

@@ -57,10 +57,12 @@ def test_full_site_is_converted() -> None:
                 language="pt-BR",
                 delay=2,
                 allow_private_network=True,
+                render=True,
             )
         ]
     }
     [site] = parse_sites(data)
+    assert site.render is True
     assert site.sections == ("https://herald.example/world/",)
     assert site.feeds == ("https://feeds.herald.example/all.xml",)
     assert site.sitemaps == ("https://herald.example/news-sitemap.xml",)
@@ -125,6 +127,7 @@ def test_bad_regex_message_reads_as_documented() -> None:
         (entry(language=False), "language", "YAML reads no/yes/on/off as booleans"),
         (entry(language="English"), "language", "expected a code like 'en'"),
         (entry(allow_private_network="yes"), "allow_private_network", "expected true or false"),
+        (entry(render="yes"), "render", "expected true or false"),
     ],
 )
 def test_site_errors_name_site_and_key(site: dict[str, object], key: str, expected: str) -> None:

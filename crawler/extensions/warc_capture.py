@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -38,6 +39,7 @@ from pipelines.warc.writer import CaptureRef, RotatingWarcWriter
 
 log = logging.getLogger(__name__)
 ARCHIVED_SCHEMES = ("http", "https")
+RENDERED_FLAG = "playwright"  # scrapy-playwright's flag on the responses it made from a browser page
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
@@ -180,33 +182,45 @@ class WarcCaptureExtension:
 
     def response_downloaded(self, response: Response, request: Request) -> None:
         """Archive one hop; `request.meta["warc"]` (also `response.meta`) points at its record."""
-        stats = self.crawler.stats
         if urlsplit(response.url).scheme not in ARCHIVED_SCHEMES:
             return  # data:, file:, ftp: ... are not HTTP exchanges
+        if RENDERED_FLAG in response.flags:
+            return  # a rendered DOM, not what a server sent: the page's exchanges were archived as they happened
+        conditional = exchange_is_conditional(request.headers)
+        warc = self.archive(lambda: exchange_from(response, request), capture_fields(request), conditional=conditional,
+                            what=f"{request.method} {response.url}")
+        if warc is not None:
+            request.meta["warc"] = warc
+
+    def archive(self, exchange_of: Callable[[], Exchange], fields: list[tuple[str, str]], *, conditional: bool,
+                what: str) -> dict[str, Any] | None:
+        """Write one exchange (or its revisit) and its metadata record; the record's `warc` pointer, or None when the
+        capture failed (logged and counted: one failed capture must not stop the crawl). Also used for the
+        exchanges of rendered pages (crawler/render/capture.py)."""
+        stats = self.crawler.stats
         try:
-            exchange = exchange_from(response, request)
-            revisit, original = self.revisit_for(exchange, request)
-            ref = self.writer.write_exchange(exchange, revisit=revisit, capture_fields=capture_fields(request))
+            exchange = exchange_of()
+            revisit, original = self.revisit_for(exchange, conditional=conditional)
+            ref = self.writer.write_exchange(exchange, revisit=revisit, capture_fields=fields)
         except Exception:
-            # One failed capture must not stop the crawl; the run report shows the count.
-            log.exception("WARC capture failed for %s %s", request.method, response.url)
+            log.exception("WARC capture failed for %s", what)
             if stats:
                 stats.inc_value("warc/write_errors")
-            return
+            return None
         if revisit is None:
             self.session.payload_written(ArchivedPayload(exchange.url, warc_date(exchange.date), ref))
-        request.meta["warc"] = pointer(ref, original)
         if stats:
             stats.inc_value("warc/exchanges")
             if revisit is not None:
                 stats.inc_value("warc/revisits")
+        return pointer(ref, original)
 
-    def revisit_for(self, exchange: Exchange, request: Request) -> tuple[Revisit | None, ArchivedPayload | None]:
+    def revisit_for(self, exchange: Exchange, *, conditional: bool) -> tuple[Revisit | None, ArchivedPayload | None]:
         """(revisit to write, the original it stands for) — or (None, None) to write the full response.
 
         Empty or cut bodies are always written in full: a revisit would save nothing or mislead.
         """
-        if exchange.status == 304 and any(request.headers.get(name) for name in CONDITIONAL_HEADERS):
+        if exchange.status == 304 and conditional:
             return Revisit(REVISIT_NOT_MODIFIED, exchange.url), None
         if not exchange.body or exchange.truncated:
             return None, None
@@ -214,3 +228,20 @@ class WarcCaptureExtension:
         if original is None:
             return None, None
         return Revisit(REVISIT_IDENTICAL, original.url, original.ref.record_id, original.date), original
+
+
+def exchange_is_conditional(headers: Headers | HeaderList) -> bool:
+    """Did the request carry a validator (so a 304 answers our conditional GET)?"""
+    if isinstance(headers, Headers):
+        return any(headers.get(name) for name in CONDITIONAL_HEADERS)
+    names = {name.lower() for name in CONDITIONAL_HEADERS}
+    return any(name.lower() in names and value for name, value in headers)
+
+
+def capture_extension(crawler: Crawler) -> WarcCaptureExtension | None:
+    """The crawl's WARC capture, for the parts that archive exchanges Scrapy's downloader did not make."""
+    extensions = getattr(crawler, "extensions", None)
+    for extension in getattr(extensions, "middlewares", ()):
+        if isinstance(extension, WarcCaptureExtension):
+            return extension
+    return None

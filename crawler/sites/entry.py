@@ -84,6 +84,7 @@ class SiteEntryParser:
             allow_private_network=self.flag(
                 "allow_private_network", values.get("allow_private_network", False)
             ),
+            render=self.flag("render", values.get("render", False)),
             extract=self.extract(values.get("extract")),
             revisit=self.schedule(values.get("revisit")),
         )

@@ -26,6 +26,7 @@ KNOWN_KEYS = (
     "language",
     "delay",
     "allow_private_network",
+    "render",
     "extract",
     "revisit",
 )
@@ -46,6 +47,7 @@ class Site:
     language: str | None = None
     delay: float | None = None
     allow_private_network: bool = False
+    render: bool = False  # pages fetched through headless Chromium (crawler/render/, docs/rendering.md)
     extract: SiteRules | None = None  # per-site selectors / parser, carried to the extraction workers
     revisit: tuple[timedelta, ...] | None = None  # re-fetch schedule after first archiving; None: the REVISIT setting
 

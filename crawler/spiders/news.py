@@ -80,6 +80,7 @@ def article_item(response: Response, site: Site, signals: list[str]) -> dict[str
         "rules": site.extract,
         "discovery": meta["newsarchive"]["discovery"],
         "article_signals": signals,
+        "rendered": bool(meta.get("rendered")),
     }
 
 
@@ -126,8 +127,10 @@ class NewsSpider(Spider):
             priority = self.policy.page_priority(url, found["hints"], priority)
         self.scheduled[site.name] += 1
         self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
-        request = Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
-                          meta={"newsarchive": {"site": site.name, "discovery": found}})
+        meta: dict[str, Any] = {"newsarchive": {"site": site.name, "discovery": found}}
+        if page and site.render:
+            meta["render"] = True  # through headless Chromium (crawler/render/); feeds and sitemaps are not
+        request = Request(url, callback=callback or self.parse, errback=self.failed, priority=priority, meta=meta)
         return request if page else self.conditional(request)
 
     def skip_reason(self, url: str, site: Site, found: dict[str, Any], *, page: bool) -> str | None:

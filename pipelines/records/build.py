@@ -22,7 +22,7 @@ from pipelines.records.simhash import simhash_hex
 from pipelines.records.types import Discovery, Extractor, Paywall, Record, WarcPointer
 from pipelines.times import rfc3339
 
-SCHEMA_VERSION = 3  # 2: language is the primary subtag (language_tag the full tag), section_raw; 3: versions
+SCHEMA_VERSION = 3  # 2: language is the primary subtag (language_tag the full tag), section_raw; 3: versions, rendered
 
 
 class InvalidRecordError(ValueError):
@@ -42,6 +42,7 @@ class Capture:
     crawl_id: str
     discovery: Discovery = field(default_factory=lambda: Discovery(via="link", source=None, hints={}))
     article_signals: tuple[str, ...] = ()
+    rendered: bool = False  # the page is the DOM a browser rendered, not the document as received
 
 
 def sha1_hex(text: str) -> str:
@@ -87,6 +88,7 @@ def build_record(content: dict[str, Any], capture: Capture) -> Record:
         "word_count": int(content.get("word_count") or 0),
         "paywall": content.get("paywall") or Paywall(detected=False, signals=[]),
         "article_signals": list(capture.article_signals),
+        "rendered": capture.rendered,
         "text_sha1": sha1_hex(text),
         "simhash": simhash_hex(text),
         "duplicate_of": None,

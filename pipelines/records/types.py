@@ -100,6 +100,7 @@ class Record(TypedDict):
     word_count: int
     paywall: Paywall
     article_signals: list[str]
+    rendered: bool  # built from the DOM headless Chromium rendered (a site with render: true)
     text_sha1: str
     simhash: str
     duplicate_of: str | None

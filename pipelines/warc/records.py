@@ -139,6 +139,13 @@ def fix_framing(headers: HeaderList, body_length: int, *, add_when_missing: bool
     return fixed
 
 
+def stored_decoded(headers: HeaderList) -> HeaderList:
+    """Headers of a response whose body is stored decoded (a browser hands bodies over decoded, never as
+    received): `Content-Encoding` renamed to `X-Orig-Content-Encoding`, so replay does not decode it twice
+    (`fix_framing` then makes `Content-Length` the stored length)."""
+    return _rename(headers, {b"content-encoding": b"X-Orig-Content-Encoding"})
+
+
 def response_head(exchange: Exchange) -> RawHttpHeaders:
     """Status line and headers of the stored response."""
     status = str(exchange.status).encode("ascii")

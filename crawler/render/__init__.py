@@ -1,0 +1,1 @@
+"""Browser capture for sites with `render: true` (docs/rendering.md): Chromium through scrapy-playwright."""
