@@ -9,7 +9,6 @@ policy (crawler/spiders/policy.py): seeds, which discovered URLs are wanted, the
 """
 
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +26,7 @@ from crawler.discovery.traps import ShapeBudget
 from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
 from crawler.session import crawl_seen_store
 from crawler.sites import Site
+from crawler.spiders.budget import BUDGET_EXHAUSTED, PageBudget
 from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
 from pipelines.days import DayRange
 from pipelines.extract.classify import classify_page
@@ -94,7 +94,7 @@ class NewsSpider(Spider):
         self.site_names = list(self.sites)
         self.private_network_hosts = frozenset(domain for site in self.sites.values()
                                                if site.allow_private_network for domain in site_domains(site))
-        self.scheduled: Counter[str] = Counter()
+        self.budget = PageBudget(0)
         # No allow_domains or deny here: hosts and deny_patterns are crawler.scope's, checked in request().
         self.link_extractor = LinkExtractor()
 
@@ -119,7 +119,6 @@ class NewsSpider(Spider):
             return None
         if page and found["via"] != "seed":
             priority = self.policy.page_priority(url, found["hints"], priority)
-        self.scheduled[site.name] += 1
         self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
         request = Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
                           meta={"newsarchive": {"site": site.name, "discovery": found}})
@@ -138,9 +137,8 @@ class NewsSpider(Spider):
             if (found["via"] == "link" and not any(p.search(url) for p in site.article_patterns)
                     and not self.shapes.allow(site.name, url)):
                 return "trap"
-        limit = self.settings.getint("MAX_PAGES_PER_SITE")
-        if limit and self.scheduled[site.name] >= limit:
-            stats.inc_value("newsarchive/budget_exhausted")
+        if self.budget.exhausted(site.name):
+            stats.inc_value(BUDGET_EXHAUSTED)
             return "budget"
         return None
 
@@ -163,6 +161,7 @@ class NewsSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.seen = crawl_seen_store(crawler)
         spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
+        spider.budget = PageBudget.from_crawler(crawler)
         if isinstance(spider.policy, IncrementalPolicy):
             spider.policy = IncrementalPolicy(refetch=not crawler.settings.getbool("INCREMENTAL"))
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
@@ -323,6 +322,8 @@ class NewsSpider(Spider):
     def failed(self, failure: Any) -> None:
         """Errors are archived (the capture saw the response) and counted; the crawl goes on."""
         request = getattr(failure, "request", None)
+        if request is not None and failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self.budget.refund(request)  # refused before it left: no response spent
         if request is not None and request.meta.get("probe"):
             self.crawler.stats.inc_value("newsarchive/probes_missed")
             return
@@ -339,7 +340,7 @@ class NewsSpider(Spider):
 
     def closed(self, reason: str) -> None:
         """Keep feed validators and sitemap lastmods only after a complete run: else entries would be missed."""
-        complete = reason == "finished" and not self.crawler.stats.get_value("newsarchive/budget_exhausted")
+        complete = reason == "finished" and not self.crawler.stats.get_value(BUDGET_EXHAUSTED)
         if self.seen is None or not self.policy.keeps_validators() or not complete:
             return
         for url, validators in self.pending_validators.items():
