@@ -253,56 +253,42 @@ def disable_server_nagle() -> bool:
     return was_off
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=DEFAULT_COPIES,
-                        help=f"copies of the 17 demo articles to serve (default {DEFAULT_COPIES}: 30-35 s full crawl)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per side, alternating (default 3)")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds before a crawl is killed")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON result file")
-    parser.add_argument("--keep", action="store_true", help="keep the runs' work directories (archives, logs)")
-    parser.add_argument("--server-nagle", action="store_true",
-                        help="leave the demo server's ~40 ms Nagle/delayed-ACK stall per response in place")
-    args = parser.parse_args(argv)
-    nodelay_forced = False if args.server_nagle else disable_server_nagle()
-
-    # The caller's NEWSARCHIVE_* and ARCHIVE_URI are dropped: results must not depend on the shell used.
+def bench_env() -> dict[str, str]:
+    """The crawls' environment: the caller's NEWSARCHIVE_* and ARCHIVE_URI dropped (results must not depend on
+    the shell used), CRAWL_ENV added."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_") and k != "ARCHIVE_URI"}
-    env |= CRAWL_ENV
-    settings = concurrency_settings(env)
-    root = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
-    runs: list[Run] = []
-    full_broken = False
-    print(f"crawl bench: {args.copies} copies × 17 articles, {args.runs} runs per side, settings {settings}")
-    try:
-        with serve_demo_site(copies=args.copies) as base_url:
-            sites = root / "sites.yaml"
-            sites.write_text(demo_sites_yaml(base_url), encoding="utf-8")
-            for index in range(args.runs):
-                for side, runner in (("bare", run_bare), ("full", run_full)):
-                    if side == "full" and full_broken:
-                        continue
-                    workdir = root / f"{side}-{index}"
-                    workdir.mkdir()
-                    run = runner(index, sites, workdir, env, args.timeout)
-                    runs.append(run)
-                    print(f"  {side} #{index + 1}: {fmt(float(run.pages) if run.pages else None, '.0f')} pages "
-                          f"in {run.seconds:.1f} s = {fmt(run.pages_per_s, '.1f')} pages/s, "
-                          f"{fmt(run.cpu_ms_per_page, '.1f')} CPU ms/page (crawl process "
-                          f"{fmt(run.split_ms_per_page('self'), '.1f')}, workers "
-                          f"{fmt(run.split_ms_per_page('children'), '.1f')})"
-                          + (f"  FAILED ({run.error.splitlines()[0]})" if run.error else ""), flush=True)
-                    if run.error:
-                        print("    " + run.error.replace("\n", "\n    "), file=sys.stderr)
-                        if side == "full" and not full_broken:  # don't burn minutes on a broken pipeline
-                            full_broken = True
-                            print("    full side failed: not retried in this bench; the bare runs go on")
-    finally:
-        if args.keep:
-            print(f"work directories kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+    return env | CRAWL_ENV
 
+
+def alternate(root: Path, sites: Path, runs: int, env: dict[str, str], timeout: float) -> list[Run]:
+    """bare, full, bare, full, ...: `runs` crawls per side of the sites file, each in a work directory under
+    `root`, printed as they end. A failing full side is not retried (the bare runs go on)."""
+    done: list[Run] = []
+    full_broken = False
+    for index in range(runs):
+        for side, runner in (("bare", run_bare), ("full", run_full)):
+            if side == "full" and full_broken:
+                continue
+            workdir = root / f"{side}-{index}"
+            workdir.mkdir()
+            run = runner(index, sites, workdir, env, timeout)
+            done.append(run)
+            print(f"  {side} #{index + 1}: {fmt(float(run.pages) if run.pages else None, '.0f')} pages "
+                  f"in {run.seconds:.1f} s = {fmt(run.pages_per_s, '.1f')} pages/s, "
+                  f"{fmt(run.cpu_ms_per_page, '.1f')} CPU ms/page (crawl process "
+                  f"{fmt(run.split_ms_per_page('self'), '.1f')}, workers "
+                  f"{fmt(run.split_ms_per_page('children'), '.1f')})"
+                  + (f"  FAILED ({run.error.splitlines()[0]})" if run.error else ""), flush=True)
+            if run.error:
+                print("    " + run.error.replace("\n", "\n    "), file=sys.stderr)
+                if side == "full":
+                    full_broken = True
+                    print("    full side failed: not retried in this bench; the bare runs go on")
+    return done
+
+
+def compare(runs: list[Run]) -> dict[str, Any]:
+    """Medians per side, their ratios (wall clock, per pair, per CPU-second) and what looks wrong; printed."""
     bare, full = summarize(runs, "bare"), summarize(runs, "full")
     ratio = full["pages_per_s"] / bare["pages_per_s"] if full["pages_per_s"] and bare["pages_per_s"] else None
     cpu_ratio = (bare["cpu_ms_per_page"] / full["cpu_ms_per_page"]
@@ -326,6 +312,43 @@ def main(argv: list[str] | None = None) -> int:
           f"{fmt(cpu_ratio, '.2f')}")
     for warning in warnings:
         print(f"WARNING: {warning}", file=sys.stderr)
+    return {"bare": bare, "full": full, "ratio_full_over_bare": ratio, "pair_ratios": pair_ratios,
+            "ratio_full_over_bare_cpu": cpu_ratio, "warnings": warnings}
+
+
+def run_json(run: Run) -> dict[str, Any]:
+    return asdict(run) | {"pages_per_s": run.pages_per_s, "cpu_ms_per_page": run.cpu_ms_per_page}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=DEFAULT_COPIES,
+                        help=f"copies of the 17 demo articles to serve (default {DEFAULT_COPIES}: 30-35 s full crawl)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per side, alternating (default 3)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds before a crawl is killed")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON result file")
+    parser.add_argument("--keep", action="store_true", help="keep the runs' work directories (archives, logs)")
+    parser.add_argument("--server-nagle", action="store_true",
+                        help="leave the demo server's ~40 ms Nagle/delayed-ACK stall per response in place")
+    args = parser.parse_args(argv)
+    nodelay_forced = False if args.server_nagle else disable_server_nagle()
+
+    env = bench_env()
+    settings = concurrency_settings(env)
+    root = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
+    print(f"crawl bench: {args.copies} copies × 17 articles, {args.runs} runs per side, settings {settings}")
+    try:
+        with serve_demo_site(copies=args.copies) as base_url:
+            sites = root / "sites.yaml"
+            sites.write_text(demo_sites_yaml(base_url), encoding="utf-8")
+            runs = alternate(root, sites, args.runs, env, args.timeout)
+    finally:
+        if args.keep:
+            print(f"work directories kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    comparison = compare(runs)
+    ratio, bare, full = comparison["ratio_full_over_bare"], comparison["bare"], comparison["full"]
 
     result = {
         "benchmark": "crawl_bench",
@@ -338,13 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": settings,
         "server_tcp_nodelay": not args.server_nagle,
         "server_tcp_nodelay_forced_by_bench": nodelay_forced,
-        "bare": bare,
-        "full": full,
-        "ratio_full_over_bare": ratio,
-        "pair_ratios": pair_ratios,
-        "ratio_full_over_bare_cpu": cpu_ratio,
-        "warnings": warnings,
-        "runs": [asdict(r) | {"pages_per_s": r.pages_per_s, "cpu_ms_per_page": r.cpu_ms_per_page} for r in runs],
+        **comparison,
+        "runs": [run_json(r) for r in runs],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
