@@ -27,7 +27,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
-from scrapy.settings import Settings
+from scrapy.settings import Settings, default_settings
 from scrapy.utils.sitemap import Sitemap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,10 @@ def baseline_settings() -> Settings:
         settings.setmodule("settings", priority="project")
     for name in PROJECT_COMPONENTS:
         settings.set(name, {}, priority="cmdline")
+    # The network guard (crawler.resolver) is a newsarchive component too, and without the netguard middleware
+    # it would refuse the bench site's private address: Scrapy's own resolver.
+    name = "TWISTED_DNS_RESOLVER" if hasattr(default_settings, "TWISTED_DNS_RESOLVER") else "DNS_RESOLVER"
+    settings.set(name, getattr(default_settings, name), priority="cmdline")
     settings.set("SPIDER_MODULES", [], priority="cmdline")
     return settings
 

@@ -10,7 +10,9 @@ alike. Each run is timed wall-clock, process start to exit, as an operator would
 time (user + system) is recorded too. The result is the median pages/s of each side and their ratio
 (full/bare): the share of bare-Scrapy throughput the pipeline (WARC capture, extraction, records,
 uploads) keeps. Both sides are CPU-bound on one reactor thread, so the ratio of pages per CPU-second
-is printed as well: it barely moves when other jobs load the machine, while wall time does.
+is printed as well: it barely moves when other jobs load the machine, while wall time does. Each crawl runs
+under bench/process_cpu.py, which splits the CPU time between the crawl process (the reactor thread) and its
+extraction workers, and records peak RSS.
 
 The JSON result goes to bench/results/crawl_bench.json.
 """
@@ -40,8 +42,7 @@ from crawler.demo import server as demo_server  # noqa: E402
 from crawler.demo.server import demo_sites_yaml, serve_demo_site  # noqa: E402
 
 PYTHON = Path(sys.executable)
-NEWSARCHIVE = PYTHON.parent / "newsarchive"
-BARE_SPIDER = ROOT / "bench" / "bare_spider.py"
+PROCESS_CPU = ROOT / "bench" / "process_cpu.py"
 RESULTS = ROOT / "bench" / "results" / "crawl_bench.json"
 # Measured on the 2-core dev machine: 25 copies (425 articles; ≈1,030 pages with the section pages and the
 # ≈600 distinct 404s the articles' own relative links lead to) make the full crawl last 30-35 s.
@@ -69,6 +70,7 @@ class Run:
     error: str | None = None
     warc_responses: int | None = None  # full side: response records found in the WARC files
     mix: dict[str, int] | None = None  # what the pages were: HTTP statuses (bare), article/error counts (full)
+    process: dict[str, Any] | None = None  # bench/process_cpu.py: CPU and RSS of the crawl process, its workers
 
     @property
     def ok(self) -> bool:
@@ -81,6 +83,16 @@ class Run:
     @property
     def cpu_ms_per_page(self) -> float | None:
         return 1000 * self.cpu_seconds / self.pages if self.ok and self.pages else None
+
+    def split_ms_per_page(self, part: str) -> float | None:
+        """CPU ms per page of the crawl process itself (`self`) or of its workers (`children`)."""
+        if not self.ok or not self.pages or not self.process:
+            return None
+        return 1000 * self.process[f"{part}_cpu_s"] / self.pages
+
+    @property
+    def peak_rss_mb(self) -> float | None:
+        return self.process["self_peak_rss"] / 2**20 if self.process else None
 
 
 def tail(path: Path, lines: int = 15) -> str:
@@ -97,6 +109,7 @@ class Timing:
     cpu_seconds: float  # user + system of the crawl process (and its children): less noisy than wall time
     exit_code: int
     log: Path
+    process: dict[str, Any] | None = None  # bench/process_cpu.py's split, when the command ran under it
 
 
 def children_cpu() -> float:
@@ -105,8 +118,10 @@ def children_cpu() -> float:
 
 
 def timed(command: list[str], env: dict[str, str], workdir: Path, timeout: float) -> Timing:
-    """Run a crawl subprocess with its output in a file (a pipe could fill up and stall it)."""
-    log = workdir / "output.log"
+    """Run a Python entry point (`module:function` and its arguments) in a subprocess under bench/process_cpu.py,
+    with its output in a file (a pipe could fill up and stall it)."""
+    log, split = workdir / "output.log", workdir / "process.json"
+    command = [str(PYTHON), str(PROCESS_CPU), "--out", str(split), *command]
     with log.open("wb") as out:
         cpu, start = children_cpu(), time.perf_counter()
         try:
@@ -115,12 +130,13 @@ def timed(command: list[str], env: dict[str, str], workdir: Path, timeout: float
         except subprocess.TimeoutExpired:
             code = -1
         seconds = time.perf_counter() - start
-    return Timing(seconds, children_cpu() - cpu, code, log)
+    process = json.loads(split.read_text(encoding="utf-8")) if split.exists() else None
+    return Timing(seconds, children_cpu() - cpu, code, log, process)
 
 
 def run_bare(index: int, sites: Path, workdir: Path, env: dict[str, str], timeout: float) -> Run:
     stats_file = workdir / "stats.json"
-    command = [str(PYTHON), str(BARE_SPIDER), "--sites", str(sites), "--stats-out", str(stats_file)]
+    command = ["bare_spider:main", "--sites", str(sites), "--stats-out", str(stats_file)]
     timing = timed(command, env, workdir, timeout)
     if timing.exit_code != 0 or not stats_file.exists():
         return Run("bare", index, timing.seconds, timing.cpu_seconds, None, timing.exit_code,
@@ -129,7 +145,7 @@ def run_bare(index: int, sites: Path, workdir: Path, env: dict[str, str], timeou
     prefix = "downloader/response_status_count/"
     mix = {key.removeprefix(prefix): value for key, value in stats.items() if key.startswith(prefix)}
     return Run("bare", index, timing.seconds, timing.cpu_seconds, stats.get("downloader/response_count"),
-               timing.exit_code, mix=mix)
+               timing.exit_code, mix=mix, process=timing.process)
 
 
 def count_warc_responses(archive: Path) -> int | None:
@@ -149,7 +165,7 @@ def count_warc_responses(archive: Path) -> int | None:
 def run_full(index: int, sites: Path, workdir: Path, env: dict[str, str], timeout: float) -> Run:
     archive, spool = workdir / "archive", workdir / "spool"
     env = env | {"ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(spool)}
-    command = [str(NEWSARCHIVE), "crawl", "--sites", str(sites)]
+    command = ["crawler.cli:main", "crawl", "--sites", str(sites)]
     timing = timed(command, env, workdir, timeout)
     reports = sorted((archive / "runs").glob("*.json"))
     report = json.loads(reports[-1].read_text(encoding="utf-8")) if reports else None
@@ -158,9 +174,9 @@ def run_full(index: int, sites: Path, workdir: Path, env: dict[str, str], timeou
     error = None
     if timing.exit_code != 0 or report is None:
         error = f"exit {timing.exit_code}, {'a' if report else 'no'} run report:\n{tail(timing.log)}"
-    mix = {k: report["counts"][k] for k in ("articles", "records", "http_errors", "errors")} if report else None
+    mix = {k: report["counts"][k] for k in ("articles", "records", "responses_4xx", "errors")} if report else None
     return Run("full", index, timing.seconds, timing.cpu_seconds, pages if pages is not None else warc_responses,
-               timing.exit_code, error, warc_responses, mix)
+               timing.exit_code, error, warc_responses, mix, timing.process)
 
 
 def median(values: list[float]) -> float | None:
@@ -180,11 +196,26 @@ def summarize(runs: list[Run], side: str) -> dict[str, Any]:
         "pages_per_s_min": min(rates) if rates else None,
         "pages_per_s_max": max(rates) if rates else None,
         "cpu_ms_per_page": median([r.cpu_ms_per_page for r in good if r.cpu_ms_per_page]),
+        "crawl_process_cpu_ms_per_page": median([v for r in good if (v := r.split_ms_per_page("self")) is not None]),
+        "workers_cpu_ms_per_page": median([v for r in good if (v := r.split_ms_per_page("children")) is not None]),
+        "peak_rss_mb": max([v for r in good if (v := r.peak_rss_mb) is not None], default=None),
     }
 
 
 def fmt(value: float | None, spec: str) -> str:
     return "—" if value is None else format(value, spec)
+
+
+def print_table(bare: dict[str, Any], full: dict[str, Any]) -> None:
+    """Medians of both sides; CPU ms/page in all, in the crawl process, in its extraction workers."""
+    print(f"\n{'side':<6}{'runs':>6}{'pages':>8}{'seconds':>9}{'pages/s':>9}{'min–max':>15}{'CPU ms/page':>13}"
+          f"{'crawl proc':>12}{'workers':>9}{'peak RSS MB':>13}")
+    for name, side in (("bare", bare), ("full", full)):
+        spread = f"{fmt(side['pages_per_s_min'], '.1f')}–{fmt(side['pages_per_s_max'], '.1f')}"
+        print(f"{name:<6}{side['runs_ok']:>6}{fmt(side['pages'], '.0f'):>8}{fmt(side['seconds'], '.1f'):>9}"
+              f"{fmt(side['pages_per_s'], '.1f'):>9}{spread:>15}{fmt(side['cpu_ms_per_page'], '.1f'):>13}"
+              f"{fmt(side['crawl_process_cpu_ms_per_page'], '.1f'):>12}{fmt(side['workers_cpu_ms_per_page'], '.1f'):>9}"
+              f"{fmt(side['peak_rss_mb'], '.0f'):>13}")
 
 
 def git_commit() -> str | None:
@@ -198,13 +229,13 @@ def git_commit() -> str | None:
 
 
 def concurrency_settings(env: dict[str, str]) -> dict[str, Any]:
-    """What both sides run with (settings/base.py under the crawls' environment), for the result file."""
-    from settings import base
-    from settings.env import env_overrides
+    """What both sides run with (settings/base.py under the crawls' environment, as the CLI loads it)."""
+    from crawler.config import load_settings
 
+    settings = load_settings(environ=env)
     names = ["CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "ROBOTSTXT_OBEY", "DEPTH_LIMIT",
              "AUTOTHROTTLE_ENABLED", "DOWNLOAD_DELAY"]
-    return {name: getattr(base, name) for name in names} | env_overrides(names, env)
+    return {name: settings.get(name) for name in names}
 
 
 def disable_server_nagle() -> bool:
@@ -222,54 +253,42 @@ def disable_server_nagle() -> bool:
     return was_off
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=DEFAULT_COPIES,
-                        help=f"copies of the 17 demo articles to serve (default {DEFAULT_COPIES}: 30-35 s full crawl)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per side, alternating (default 3)")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds before a crawl is killed")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON result file")
-    parser.add_argument("--keep", action="store_true", help="keep the runs' work directories (archives, logs)")
-    parser.add_argument("--server-nagle", action="store_true",
-                        help="leave the demo server's ~40 ms Nagle/delayed-ACK stall per response in place")
-    args = parser.parse_args(argv)
-    nodelay_forced = False if args.server_nagle else disable_server_nagle()
-
-    # The caller's NEWSARCHIVE_* and ARCHIVE_URI are dropped: results must not depend on the shell used.
+def bench_env() -> dict[str, str]:
+    """The crawls' environment: the caller's NEWSARCHIVE_* and ARCHIVE_URI dropped (results must not depend on
+    the shell used), CRAWL_ENV added."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_") and k != "ARCHIVE_URI"}
-    env |= CRAWL_ENV
-    settings = concurrency_settings(env)
-    root = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
-    runs: list[Run] = []
-    full_broken = False
-    print(f"crawl bench: {args.copies} copies × 17 articles, {args.runs} runs per side, settings {settings}")
-    try:
-        with serve_demo_site(copies=args.copies) as base_url:
-            sites = root / "sites.yaml"
-            sites.write_text(demo_sites_yaml(base_url), encoding="utf-8")
-            for index in range(args.runs):
-                for side, runner in (("bare", run_bare), ("full", run_full)):
-                    if side == "full" and full_broken:
-                        continue
-                    workdir = root / f"{side}-{index}"
-                    workdir.mkdir()
-                    run = runner(index, sites, workdir, env, args.timeout)
-                    runs.append(run)
-                    print(f"  {side} #{index + 1}: {fmt(float(run.pages) if run.pages else None, '.0f')} pages "
-                          f"in {run.seconds:.1f} s = {fmt(run.pages_per_s, '.1f')} pages/s, "
-                          f"{fmt(run.cpu_ms_per_page, '.1f')} CPU ms/page"
-                          + (f"  FAILED ({run.error.splitlines()[0]})" if run.error else ""), flush=True)
-                    if run.error:
-                        print("    " + run.error.replace("\n", "\n    "), file=sys.stderr)
-                        if side == "full" and not full_broken:  # don't burn minutes on a broken pipeline
-                            full_broken = True
-                            print("    full side failed: not retried in this bench; the bare runs go on")
-    finally:
-        if args.keep:
-            print(f"work directories kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+    return env | CRAWL_ENV
 
+
+def alternate(root: Path, sites: Path, runs: int, env: dict[str, str], timeout: float) -> list[Run]:
+    """bare, full, bare, full, ...: `runs` crawls per side of the sites file, each in a work directory under
+    `root`, printed as they end. A failing full side is not retried (the bare runs go on)."""
+    done: list[Run] = []
+    full_broken = False
+    for index in range(runs):
+        for side, runner in (("bare", run_bare), ("full", run_full)):
+            if side == "full" and full_broken:
+                continue
+            workdir = root / f"{side}-{index}"
+            workdir.mkdir()
+            run = runner(index, sites, workdir, env, timeout)
+            done.append(run)
+            print(f"  {side} #{index + 1}: {fmt(float(run.pages) if run.pages else None, '.0f')} pages "
+                  f"in {run.seconds:.1f} s = {fmt(run.pages_per_s, '.1f')} pages/s, "
+                  f"{fmt(run.cpu_ms_per_page, '.1f')} CPU ms/page (crawl process "
+                  f"{fmt(run.split_ms_per_page('self'), '.1f')}, workers "
+                  f"{fmt(run.split_ms_per_page('children'), '.1f')})"
+                  + (f"  FAILED ({run.error.splitlines()[0]})" if run.error else ""), flush=True)
+            if run.error:
+                print("    " + run.error.replace("\n", "\n    "), file=sys.stderr)
+                if side == "full":
+                    full_broken = True
+                    print("    full side failed: not retried in this bench; the bare runs go on")
+    return done
+
+
+def compare(runs: list[Run]) -> dict[str, Any]:
+    """Medians per side, their ratios (wall clock, per pair, per CPU-second) and what looks wrong; printed."""
     bare, full = summarize(runs, "bare"), summarize(runs, "full")
     ratio = full["pages_per_s"] / bare["pages_per_s"] if full["pages_per_s"] and bare["pages_per_s"] else None
     cpu_ratio = (bare["cpu_ms_per_page"] / full["cpu_ms_per_page"]
@@ -286,17 +305,50 @@ def main(argv: list[str] | None = None) -> int:
             warnings.append(f"full #{run.index + 1}: run report says {run.pages} responses, "
                             f"WARC files hold {run.warc_responses} response records")
 
-    print(f"\n{'side':<6}{'runs':>6}{'pages':>8}{'seconds':>9}{'pages/s':>9}{'min–max':>15}{'CPU ms/page':>13}")
-    for name, side in (("bare", bare), ("full", full)):
-        spread = f"{fmt(side['pages_per_s_min'], '.1f')}–{fmt(side['pages_per_s_max'], '.1f')}"
-        print(f"{name:<6}{side['runs_ok']:>6}{fmt(side['pages'], '.0f'):>8}{fmt(side['seconds'], '.1f'):>9}"
-              f"{fmt(side['pages_per_s'], '.1f'):>9}{spread:>15}{fmt(side['cpu_ms_per_page'], '.1f'):>13}")
+    print_table(bare, full)
     print(f"ratio full/bare (medians): {fmt(ratio, '.2f')}"
           + (f"   per pair: {', '.join(f'{r:.2f}' for r in pair_ratios)}" if pair_ratios else ""))
     print(f"ratio full/bare in pages per CPU-second (steadier when other jobs share the machine): "
           f"{fmt(cpu_ratio, '.2f')}")
     for warning in warnings:
         print(f"WARNING: {warning}", file=sys.stderr)
+    return {"bare": bare, "full": full, "ratio_full_over_bare": ratio, "pair_ratios": pair_ratios,
+            "ratio_full_over_bare_cpu": cpu_ratio, "warnings": warnings}
+
+
+def run_json(run: Run) -> dict[str, Any]:
+    return asdict(run) | {"pages_per_s": run.pages_per_s, "cpu_ms_per_page": run.cpu_ms_per_page}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=DEFAULT_COPIES,
+                        help=f"copies of the 17 demo articles to serve (default {DEFAULT_COPIES}: 30-35 s full crawl)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per side, alternating (default 3)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds before a crawl is killed")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="JSON result file")
+    parser.add_argument("--keep", action="store_true", help="keep the runs' work directories (archives, logs)")
+    parser.add_argument("--server-nagle", action="store_true",
+                        help="leave the demo server's ~40 ms Nagle/delayed-ACK stall per response in place")
+    args = parser.parse_args(argv)
+    nodelay_forced = False if args.server_nagle else disable_server_nagle()
+
+    env = bench_env()
+    settings = concurrency_settings(env)
+    root = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
+    print(f"crawl bench: {args.copies} copies × 17 articles, {args.runs} runs per side, settings {settings}")
+    try:
+        with serve_demo_site(copies=args.copies) as base_url:
+            sites = root / "sites.yaml"
+            sites.write_text(demo_sites_yaml(base_url), encoding="utf-8")
+            runs = alternate(root, sites, args.runs, env, args.timeout)
+    finally:
+        if args.keep:
+            print(f"work directories kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    comparison = compare(runs)
+    ratio, bare, full = comparison["ratio_full_over_bare"], comparison["bare"], comparison["full"]
 
     result = {
         "benchmark": "crawl_bench",
@@ -309,13 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": settings,
         "server_tcp_nodelay": not args.server_nagle,
         "server_tcp_nodelay_forced_by_bench": nodelay_forced,
-        "bare": bare,
-        "full": full,
-        "ratio_full_over_bare": ratio,
-        "pair_ratios": pair_ratios,
-        "ratio_full_over_bare_cpu": cpu_ratio,
-        "warnings": warnings,
-        "runs": [asdict(r) | {"pages_per_s": r.pages_per_s, "cpu_ms_per_page": r.cpu_ms_per_page} for r in runs],
+        **comparison,
+        "runs": [run_json(r) for r in runs],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

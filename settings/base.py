@@ -129,7 +129,8 @@ DNS_SERVERS: Annotated[list[str], "Ask these DNS servers directly, e.g. [\"10.0.
 # -- what the spider follows --------------------------------------------------------------------------------
 DEPTH_LIMIT: Annotated[int, "How many links away from the homepage and sections the spider goes."] = 2
 DEPTH_PRIORITY: Annotated[int, "Scrapy's depth priority (1: nearer pages first)."] = 1
-MAX_PAGES_PER_SITE: Annotated[int, "Page budget per site and run."] = 2000
+MAX_PAGES_PER_SITE: Annotated[int, "Page budget per site and run: requests sent (duplicates and requests refused "
+                                   "before leaving not counted), so about this many responses; 0: no cap."] = 2000
 MAX_URLS_PER_SHAPE: Annotated[int, "Spider traps: at most this many link-found non-article URLs of one shape "
                                    "(digits folded) per site; 0: no cap."] = 30
 INCREMENTAL: Annotated[bool, "Skip archived articles and unchanged feeds/sitemaps (crawl --refetch: off)."] = True

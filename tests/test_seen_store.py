@@ -1,6 +1,8 @@
 """The seen-store (SQLite and Redis) and its write-once versions in the archive's state/."""
 
 import gzip
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -34,7 +36,38 @@ def test_sqlite_store(tmp_path: Path) -> None:
     store = SqliteSeenStore(tmp_path / "seen.sqlite")
     exercise(store)
     store.close()
-    assert SqliteSeenStore(tmp_path / "seen.sqlite").seen(ARTICLE), "marks are committed as they happen"
+    assert SqliteSeenStore(tmp_path / "seen.sqlite").seen(ARTICLE), "close commits the marks"
+
+
+def committed(path: Path) -> set[str]:
+    """What another reader of the file sees (what a kill would leave)."""
+    with sqlite3.connect(path) as db:
+        return {url for (url,) in db.execute("SELECT url FROM seen")}
+
+
+def test_sqlite_marks_are_written_in_batches_and_seen_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "seen.sqlite"
+    store = SqliteSeenStore(path, batch_size=3, batch_seconds=3600)
+    store.add(ARTICLE, "herald")
+    store.add(ARTICLE + "-2", "herald")
+    assert store.seen(ARTICLE) and store.seen(ARTICLE + "-2?utm_source=x"), "a waiting mark is seen"
+    assert committed(path) == set(), "not committed one by one"
+    store.add(ARTICLE + "-3", "herald")
+    assert committed(path) == {ARTICLE, ARTICLE + "-2", ARTICLE + "-3"}, "the batch of 3 in one transaction"
+    store.add(ARTICLE + "-4", "herald")
+    assert store.seen(ARTICLE + "-4") and ARTICLE + "-4" not in committed(path)
+    store.close()
+    assert ARTICLE + "-4" in committed(path), "close commits what waits"
+
+
+def test_sqlite_batch_is_committed_after_batch_seconds(tmp_path: Path) -> None:
+    path = tmp_path / "seen.sqlite"
+    store = SqliteSeenStore(path, batch_size=1000, batch_seconds=0.05)
+    store.add(ARTICLE, "herald")
+    time.sleep(0.1)
+    store.add(ARTICLE + "-2", "herald")
+    assert committed(path) == {ARTICLE, ARTICLE + "-2"}
+    store.close()
 
 
 def test_redis_store_keeps_archives_apart(tmp_path: Path) -> None:
@@ -51,9 +84,10 @@ def test_unreachable_redis_fails_at_once(tmp_path: Path) -> None:
 
 
 def machine(tmp_path: Path, name: str, archive: str) -> tuple[SqliteSeenStore, StateSync, Spool]:
-    """One machine's local working file, sync and spool against a shared archive."""
+    """One machine's local working file, sync and spool against a shared archive (the sync reads the file:
+    marks are committed at once)."""
     local = tmp_path / name / "seen.sqlite"
-    store = SqliteSeenStore(local)
+    store = SqliteSeenStore(local, batch_size=1)
     store_ = open_store(archive)
     return store, StateSync(store_, local), Spool(tmp_path / name / "spool", store_)
 

@@ -11,7 +11,6 @@ Sites with a revisit schedule get their recently archived articles fetched again
 """
 
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, re
 from crawler.session import archive_session, crawl_seen_store
 from crawler.sites import Site
 from crawler.spiders import revisits
+from crawler.spiders.budget import BUDGET_EXHAUSTED, PageBudget
 from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
 from pipelines.days import DayRange
 from pipelines.extract.classify import classify_page
@@ -99,8 +99,8 @@ class NewsSpider(Spider):
         self.site_names = list(self.sites)
         self.private_network_hosts = frozenset(domain for site in self.sites.values()
                                                if site.allow_private_network for domain in site_domains(site))
-        self.scheduled: Counter[str] = Counter()
         self.schedules: dict[str, tuple[timedelta, ...]] = {}  # site → revisit schedule (versions tracked)
+        self.budget = PageBudget(0)
         # No allow_domains or deny here: hosts and deny_patterns are crawler.scope's, checked in request().
         self.link_extractor = LinkExtractor()
 
@@ -125,7 +125,6 @@ class NewsSpider(Spider):
             return None
         if page and found["via"] != "seed":
             priority = self.policy.page_priority(url, found["hints"], priority)
-        self.scheduled[site.name] += 1
         self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
         meta: dict[str, Any] = {"newsarchive": {"site": site.name, "discovery": found}}
         if page and site.render:
@@ -146,9 +145,8 @@ class NewsSpider(Spider):
             if (found["via"] == "link" and not any(p.search(url) for p in site.article_patterns)
                     and not self.shapes.allow(site.name, url)):
                 return "trap"
-        limit = self.settings.getint("MAX_PAGES_PER_SITE")
-        if limit and self.scheduled[site.name] >= limit:
-            stats.inc_value("newsarchive/budget_exhausted")
+        if self.budget.exhausted(site.name):
+            stats.inc_value(BUDGET_EXHAUSTED)
             return "budget"
         return None
 
@@ -174,6 +172,7 @@ class NewsSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.seen = crawl_seen_store(crawler)
         spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
+        spider.budget = PageBudget.from_crawler(crawler)
         if isinstance(spider.policy, IncrementalPolicy):
             spider.policy = IncrementalPolicy(refetch=not crawler.settings.getbool("INCREMENTAL"))
         spider.schedules = revisits.schedules(spider.sites.values(), revisit_schedule(crawler.settings))
@@ -354,6 +353,8 @@ class NewsSpider(Spider):
     def failed(self, failure: Any) -> None:
         """Errors are archived (the capture saw the response) and counted; the crawl goes on."""
         request = getattr(failure, "request", None)
+        if request is not None and failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self.budget.refund(request)  # refused before it left: no response spent
         if request is not None and request.meta.get("probe"):
             self.crawler.stats.inc_value("newsarchive/probes_missed")
             return
@@ -370,7 +371,7 @@ class NewsSpider(Spider):
 
     def closed(self, reason: str) -> None:
         """Keep feed validators and sitemap lastmods only after a complete run: else entries would be missed."""
-        complete = reason == "finished" and not self.crawler.stats.get_value("newsarchive/budget_exhausted")
+        complete = reason == "finished" and not self.crawler.stats.get_value(BUDGET_EXHAUSTED)
         if self.seen is None or not self.policy.keeps_validators() or not complete:
             return
         for url, validators in self.pending_validators.items():

@@ -15,7 +15,6 @@ import pytest
 
 from tests.conftest import require
 from tests.hostile import checks
-from tests.hostile.checks import known_failure
 from tests.hostile.outputs import BAN_THRESHOLD, CACHE, MAX_URLS_PER_SHAPE, Capture, HostileRun, run_hostile
 from tests.hostile.server import CAPTCHA_HOST, ORIGIN, THROTTLE_HOST, Case, HostileSite, targets
 
@@ -23,17 +22,9 @@ from tests.hostile.server import CAPTCHA_HOST, ORIGIN, THROTTLE_HOST, Case, Host
 pytestmark = pytest.mark.timeout(900)
 
 
-def params(names: list[str], known: dict[str, str]) -> list[object]:
-    """Parameters, the ones that fail today marked with why."""
-    return [pytest.param(name, marks=known_failure(known[name])) if name in known else name for name in names]
-
-
 # What happens today (each observed on this suite's crawl, see README.md).
 ALIAS_REFETCHED = ("the second crawl fetches /story/3 again (a redirect alias of an archived article) and records "
                    "its target a second time, under the same id")
-ANCHORS_BUDGET = ("every #fragment link to an article URL counts against MAX_PAGES_PER_SITE before the dupe "
-                  "filter drops it: 2500 #comment-N links use up the 2000-page budget and the article links after "
-                  "them are skipped (newsarchive/skipped/budget)")
 XHTML_EMPTY = ("XHTML with an <?xml ... encoding?> prolog gives no document (counted as newsarchive/empty_pages): "
                "no record, its links not followed")
 
@@ -207,7 +198,7 @@ def test_content_coded_article_archived_raw(run: HostileRun, name: str) -> None:
 TEXT_CASES = [c.name for c in MAIN if c.article and c.words]
 
 
-@pytest.mark.parametrize("name", params(TEXT_CASES, {f"after-anchors-{i}": ANCHORS_BUDGET for i in (1, 2)}))
+@pytest.mark.parametrize("name", TEXT_CASES)
 def test_record_text_is_right(run: HostileRun, name: str) -> None:
     checks.assert_record_text(run, case(run, name))
 
