@@ -56,12 +56,15 @@ def record_urls(record: Mapping[str, Any]) -> set[str]:
     return {url for url in (record.get("url"), record.get("requested_url"), record.get("canonical_url")) if url}
 
 
+VERSION_KEYS = ("id", "url", "capture_id", "fetched_at")  # what a version in the state needs of a record
+
+
 def remember_record(seen: SeenStore, record: Mapping[str, Any], *, versions: bool = False) -> None:
     """Add a written record's URLs, so no later request fetches its article again; with `versions` (its site tracks
     them), its title and text too, for the next fetch to be compared with."""
     for url in record_urls(record):
         seen.add(url, record.get("site") or "")
-    if versions:
+    if versions and all(record.get(name) for name in VERSION_KEYS):  # a salvaged line may be a partial record
         seen.save_version(ArticleVersion.of_record(record))
 
 
