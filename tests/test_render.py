@@ -10,8 +10,12 @@ package; tools/install-test-deps.sh), driven by scrapy-playwright in the crawl a
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +26,7 @@ from pipelines.store.factory import open_store
 from pipelines.warc.lint import lint_warc
 from tests.archive_checks import ArchiveContents, WarcRecordView, record_at_pointer
 from tests.conftest import dumped_stats, require, run_cli
+from tests.process_tree import process_table, tree_members
 from tests.render_site import (
     ARTICLE_PATH,
     HEADLINE,
@@ -278,3 +283,51 @@ def test_a_bad_chromium_path_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_a_crawl_without_render_sites_starts_no_browser(crawled: Crawled) -> None:
     assert "scrapy-playwright" not in crawled.plain.run.stderr
     assert "Launching browser" in crawled.rendered.run.stderr
+
+
+# -- stopping a rendered crawl: Ctrl-C and kill -9 leave no browser behind -----------------------------------------
+
+def browser_processes(pids: set[int]) -> list[int]:
+    """The Chromium processes among `pids` that are still alive."""
+    alive = []
+    for pid in pids:
+        try:
+            argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        except OSError:
+            continue
+        if os.path.basename(argv0) == b"chromium":
+            alive.append(pid)
+    return alive
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])
+def test_a_stopped_rendered_crawl_leaves_no_browser_running(tmp_path: Path, how: str) -> None:
+    needs_browser()
+    site = RenderSite()
+    with serve_render_site(site) as base:
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(sites_yaml(base, render=True, homepage="/hostile"))  # the stalled page keeps it busy
+        env = {**os.environ, "ARCHIVE_URI": str(tmp_path / "archive"), "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"),
+               "NEWSARCHIVE_CHROMIUM_PATH": CHROMIUM, "NEWSARCHIVE_PROGRESS": "plain"}
+        crawl = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "--sites", str(sites)], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while not browser_processes(tree_members(crawl.pid, process_table())):
+                assert crawl.poll() is None and time.monotonic() < deadline, "no browser was started"
+                time.sleep(0.2)
+            time.sleep(2)  # pages in flight
+            tree = tree_members(crawl.pid, process_table())
+            crawl.send_signal(getattr(signal, how))
+            _, stderr = crawl.communicate(timeout=60)
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+                crawl.wait()
+    if how == "SIGINT":
+        assert crawl.returncode == 130, stderr[-3000:]
+        assert "Traceback" not in stderr
+    deadline = time.monotonic() + 15
+    while browser_processes(tree) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert browser_processes(tree) == []
