@@ -94,9 +94,19 @@ ArchiveOption = Annotated[str | None, typer.Option(
 
 
 def fail(code: ExitCode, message: str) -> typer.Exit:
-    """Print a one-line error for a human and return the Exit to raise."""
-    typer.secho(f"newsarchive: {message}", err=True, fg=typer.colors.RED)
+    """Print a one-line error for a human (a JSON log line with LOG_FORMAT=json) and return the Exit to raise."""
+    error(message)
     return typer.Exit(int(code))
+
+
+def error(message: str) -> None:
+    """One line on stderr saying what went wrong: red text, or a JSON log line with LOG_FORMAT=json."""
+    from crawler.logs import json_requested, say
+
+    if json_requested():
+        say(f"newsarchive: {message}", err=True, event="error", level=logging.ERROR)
+    else:
+        typer.secho(f"newsarchive: {message}", err=True, fg=typer.colors.RED)
 
 
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
@@ -111,10 +121,10 @@ def command_settings(archive: str | None = None, **overrides: Any) -> Settings:
         overrides["ARCHIVE_URI"] = archive
     try:
         return load_settings(overrides)
-    except ConfigError as error:
-        for problem in error.problems[:-1]:
-            typer.secho(f"newsarchive: {problem}", err=True, fg=typer.colors.RED)
-        raise fail(ExitCode.USAGE, error.problems[-1]) from None
+    except ConfigError as problems:
+        for problem in problems.problems[:-1]:
+            error(problem)
+        raise fail(ExitCode.USAGE, problems.problems[-1]) from None
 
 
 def open_archive(settings: Settings) -> ObjectStore:

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
 from crawler.discovery.probe import Observations
 from crawler.exit_codes import ExitCode, crawl_exit_code, startup_exit_code
+from crawler.logs import crawler_process
 from crawler.middlewares.politeness import blocked_sites
 from crawler.resolver import ResolverConfigError, dns_servers
 from crawler.session import bind_session, open_archive_session
@@ -74,7 +75,7 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
     shutdown = Shutdown()
     shutdown.install()
     install_reactor(settings["TWISTED_REACTOR"], settings.get("ASYNCIO_EVENT_LOOP"))
-    process = CrawlerProcess(settings)
+    process = crawler_process(settings)
     crawler = process.create_crawler(NewsSpider)
     bind_session(crawler, session, deadline=shutdown.deadline)
     shutdown.attach(process)
@@ -114,7 +115,7 @@ def run_discovery(site: Site, settings: Settings, *, budget: int) -> Observation
     for name, paths in DISCOVERY_OFF.items():
         settings.set(name, {**settings.getdict(name), **dict.fromkeys(paths)}, priority="cmdline")
     settings.set("DOWNLOAD_MAXSIZE", DISCOVERY_MAX_RESPONSE, priority="cmdline")
-    process = CrawlerProcess(settings)
+    process = crawler_process(settings)
     crawler = process.create_crawler(DiscoverySpider)
     process.crawl(crawler, site=site, budget=budget)
     process.start()

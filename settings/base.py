@@ -123,6 +123,9 @@ EXTRACT_WORKERS: Annotated[int, "Extraction processes, so the crawl keeps downlo
                                 "0: in the crawl process."] = -1
 LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG, one on a terminal WARNING "
                            "(the live line says the rest)."] = "INFO"
+LOG_FORMAT: Annotated[Literal["text", "json"], "Log lines: text (Scrapy's), or json: one JSON object per line "
+                      "(time, level, logger, site, url, event, message) for log collectors; the CLI's own lines "
+                      "on stderr too, and the live line becomes plain progress lines."] = "text"
 
 # -- the pipeline's components (checked at start-up: none may be missing) ------------------------------------
 DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), archived pages (and redirects to them) not "

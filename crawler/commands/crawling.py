@@ -11,6 +11,7 @@ import yaml
 from crawler.cli_common import ArchiveOption, VerboseOption, app, command_settings, fail
 from crawler.exit_codes import ExitCode
 from crawler.interrupt import Interrupted
+from crawler.logs import say
 from crawler.sites import SitesConfigError, load_sites, parse_sites, select_sites
 from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, is_records_key, is_warc_key, run_report_key
 from pipelines.run.report import counts_line
@@ -34,34 +35,34 @@ def summarize(result: "CrawlResult") -> None:
     """Tell the operator where the output is and what happened; name a run report only where it was written."""
     report, exit_code = result.report, result.exit_code
     if report is None:
-        typer.echo("no run report: the crawl did not start (see the log above)", err=True)
+        say("no run report: the crawl did not start (see the log above)", err=True)
         return
     archive = report["archive"].rstrip("/")
     keys = [o["key"] for o in report["objects"]]
     counts = report["counts"]
-    typer.echo(f"\nrun {report['crawl_id']}: {counts_line(counts)}")
+    say(f"\nrun {report['crawl_id']}: {counts_line(counts)}", data=counts)
     for label, prefix, wanted in (("WARCs", WARC_PREFIX, is_warc_key), ("records", RECORDS_PREFIX, is_records_key)):
         found = [k for k in keys if wanted(k)]
-        typer.echo(f"{label}: {len(found)} file(s) under {archive}/{prefix}")
+        say(f"{label}: {len(found)} file(s) under {archive}/{prefix}")
         for key in found[:5]:
-            typer.echo(f"  {archive}/{key}")
+            say(f"  {archive}/{key}")
     if result.report_in_spool is None:
-        typer.echo(f"run report: {archive}/{run_report_key(report['crawl_id'])}")
+        say(f"run report: {archive}/{run_report_key(report['crawl_id'])}")
     else:
-        typer.echo(f"run report: not uploaded; it waits in the spool at {result.report_in_spool}", err=True)
+        say(f"run report: not uploaded; it waits in the spool at {result.report_in_spool}", err=True)
     if exit_code == ExitCode.INTERRUPTED:
         waiting = f"; {len(result.spooled)} file(s) wait in the spool and the next run uploads them" \
             if result.spooled else ""
-        typer.echo(f"interrupted: the files it wrote are closed{waiting}", err=True)
+        say(f"interrupted: the files it wrote are closed{waiting}", err=True)
     if exit_code == ExitCode.BLOCKED:
-        typer.echo("blocked by: " + ", ".join(result.blocked) + " (storm of 403/429/captcha "
-                   "responses); their remaining pages were not fetched", err=True)
+        say("blocked by: " + ", ".join(result.blocked) + " (storm of 403/429/captcha "
+            "responses); their remaining pages were not fetched", err=True)
     if exit_code == ExitCode.UPLOAD_PENDING:
-        typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files are kept in the spool and the "
-                   "next run uploads them", err=True)
+        say(f"{len(report['failed_uploads'])} upload(s) failed; the files are kept in the spool and the "
+            "next run uploads them", err=True)
     if exit_code == ExitCode.FAILURE and counts["responses"] and not result.stats.get("warc/exchanges"):
-        typer.echo(f"{counts['responses']} responses but none archived: the WARC capture wrote nothing "
-                   "(see the log above)", err=True)
+        say(f"{counts['responses']} responses but none archived: the WARC capture wrote nothing "
+            "(see the log above)", err=True)
 
 
 def run_and_exit(sites: list[Any], settings: "Settings", window: Any = None) -> None:
@@ -111,7 +112,7 @@ def demo(
 
     settings = crawl_settings(archive, verbose, AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0)
     with serve_demo_site(port=usable_port(port)) as base_url:
-        typer.echo(f"demo site at {base_url} → archive {settings['ARCHIVE_URI']}")
+        say(f"demo site at {base_url} → archive {settings['ARCHIVE_URI']}")
         sites = parse_sites(yaml.safe_load(demo_sites_yaml(base_url)), source="demo sites")
         run_and_exit(sites, settings)
 

@@ -64,6 +64,8 @@ class ProgressExtension:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.mode = progress_mode(crawler.settings.get("PROGRESS", "auto"))
+        if self.mode == "rich" and crawler.settings.getbool("LOG_JSON"):
+            self.mode = "plain"  # every line on stderr is a JSON object: the live line would not be
         self.interval = 0.5 if self.mode == "rich" else crawler.settings.getfloat("PROGRESS_INTERVAL", 10)
         self.per_site = crawler.settings.getbool("PROGRESS_PER_SITE")
         self.started = time.monotonic()
@@ -93,7 +95,8 @@ class ProgressExtension:
         if self.live is not None:
             self.live.update(Text("\n".join([line, *sites])))
         else:
-            log.info("progress: %s", "\n".join([line, *sites]))
+            log.info("progress: %s", "\n".join([line, *sites]),
+                     extra={"event": "progress", "data": crawl_counts(stats)})
 
     def queued(self) -> int | None:
         """Requests waiting in the scheduler (None before the engine has one)."""
