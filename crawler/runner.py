@@ -12,6 +12,7 @@ from scrapy.utils.reactor import install_reactor
 
 from crawler.discovery.probe import Observations
 from crawler.exit_codes import ExitCode, crawl_exit_code, startup_exit_code
+from crawler.extensions.metrics import write_textfile
 from crawler.logs import crawler_process
 from crawler.middlewares.politeness import blocked_sites
 from crawler.resolver import ResolverConfigError, dns_servers
@@ -88,9 +89,12 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
         session.finish("shutdown", stats=stats, sites=[site.name for site in sites], deadline=shutdown.deadline())
     blocked = blocked_sites(stats)
     report = session.report
-    return CrawlResult(exit_code=crawl_exit_code(report, stats, blocked), report=report, stats=stats,
-                       blocked=blocked, report_in_spool=session.report_in_spool,
-                       spooled=session.output.spool.pending())
+    exit_code = crawl_exit_code(report, stats, blocked)
+    if settings.get("METRICS_TEXTFILE"):
+        write_textfile(Path(settings["METRICS_TEXTFILE"]).expanduser(), crawler, exit_code=int(exit_code),
+                       reason=report["exit_reason"] if report else "failed")
+    return CrawlResult(exit_code=exit_code, report=report, stats=stats, blocked=blocked,
+                       report_in_spool=session.report_in_spool, spooled=session.output.spool.pending())
 
 
 # Switched off for `discover`, which archives nothing: the WARC capture, the item pipelines and the archived-page
@@ -98,7 +102,8 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
 # line is a crawl's.
 DISCOVERY_OFF = {"EXTENSIONS": ("crawler.extensions.warc_capture.WarcCaptureExtension",
                                 "crawler.extensions.size_cap.ResponseSizeCap",
-                                "crawler.extensions.progress.ProgressExtension"),
+                                "crawler.extensions.progress.ProgressExtension",
+                                "crawler.extensions.metrics.MetricsExtension"),
                  "ITEM_PIPELINES": ("crawler.item_pipelines.ExtractPipeline", "crawler.item_pipelines.DedupPipeline",
                                     "crawler.item_pipelines.RecordWriterPipeline"),
                  "DOWNLOADER_MIDDLEWARES": ("crawler.middlewares.archived.ArchivedPageMiddleware",)}

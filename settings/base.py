@@ -123,6 +123,12 @@ EXTRACT_WORKERS: Annotated[int, "Extraction processes, so the crawl keeps downlo
                                 "0: in the crawl process."] = -1
 LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG, one on a terminal WARNING "
                            "(the live line says the rest)."] = "INFO"
+METRICS_PORT: Annotated[int, "Serve Prometheus metrics at http://METRICS_ADDRESS:METRICS_PORT/metrics while a "
+                              "crawl runs (docs/operations.md); 0: off."] = 0
+METRICS_ADDRESS: Annotated[str, "The address /metrics listens on (0.0.0.0: every interface, for a scraper in "
+                                "another container)."] = "0.0.0.0"
+METRICS_TEXTFILE: Annotated[str, "At the end of a crawl, write its metrics to this file (node-exporter's textfile "
+                                 "collector: a path ending in .prom), atomically; empty: none."] = ""
 LOG_FORMAT: Annotated[Literal["text", "json"], "Log lines: text (Scrapy's), or json: one JSON object per line "
                       "(time, level, logger, site, url, event, message) for log collectors; the CLI's own lines "
                       "on stderr too, and the live line becomes plain progress lines."] = "text"
@@ -142,11 +148,13 @@ DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), archived pa
     "crawler.middlewares.bodies.SpiderBodyMiddleware": 590,
     "crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000,
 }
-EXTENSIONS: Annotated[ComponentOrder, "WARC capture, response size cap, response accounting, live progress."] = {
+EXTENSIONS: Annotated[ComponentOrder, "WARC capture, response size cap, response accounting, live progress, "
+                                      "Prometheus metrics."] = {
     "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
     "crawler.extensions.size_cap.ResponseSizeCap": 110,
     "crawler.extensions.accounting.ResponseAccounting": 120,
     "crawler.extensions.progress.ProgressExtension": 500,
+    "crawler.extensions.metrics.MetricsExtension": 510,
 }
 ITEM_PIPELINES: Annotated[ComponentOrder, "Extraction, dedup, records."] = {
     "crawler.item_pipelines.ExtractPipeline": 100,

@@ -58,6 +58,17 @@ def site_lines(stats: dict[str, Any], sites: list[str]) -> list[str]:
     return lines
 
 
+def queued_requests(crawler: Crawler) -> int | None:
+    """Requests waiting in the scheduler (None before the engine has one)."""
+    engine = getattr(crawler, "engine", None)
+    slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
+    scheduler = getattr(slot, "scheduler", None) or getattr(engine, "scheduler", None)
+    try:
+        return len(scheduler) if scheduler is not None else None
+    except TypeError:
+        return None
+
+
 class ProgressExtension:
     """Scrapy extension; setting PROGRESS (env NEWSARCHIVE_PROGRESS) = auto | rich | plain | off."""
 
@@ -90,23 +101,13 @@ class ProgressExtension:
 
     def tick(self) -> None:
         stats = self.crawler.stats.get_stats()
-        line = progress_line(stats, time.monotonic() - self.started, self.queued())
+        line = progress_line(stats, time.monotonic() - self.started, queued_requests(self.crawler))
         sites = site_lines(stats, getattr(self.crawler.spider, "site_names", [])) if self.per_site else []
         if self.live is not None:
             self.live.update(Text("\n".join([line, *sites])))
         else:
             log.info("progress: %s", "\n".join([line, *sites]),
                      extra={"event": "progress", "data": crawl_counts(stats)})
-
-    def queued(self) -> int | None:
-        """Requests waiting in the scheduler (None before the engine has one)."""
-        engine = getattr(self.crawler, "engine", None)
-        slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
-        scheduler = getattr(slot, "scheduler", None) or getattr(engine, "scheduler", None)
-        try:
-            return len(scheduler) if scheduler is not None else None
-        except TypeError:
-            return None
 
     def closed(self) -> None:
         if self.loop is not None and self.loop.running:
