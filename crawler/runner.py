@@ -103,7 +103,8 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
 DISCOVERY_OFF = {"EXTENSIONS": ("crawler.extensions.warc_capture.WarcCaptureExtension",
                                 "crawler.extensions.size_cap.ResponseSizeCap",
                                 "crawler.extensions.progress.ProgressExtension",
-                                "crawler.extensions.metrics.MetricsExtension"),
+                                "crawler.extensions.metrics.MetricsExtension",
+                                "crawler.extensions.disk_floor.DiskFloor"),
                  "ITEM_PIPELINES": ("crawler.item_pipelines.ExtractPipeline", "crawler.item_pipelines.DedupPipeline",
                                     "crawler.item_pipelines.RecordWriterPipeline"),
                  "DOWNLOADER_MIDDLEWARES": ("crawler.middlewares.archived.ArchivedPageMiddleware",)}

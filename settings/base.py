@@ -123,6 +123,13 @@ EXTRACT_WORKERS: Annotated[int, "Extraction processes, so the crawl keeps downlo
                                 "0: in the crawl process."] = -1
 LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG, one on a terminal WARNING "
                            "(the live line says the rest)."] = "INFO"
+CLOSESPIDER_TIMEOUT: Annotated[Seconds, "Stop a crawl cleanly after this long (crawl/backfill --max-duration; "
+                                        "Scrapy's closespider); 0: no limit."] = 0.0
+CLOSESPIDER_PAGECOUNT: Annotated[int, "Stop a crawl cleanly after about this many responses (--max-pages; pages, "
+                                      "feeds, sitemaps and robots.txt all count; requests in flight finish); "
+                                      "0: no limit."] = 0
+MIN_FREE_DISK: Annotated[Bytes, "Stop a crawl cleanly (exit code 7) when the spool's disk has less free space "
+                                "than this, e.g. 1GB; 0: no floor."] = 0
 METRICS_PORT: Annotated[int, "Serve Prometheus metrics at http://METRICS_ADDRESS:METRICS_PORT/metrics while a "
                               "crawl runs (docs/operations.md); 0: off."] = 0
 METRICS_ADDRESS: Annotated[str, "The address /metrics listens on (0.0.0.0: every interface, for a scraper in "
@@ -149,12 +156,13 @@ DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), archived pa
     "crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000,
 }
 EXTENSIONS: Annotated[ComponentOrder, "WARC capture, response size cap, response accounting, live progress, "
-                                      "Prometheus metrics."] = {
+                                      "Prometheus metrics, the spool's free-disk floor."] = {
     "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
     "crawler.extensions.size_cap.ResponseSizeCap": 110,
     "crawler.extensions.accounting.ResponseAccounting": 120,
     "crawler.extensions.progress.ProgressExtension": 500,
     "crawler.extensions.metrics.MetricsExtension": 510,
+    "crawler.extensions.disk_floor.DiskFloor": 520,
 }
 ITEM_PIPELINES: Annotated[ComponentOrder, "Extraction, dedup, records."] = {
     "crawler.item_pipelines.ExtractPipeline": 100,

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import yaml
 
-from crawler.cli_common import ArchiveOption, VerboseOption, app, command_settings, fail
+from crawler.cli_common import (
+    ArchiveOption,
+    MaxDurationOption,
+    MaxPagesOption,
+    VerboseOption,
+    app,
+    command_settings,
+    fail,
+    run_limits,
+)
 from crawler.exit_codes import ExitCode
 from crawler.interrupt import Interrupted
 from crawler.logs import say
@@ -29,6 +38,9 @@ def crawl_settings(archive: str | None, verbose: bool, **overrides: Any) -> "Set
     elif sys.stderr.isatty():
         overrides["LOG_LEVEL"] = "WARNING"  # the live display says what INFO lines would
     return command_settings(archive, **overrides)
+
+
+LIMIT_REASONS = {"closespider_timeout": "--max-duration", "closespider_pagecount": "--max-pages"}
 
 
 def summarize(result: "CrawlResult") -> None:
@@ -54,6 +66,12 @@ def summarize(result: "CrawlResult") -> None:
         waiting = f"; {len(result.spooled)} file(s) wait in the spool and the next run uploads them" \
             if result.spooled else ""
         say(f"interrupted: the files it wrote are closed{waiting}", err=True)
+    if report["exit_reason"] in LIMIT_REASONS:
+        say(f"stopped at {LIMIT_REASONS[report['exit_reason']]}; the next run goes on from where this one stopped",
+            err=True, event="limit")
+    if exit_code == ExitCode.LOW_DISK:
+        say("stopped at the free-disk floor (MIN_FREE_DISK) of the spool: what was fetched is closed and "
+            "uploaded; free some space and run again", err=True, event="disk_floor")
     if exit_code == ExitCode.BLOCKED:
         say("blocked by: " + ", ".join(result.blocked) + " (storm of 403/429/captcha "
             "responses); their remaining pages were not fetched", err=True)
@@ -139,6 +157,8 @@ def crawl(
         "--site", help="Crawl only this site (by name); repeat for several.")] = None,
     refetch: Annotated[bool, typer.Option(
         "--refetch", help="Fetch again what earlier runs archived or found unchanged.")] = False,
+    max_duration: MaxDurationOption = None,
+    max_pages: MaxPagesOption = None,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -147,5 +167,6 @@ def crawl(
     Incremental: articles archived by earlier runs are not fetched again (state kept in the archive's state/).
 
     Homepages, sections, feeds and sitemaps are re-checked every run."""
-    settings = crawl_settings(archive, verbose, **({"INCREMENTAL": False} if refetch else {}))
+    settings = crawl_settings(archive, verbose, **({"INCREMENTAL": False} if refetch else {}),
+                              **run_limits(max_duration, max_pages))
     run_and_exit(chosen_sites(sites_file, site or [], settings), settings)
