@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
+from crawler.alerts import post_alert
 from crawler.discovery.probe import Observations
 from crawler.exit_codes import ExitCode, crawl_exit_code, startup_exit_code
 from crawler.extensions.metrics import write_textfile
@@ -90,6 +91,8 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
     blocked = blocked_sites(stats)
     report = session.report
     exit_code = crawl_exit_code(report, stats, blocked)
+    if report is not None and settings.get("ALERT_WEBHOOK"):
+        post_alert(settings["ALERT_WEBHOOK"], report, int(exit_code))
     if settings.get("METRICS_TEXTFILE"):
         write_textfile(Path(settings["METRICS_TEXTFILE"]).expanduser(), crawler, exit_code=int(exit_code),
                        reason=report["exit_reason"] if report else "failed")

@@ -130,6 +130,16 @@ CLOSESPIDER_PAGECOUNT: Annotated[int, "Stop a crawl cleanly after about this man
                                       "0: no limit."] = 0
 MIN_FREE_DISK: Annotated[Bytes, "Stop a crawl cleanly (exit code 7) when the spool's disk has less free space "
                                 "than this, e.g. 1GB; 0: no floor."] = 0
+MONITOR_MIN_COVERAGE: Annotated[dict[str, float], "Monitors: the least share of a site's records (with 5 or "
+                                                 "more in the run) that must have each field (title, "
+                                                 "published_at, authors, text); a field left out is not "
+                                                 "checked."] = {"title": 0.9, "text": 0.9, "published_at": 0.5}
+MONITOR_MIN_ARTICLE_RATIO: Annotated[float, "Monitors: a site's articles must be at least this share of its "
+                                            "median in recent runs of the same command (3 or more); 0: "
+                                            "off."] = 0.5
+MONITOR_HISTORY_RUNS: Annotated[int, "Monitors: how many earlier runs of a site the median is taken over."] = 10
+ALERT_WEBHOOK: Annotated[str, "Failed monitors are POSTed here as JSON (the run, its report and each failure); "
+                              "empty: none. A webhook that does not answer is one warning line."] = ""
 METRICS_PORT: Annotated[int, "Serve Prometheus metrics at http://METRICS_ADDRESS:METRICS_PORT/metrics while a "
                               "crawl runs (docs/operations.md); 0: off."] = 0
 METRICS_ADDRESS: Annotated[str, "The address /metrics listens on (0.0.0.0: every interface, for a scraper in "

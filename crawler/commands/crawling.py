@@ -66,6 +66,8 @@ def summarize(result: "CrawlResult") -> None:
         waiting = f"; {len(result.spooled)} file(s) wait in the spool and the next run uploads them" \
             if result.spooled else ""
         say(f"interrupted: the files it wrote are closed{waiting}", err=True)
+    for failure in (report.get("monitors") or {}).get("failures", []):
+        say(f"monitor {failure['monitor']} failed: {failure['message']}", err=True, event="monitor_failed")
     if report["exit_reason"] in LIMIT_REASONS:
         say(f"stopped at {LIMIT_REASONS[report['exit_reason']]}; the next run goes on from where this one stopped",
             err=True, event="limit")

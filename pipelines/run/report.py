@@ -26,7 +26,7 @@ RESPONSE_COUNTERS = tuple(f"responses_{klass}" for klass in STATUS_CLASSES)
 # processing failing (a feed or sitemap that does not parse, a capture or record that could not be written).
 # A site's `bytes` are its response bodies as received (still content-encoded, as archived).
 SITE_COUNTERS = ("discovered", "fetched", *RESPONSE_COUNTERS, "network_failures", "articles", "errors", "bytes")
-COVERAGE_FIELDS = ("published_at", "authors", "text")
+COVERAGE_FIELDS = ("title", "published_at", "authors", "text")
 # The run's `counts`, the same keys for every kind of run.
 COUNT_NAMES = ("requests", "responses", *RESPONSE_COUNTERS, "network_failures", "extraction_failures",
                "upload_failures", "errors", "articles", "records", "duplicates", "warc_records", "bytes")
