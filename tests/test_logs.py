@@ -2,6 +2,9 @@
 
 import json
 import logging
+import os
+import signal
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -82,3 +85,28 @@ def test_exceptions_and_odd_messages_stay_on_one_line() -> None:
     assert line["message"] == "two\nlines ü" and "ValueError: bad\nvalue" in line["exc"]
     broken = logging.LogRecord("x", logging.INFO, __file__, 1, "%d items", ("many",), None)  # a bad %-format
     assert json.loads(formatter.format(broken))["message"] == "%d items ('many',)"
+
+
+def test_sigterm_in_json_mode_keeps_every_line_json(tmp_path: Path) -> None:
+    """`podman stop` of a container that logs JSON: the signal handler's own lines are JSON too."""
+    site = FixtureSite(articles=days(date(2024, 5, 1), 3))
+    site.hold = site.article_path(site.articles[0])
+    with serve_fixture_site(site) as base:
+        (tmp_path / "sites.yaml").write_text(sites_yaml(base))
+        env = {**os.environ, **FAST, "ARCHIVE_URI": str(tmp_path / "archive"),
+               "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"), "NEWSARCHIVE_LOG_FORMAT": "json"}
+        crawl = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "--sites", str(tmp_path / "sites.yaml")],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert site.held.wait(120), "the crawl never asked for the held article"
+            crawl.send_signal(signal.SIGTERM)
+            stdout, stderr = crawl.communicate(timeout=60)
+        finally:
+            site.released.set()
+            if crawl.poll() is None:
+                crawl.kill()
+    assert crawl.returncode == 130, stderr[-3000:]
+    lines = json_lines(stderr)
+    assert stdout == ""
+    assert any(line["event"] == "shutdown" and "SIGTERM: stopping" in line["message"] for line in lines)
+    assert any(line["event"] == "summary" and line["message"].startswith("interrupted") for line in lines)
