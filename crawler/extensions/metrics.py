@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -135,14 +135,22 @@ def snapshot_of(crawler: Crawler) -> Snapshot:
                     oldest_waiting=oldest, queued=queued_requests(crawler))
 
 
-class CrawlCollector(Collector):
-    """Reads the crawl's numbers when Prometheus scrapes (in the HTTP server's thread)."""
+class SnapshotCollector(Collector):
+    """The families of `snapshot()`, taken when Prometheus scrapes (in the HTTP server's thread) or the textfile
+    is written."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+    def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
+        self.snapshot = snapshot
 
     def collect(self) -> Iterator[Metric]:
-        return families(snapshot_of(self.crawler))
+        return families(self.snapshot())
+
+
+def registry_of(snapshot: Callable[[], Snapshot]) -> CollectorRegistry:
+    """A registry of our metrics only (not the process's default one, with its Python runtime metrics)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SnapshotCollector(snapshot))
+    return registry
 
 
 class MetricsExtension:
@@ -166,10 +174,9 @@ class MetricsExtension:
         return extension
 
     def opened(self) -> None:
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(CrawlCollector(self.crawler))
         try:
-            self.server, _ = start_http_server(self.port, addr=self.address, registry=registry)
+            self.server, _ = start_http_server(self.port, addr=self.address,
+                                               registry=registry_of(lambda: snapshot_of(self.crawler)))
         except (OSError, OverflowError) as error:
             log.error("METRICS_PORT=%s: /metrics not served on %s (%s); the crawl goes on without it; choose a "
                       "free port", self.port, self.address, error, extra={"event": "metrics_unavailable"})
@@ -188,16 +195,9 @@ def write_textfile(path: Path, crawler: Crawler, *, reason: str, exit_code: int)
     file); a file that cannot be written is one error line, never the run's failure."""
     snapshot = snapshot_of(crawler)
     snapshot.ended = {"reason": reason, "exit_code": exit_code, "time": time.time()}
-    registry = CollectorRegistry(auto_describe=False)
-
-    class Ended(Collector):
-        def collect(self) -> Iterator[Metric]:
-            return families(snapshot)
-
-    registry.register(Ended())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, generate_latest(registry))
+        write_atomic(path, generate_latest(registry_of(lambda: snapshot)))
     except OSError as error:
         log.error("METRICS_TEXTFILE=%s: not written (%s); check that its folder exists and is writable", path,
                   error, extra={"event": "metrics_textfile_failed"})
