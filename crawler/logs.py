@@ -128,6 +128,16 @@ def crawler_process(settings: Settings) -> CrawlerProcess:
     return CrawlerProcess(settings, install_root_handler=False)
 
 
+def configure_command_logging(verbose: bool) -> None:
+    """Logging of a command that runs no Scrapy crawl (import, reextract): WARNING and up (DEBUG with
+    --verbose), as text or, with LOG_FORMAT=json, JSON lines."""
+    level = logging.DEBUG if verbose else logging.WARNING
+    if json_requested():
+        install_json_handler(level)
+    else:
+        logging.basicConfig(level=level, format="%(levelname)s %(message)s")
+
+
 log = logging.getLogger("newsarchive")
 
 
@@ -137,8 +147,10 @@ def say(message: str, *, err: bool = False, event: str = "summary", level: int |
     what goes to stderr)."""
     if json_requested():
         install_json_handler()
-        log.log(level or (logging.WARNING if err else logging.INFO), message.strip(), extra={"event": event,
-                                                                                          "data": data})
+        assert _installed is not None
+        record = log.makeRecord(log.name, level or (logging.WARNING if err else logging.INFO), __file__, 0,
+                                message.strip(), (), None, extra={"event": event, "data": data})
+        _installed.handle(record)  # whatever the log level: what the CLI says to the operator is always said
         return
     import typer
 

@@ -110,3 +110,24 @@ def test_sigterm_in_json_mode_keeps_every_line_json(tmp_path: Path) -> None:
     assert stdout == ""
     assert any(line["event"] == "shutdown" and "SIGTERM: stopping" in line["message"] for line in lines)
     assert any(line["event"] == "summary" and line["message"].startswith("interrupted") for line in lines)
+
+
+def test_demo_and_import_log_json_too(tmp_path: Path) -> None:
+    """The other commands that run a pipeline: a demo crawl, then an import of its WARC beside a truncated copy
+    (corrupt input: warnings), every stderr line JSON."""
+    env = {"ARCHIVE_URI": str(tmp_path / "archive"), "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"),
+           "NEWSARCHIVE_LOG_FORMAT": "json"}
+    demo = run_cli("demo", "--port", "0", env=env)
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    json_lines(demo.stderr)
+    (warc,) = (tmp_path / "archive").rglob("*.warc.gz")
+    broken = tmp_path / "broken.warc.gz"
+    broken.write_bytes(warc.read_bytes()[: warc.stat().st_size // 2])
+    imported = run_cli("import", str(warc), str(broken), env={**env, "ARCHIVE_URI": str(tmp_path / "imported"),
+                                                              "NEWSARCHIVE_SPOOL": str(tmp_path / "spool2")})
+    assert imported.returncode in (0, 1), imported.stderr[-3000:]
+    assert imported.stdout == ""
+    lines = json_lines(imported.stderr)
+    sources = {line["data"]["source"]: line["data"]["status"] for line in lines if line["event"] == "source"}
+    assert set(sources) == {str(warc), str(broken)}
+    assert any(line["event"] == "summary" and line["message"].startswith("run ") for line in lines)

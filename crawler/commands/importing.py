@@ -26,6 +26,7 @@ from crawler.cli_common import (
     failing_on,
 )
 from crawler.exit_codes import ExitCode, batch_exit_code
+from crawler.logs import configure_command_logging, say
 from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.layout import is_records_key, run_report_key
 from pipelines.run.stop import Stop
@@ -70,21 +71,22 @@ def stop_on_signals(stop: Stop) -> Iterator[None]:
 
 def print_source(source: str, summary: dict[str, Any]) -> None:
     note = summary.get("error") or summary.get("reason")
-    typer.echo(f"{summary['status']}: {source}" + (f" ({note})" if note else ""))
+    say(f"{summary['status']}: {source}" + (f" ({note})" if note else ""), event="source",
+        data={"source": source, **summary})
 
 
 def finish(result: BatchResult) -> None:
     """Tell the operator what the run wrote, and exit with the code scripts rely on."""
     report = result.report
     counts = report["counts"]
-    typer.echo(f"run {report['crawl_id']}: {counts['warc_records']} WARC records read, {counts['articles']} "
-               f"articles, {counts['records']} records, {counts['errors']} corrupt or failed")
+    say(f"run {report['crawl_id']}: {counts['warc_records']} WARC records read, {counts['articles']} "
+        f"articles, {counts['records']} records, {counts['errors']} corrupt or failed", data=counts)
     for key in (o["key"] for o in report["objects"] if is_records_key(o["key"])):
-        typer.echo(f"  {report['archive'].rstrip('/')}/{key}")
-    typer.echo(f"run report: {report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}")
+        say(f"  {report['archive'].rstrip('/')}/{key}")
+    say(f"run report: {report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}")
     if report["failed_uploads"] and not result.interrupted:
-        typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files stay in the spool and the next "
-                   "run uploads them", err=True)
+        say(f"{len(report['failed_uploads'])} upload(s) failed; the files stay in the spool and the next "
+            "run uploads them", err=True)
     raise typer.Exit(int(batch_exit_code(result)))
 
 
@@ -105,7 +107,7 @@ def import_warcs(
     from pipelines.run.imports import CaptureFilter, Importer
     from pipelines.run.pages import site_slug
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    configure_command_logging(verbose)
     missing = [source for source in sources if "://" not in source and not Path(source).expanduser().is_file()]
     if len(missing) == len(sources):  # nothing to do: a run that cannot start writes no run report
         raise fail(ExitCode.USAGE, f"no such file: {missing[0]}" + (f" (nor the {len(missing) - 1} other sources)"
@@ -136,7 +138,7 @@ def reextract(
     from pipelines.run.batch import run_batch
     from pipelines.run.reextract import Reextractor
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    configure_command_logging(verbose)
     days = day_range(first, last)
     stop = Stop()
     sink = open_sink(archive, "reextract", stop)
