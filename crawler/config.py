@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipelines.run.report import COVERAGE_FIELDS
 from pipelines.store.base import StoreOptions
 from pipelines.store.spool import archive_spool_root
 
@@ -59,7 +60,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     except SettingsError as error:
         raise ConfigError(error.problems) from None
     settings.update(dict(overrides or {}), priority="cmdline")
-    problems = missing_components(settings, base, environ)
+    problems = missing_components(settings, base, environ) + coverage_problems(settings)
     if problems:
         raise ConfigError(problems)
     return settings
@@ -111,6 +112,20 @@ def missing_components(settings: Settings, base: types.ModuleType, environ: Mapp
             ROBOTS_MIDDLEWARE) is None:
         problems.append(f"DOWNLOADER_MIDDLEWARES: {ROBOTS_MIDDLEWARE} is disabled, so robots.txt would be ignored "
                         "while ROBOTSTXT_OBEY is true; set NEWSARCHIVE_ROBOTSTXT_OBEY=false to mean it")
+    return problems
+
+
+def coverage_problems(settings: Settings) -> list[str]:
+    """MONITOR_MIN_COVERAGE names fields the run report measures, with shares between 0 and 1."""
+    from settings.spec import PREFIX
+
+    problems = []
+    for name, share in settings.getdict("MONITOR_MIN_COVERAGE").items():
+        if name not in COVERAGE_FIELDS:
+            problems.append(f"{PREFIX}MONITOR_MIN_COVERAGE: {name!r} is not a field the run report measures "
+                            f"(one of {', '.join(COVERAGE_FIELDS)})")
+        elif not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
+            problems.append(f"{PREFIX}MONITOR_MIN_COVERAGE: {name}: {share!r} is not a share between 0 and 1")
     return problems
 
 

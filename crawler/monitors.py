@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from statistics import median
 from typing import Any
 
@@ -133,17 +132,11 @@ def earlier_reports(store: ObjectStore, command: str, count: int, crawl_id: str)
     return found[::-1]
 
 
-def reviewer(settings: BaseSettings, store: ObjectStore) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """What the session calls with the finished report (pipelines.run.session.ArchiveSession.finish)."""
+def review_report(settings: BaseSettings, store: ObjectStore, report: dict[str, Any]) -> dict[str, Any]:
+    """The finished report's `monitors` (pipelines.run.session.ArchiveSession.finish calls it; the CLI's summary
+    says each failure)."""
     thresholds = {name: float(share) for name, share in settings.getdict("MONITOR_MIN_COVERAGE").items()}
-    ratio, runs = settings.getfloat("MONITOR_MIN_ARTICLE_RATIO"), settings.getint("MONITOR_HISTORY_RUNS")
-
-    def review(report: dict[str, Any]) -> dict[str, Any]:
-        history = earlier_reports(store, report["command"], runs, report["crawl_id"]) if ratio > 0 else []
-        outcome = run_monitors(report, history, thresholds=thresholds, article_ratio=ratio)
-        for failure in outcome["failures"]:
-            log.warning("monitor %s failed: %s", failure["monitor"], failure["message"],
-                        extra={"event": "monitor_failed"})
-        return outcome
-
-    return review
+    ratio = settings.getfloat("MONITOR_MIN_ARTICLE_RATIO")
+    history = earlier_reports(store, report["command"], settings.getint("MONITOR_HISTORY_RUNS"),
+                              report["crawl_id"]) if ratio > 0 else []
+    return run_monitors(report, history, thresholds=thresholds, article_ratio=ratio)

@@ -56,13 +56,16 @@ def bind_session(crawler: Crawler, session: ArchiveSession,
     (an interrupted one has no time to read the archive's earlier reports)."""
     setattr(crawler, SESSION_ATTRIBUTE, session)
 
-    def spider_closed(spider: Any, reason: str) -> None:
-        from crawler.monitors import reviewer  # spidermon is imported only by crawls that end
+    def review(report: dict[str, Any]) -> dict[str, Any]:
+        from crawler.monitors import review_report  # spidermon is imported by crawls that end, inside the
+        # session's guard: a monitor that cannot run never keeps the report from being written
 
+        return review_report(crawler.settings, session.store, report)
+
+    def spider_closed(spider: Any, reason: str) -> None:
         stopping_by = deadline()
         session.finish(reason, stats=crawler.stats.get_stats(), sites=getattr(spider, "site_names", []),
-                       deadline=stopping_by,
-                       review=None if stopping_by is not None else reviewer(crawler.settings, session.store))
+                       deadline=stopping_by, review=review if stopping_by is None else None)
 
     def spider_opened() -> None:
         # Connected now, after every component and the spider: their spider_closed handlers (which may still

@@ -58,6 +58,16 @@ def test_a_site_needs_a_history_before_its_volume_is_judged() -> None:
     assert outcome["passed"] is True, "ratio 0: off"
 
 
+def test_a_coverage_threshold_of_no_field_is_refused_at_start_up(tmp_path: Path) -> None:
+    result = run_cli("crawl", "--sites", str(tmp_path / "none.yaml"), env={
+        "ARCHIVE_URI": str(tmp_path), "NEWSARCHIVE_MONITOR_MIN_COVERAGE": '{"titel": 0.9, "text": 2}'})
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "newsarchive: NEWSARCHIVE_MONITOR_MIN_COVERAGE: 'titel' is not a field the run report measures (one of "
+        "title, published_at, authors, text)",
+        "newsarchive: NEWSARCHIVE_MONITOR_MIN_COVERAGE: text: 2 is not a share between 0 and 1"]
+
+
 class Recorder(BaseHTTPRequestHandler):
     posts: ClassVar[list[dict[str, Any]]] = []
 
