@@ -4,6 +4,7 @@ a command."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
@@ -80,7 +81,8 @@ app = ReadableTyper(
     "  ARCHIVE_URI=s3://bucket/news newsarchive crawl   (AWS_ENDPOINT_URL for MinIO and others)\n\n"
     "  newsarchive extract page.html --url https://herald.example/2024/05/17/story\n\n"
     "Exit codes: 0 ok · 1 failure · 2 bad usage or config · 3 uploads pending (files kept in the spool) · "
-    "4 not found · 5 a site blocked the crawler · 6 S3 or Redis did not answer at start-up · 130 interrupted.",
+    "4 not found · 5 a site blocked the crawler · 6 S3 or Redis did not answer at start-up · 7 stopped at the "
+    "free-disk floor · 130 interrupted.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
@@ -94,9 +96,19 @@ ArchiveOption = Annotated[str | None, typer.Option(
 
 
 def fail(code: ExitCode, message: str) -> typer.Exit:
-    """Print a one-line error for a human and return the Exit to raise."""
-    typer.secho(f"newsarchive: {message}", err=True, fg=typer.colors.RED)
+    """Print a one-line error for a human (a JSON log line with LOG_FORMAT=json) and return the Exit to raise."""
+    error(message)
     return typer.Exit(int(code))
+
+
+def error(message: str) -> None:
+    """One line on stderr saying what went wrong: red text, or a JSON log line with LOG_FORMAT=json."""
+    from crawler.logs import json_requested, say
+
+    if json_requested():
+        say(f"newsarchive: {message}", err=True, event="error", level=logging.ERROR)
+    else:
+        typer.secho(f"newsarchive: {message}", err=True, fg=typer.colors.RED)
 
 
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
@@ -123,10 +135,10 @@ def command_settings(archive: str | None = None, **overrides: Any) -> Settings:
         overrides["ARCHIVE_URI"] = archive
     try:
         return load_settings(overrides)
-    except ConfigError as error:
-        for problem in error.problems[:-1]:
-            typer.secho(f"newsarchive: {problem}", err=True, fg=typer.colors.RED)
-        raise fail(ExitCode.USAGE, error.problems[-1]) from None
+    except ConfigError as problems:
+        for problem in problems.problems[:-1]:
+            error(problem)
+        raise fail(ExitCode.USAGE, problems.problems[-1]) from None
 
 
 def open_archive(settings: Settings) -> ObjectStore:
@@ -151,6 +163,40 @@ def failing_on(*errors: type[Exception]) -> Iterator[None]:
         yield
     except errors as error:
         raise fail(error_exit_code(error), str(error)) from error
+
+
+MaxDurationOption = Annotated[str | None, typer.Option(
+    "--max-duration", metavar="DURATION", help="Stop cleanly after this long: 90s, 30m, 2h, 1h30m (everything "
+    "fetched is archived and uploaded). [default: $NEWSARCHIVE_CLOSESPIDER_TIMEOUT seconds, else no limit]",
+    show_default=False)]
+MaxPagesOption = Annotated[int | None, typer.Option(
+    "--max-pages", metavar="N", min=1, help="Stop cleanly after about N responses (pages, feeds, sitemaps, "
+    "robots.txt). [default: $NEWSARCHIVE_CLOSESPIDER_PAGECOUNT, else no limit]", show_default=False)]
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)([smhd]))+|\d+(?:\.\d+)?")
+
+
+def duration_seconds(text: str) -> float:
+    """`30m` → 1800, `1h30m` → 5400, `90` → 90 (seconds); a bad value exits 2 with one line."""
+    text = text.strip().lower()
+    if not text or DURATION.fullmatch(text) is None:
+        raise fail(ExitCode.USAGE, f"--max-duration {text!r}: write a duration such as 90s, 30m, 2h or 1h30m")
+    if text[-1].isdigit():
+        return float(text)
+    return sum(float(number) * DURATION_UNITS[unit] for number, unit in re.findall(r"(\d+(?:\.\d+)?)([smhd])", text))
+
+
+def run_limits(max_duration: str | None, max_pages: int | None) -> dict[str, Any]:
+    """The settings `--max-duration` and `--max-pages` stand for (Scrapy's CLOSESPIDER_TIMEOUT / _PAGECOUNT)."""
+    limits: dict[str, Any] = {}
+    if max_duration is not None:
+        seconds = duration_seconds(max_duration)
+        if seconds <= 0:
+            raise fail(ExitCode.USAGE, f"--max-duration {max_duration!r}: give a duration longer than 0")
+        limits["CLOSESPIDER_TIMEOUT"] = seconds
+    if max_pages is not None:
+        limits["CLOSESPIDER_PAGECOUNT"] = max_pages
+    return limits
 
 
 FromOption = Annotated[str | None, typer.Option(

@@ -23,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipelines.run.report import COVERAGE_FIELDS
 from pipelines.store.base import StoreOptions
 from pipelines.store.spool import archive_spool_root
 from pipelines.times import parse_schedule
@@ -61,7 +62,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[s
     except SettingsError as error:
         raise ConfigError(error.problems) from None
     settings.update(dict(overrides or {}), priority="cmdline")
-    problems = missing_components(settings, base, environ) + schedule_problems(settings)
+    problems = [*missing_components(settings, base, environ), *schedule_problems(settings),
+                *coverage_problems(settings)]
     if problems:
         raise ConfigError(problems)
     return settings
@@ -128,6 +130,18 @@ def schedule_problems(settings: Settings) -> list[str]:
 def revisit_schedule(settings: BaseSettings) -> tuple[timedelta, ...]:
     """The REVISIT setting as durations (docs/versions.md); () when off."""
     return parse_schedule(settings.getlist("REVISIT"))
+def coverage_problems(settings: Settings) -> list[str]:
+    """MONITOR_MIN_COVERAGE names fields the run report measures, with shares between 0 and 1."""
+    from settings.spec import PREFIX
+
+    problems = []
+    for name, share in settings.getdict("MONITOR_MIN_COVERAGE").items():
+        if name not in COVERAGE_FIELDS:
+            problems.append(f"{PREFIX}MONITOR_MIN_COVERAGE: {name!r} is not a field the run report measures "
+                            f"(one of {', '.join(COVERAGE_FIELDS)})")
+        elif not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
+            problems.append(f"{PREFIX}MONITOR_MIN_COVERAGE: {name}: {share!r} is not a share between 0 and 1")
+    return problems
 
 
 def store_options(settings: Settings) -> StoreOptions:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.store.base import StoreConfigError, StoreError, StoreUnavailableError
 
+LOW_DISK_REASON = "disk_floor"  # the close reason of crawler/extensions/disk_floor.py
+
 if TYPE_CHECKING:
     from pipelines.run.batch import BatchResult
 
@@ -24,17 +26,21 @@ class ExitCode(IntEnum):
                          # its remaining pages were not fetched; the run report's stats name the site
     UNAVAILABLE = 6      # the archive's store (S3) or Redis did not answer at start-up; nothing was fetched:
                          # run again once it is back
+    LOW_DISK = 7         # stopped early: the spool's disk had less free space than MIN_FREE_DISK; what it fetched
+                         # is closed and uploaded (what could not be waits in the spool): free space, run again
     INTERRUPTED = 130    # stopped by Ctrl-C / SIGTERM; files not uploaded yet wait in the spool for the next run
 
 
 def crawl_exit_code(report: dict[str, Any] | None, stats: dict[str, Any], blocked: list[str]) -> ExitCode:
     """A crawl's code: no report is a failure; an interruption wins (what is not uploaded yet is in the spool,
-    as the summary says); then pending uploads; a run that fetched nothing, or archived nothing of what it
-    fetched, failed."""
+    as the summary says); then the disk floor (the cause of what else went wrong); then pending uploads; a run
+    that fetched nothing, or archived nothing of what it fetched, failed."""
     if report is None:
         return ExitCode.FAILURE
     if report["exit_reason"] == "shutdown":
         return ExitCode.INTERRUPTED
+    if report["exit_reason"] == LOW_DISK_REASON:
+        return ExitCode.LOW_DISK
     if report["failed_uploads"]:
         return ExitCode.UPLOAD_PENDING
     if blocked:

@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
+from crawler.alerts import post_alert
 from crawler.discovery.probe import Observations
 from crawler.exit_codes import ExitCode, crawl_exit_code, startup_exit_code
+from crawler.extensions.metrics import write_textfile
+from crawler.logs import crawler_process
 from crawler.middlewares.politeness import blocked_sites
 from crawler.render.setup import RenderUnavailable, render_settings
 from crawler.resolver import ResolverConfigError, dns_servers
@@ -81,7 +84,7 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
     shutdown = Shutdown()
     shutdown.install()
     install_reactor(settings["TWISTED_REACTOR"], settings.get("ASYNCIO_EVENT_LOOP"))
-    process = CrawlerProcess(settings)
+    process = crawler_process(settings)
     crawler = process.create_crawler(NewsSpider)
     bind_session(crawler, session, deadline=shutdown.deadline)
     shutdown.attach(process)
@@ -94,9 +97,14 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
         session.finish("shutdown", stats=stats, sites=[site.name for site in sites], deadline=shutdown.deadline())
     blocked = blocked_sites(stats)
     report = session.report
-    return CrawlResult(exit_code=crawl_exit_code(report, stats, blocked), report=report, stats=stats,
-                       blocked=blocked, report_in_spool=session.report_in_spool,
-                       spooled=session.output.spool.pending())
+    exit_code = crawl_exit_code(report, stats, blocked)
+    if report is not None and settings.get("ALERT_WEBHOOK"):
+        post_alert(settings["ALERT_WEBHOOK"], report, int(exit_code))
+    if settings.get("METRICS_TEXTFILE"):
+        write_textfile(Path(settings["METRICS_TEXTFILE"]).expanduser(), crawler, exit_code=int(exit_code),
+                       reason=report["exit_reason"] if report else "failed")
+    return CrawlResult(exit_code=exit_code, report=report, stats=stats, blocked=blocked,
+                       report_in_spool=session.report_in_spool, spooled=session.output.spool.pending())
 
 
 # Switched off for `discover`, which archives nothing: the WARC capture, the item pipelines and the archived-page
@@ -104,7 +112,9 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
 # line is a crawl's.
 DISCOVERY_OFF = {"EXTENSIONS": ("crawler.extensions.warc_capture.WarcCaptureExtension",
                                 "crawler.extensions.size_cap.ResponseSizeCap",
-                                "crawler.extensions.progress.ProgressExtension"),
+                                "crawler.extensions.progress.ProgressExtension",
+                                "crawler.extensions.metrics.MetricsExtension",
+                                "crawler.extensions.disk_floor.DiskFloor"),
                  "ITEM_PIPELINES": ("crawler.item_pipelines.ExtractPipeline", "crawler.item_pipelines.DedupPipeline",
                                     "crawler.item_pipelines.RecordWriterPipeline"),
                  "DOWNLOADER_MIDDLEWARES": ("crawler.middlewares.archived.ArchivedPageMiddleware",)}
@@ -121,7 +131,7 @@ def run_discovery(site: Site, settings: Settings, *, budget: int) -> Observation
     for name, paths in DISCOVERY_OFF.items():
         settings.set(name, {**settings.getdict(name), **dict.fromkeys(paths)}, priority="cmdline")
     settings.set("DOWNLOAD_MAXSIZE", DISCOVERY_MAX_RESPONSE, priority="cmdline")
-    process = CrawlerProcess(settings)
+    process = crawler_process(settings)
     crawler = process.create_crawler(DiscoverySpider)
     process.crawl(crawler, site=site, budget=budget)
     process.start()

@@ -52,12 +52,20 @@ def open_archive_session(settings: BaseSettings) -> ArchiveSession:
 def bind_session(crawler: Crawler, session: ArchiveSession,
                  deadline: Callable[[], float | None] = lambda: None) -> ArchiveSession:
     """Make `session` the crawl's; it is finished when the spider closes, by `deadline()` if that gives one (an
-    interrupted crawl, crawler.shutdown)."""
+    interrupted crawl, crawler.shutdown); the monitors review the report of a crawl that was not interrupted
+    (an interrupted one has no time to read the archive's earlier reports)."""
     setattr(crawler, SESSION_ATTRIBUTE, session)
 
+    def review(report: dict[str, Any]) -> dict[str, Any]:
+        from crawler.monitors import review_report  # spidermon is imported by crawls that end, inside the
+        # session's guard: a monitor that cannot run never keeps the report from being written
+
+        return review_report(crawler.settings, session.store, report)
+
     def spider_closed(spider: Any, reason: str) -> None:
+        stopping_by = deadline()
         session.finish(reason, stats=crawler.stats.get_stats(), sites=getattr(spider, "site_names", []),
-                       deadline=deadline())
+                       deadline=stopping_by, review=review if stopping_by is None else None)
 
     def spider_opened() -> None:
         # Connected now, after every component and the spider: their spider_closed handlers (which may still

@@ -29,6 +29,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
 from crawler.exit_codes import ExitCode
+from crawler.logs import JsonFormatter, json_requested
 from pipelines.extract.pool import kill_all_workers, stop_resource_tracker
 
 if TYPE_CHECKING:
@@ -44,8 +45,14 @@ SHOW_CURSOR = b"\x1b[?25h"  # the live progress line hides it; an exit at once m
 
 
 def say(message: str) -> None:
-    """One line on stderr, safe in a signal handler (no Python stream buffer is touched)."""
-    os.write(2, f"newsarchive: {message}\n".encode())
+    """One line on stderr (a JSON one with LOG_FORMAT=json), safe in a signal handler (no Python stream buffer
+    or logging lock is touched)."""
+    line = f"newsarchive: {message}"
+    if json_requested():
+        line = JsonFormatter().format(logging.makeLogRecord({
+            "name": "crawler.shutdown", "levelno": logging.WARNING, "levelname": "WARNING", "msg": line,
+            "event": "shutdown"}))
+    os.write(2, f"{line}\n".encode())
 
 
 def exit_at_once(message: str | None = None) -> NoReturn:

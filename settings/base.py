@@ -147,6 +147,32 @@ EXTRACT_WORKERS: Annotated[int, "Extraction processes, so the crawl keeps downlo
                                 "0: in the crawl process."] = -1
 LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG, one on a terminal WARNING "
                            "(the live line says the rest)."] = "INFO"
+CLOSESPIDER_TIMEOUT: Annotated[Seconds, "Stop a crawl cleanly after this long (crawl/backfill --max-duration; "
+                                        "Scrapy's closespider); 0: no limit."] = 0.0
+CLOSESPIDER_PAGECOUNT: Annotated[int, "Stop a crawl cleanly after about this many responses (--max-pages; pages, "
+                                      "feeds, sitemaps and robots.txt all count; requests in flight finish); "
+                                      "0: no limit."] = 0
+MIN_FREE_DISK: Annotated[Bytes, "Stop a crawl cleanly (exit code 7) when the spool's disk has less free space "
+                                "than this, e.g. 1GB; 0: no floor."] = 0
+MONITOR_MIN_COVERAGE: Annotated[dict[str, float], "Monitors: the least share of a site's records (with 5 or "
+                                                 "more in the run) that must have each field (title, "
+                                                 "published_at, authors, text); a field left out is not "
+                                                 "checked."] = {"title": 0.9, "text": 0.9, "published_at": 0.5}
+MONITOR_MIN_ARTICLE_RATIO: Annotated[float, "Monitors: a site's articles must be at least this share of its "
+                                            "median in recent runs of the same command (3 or more); 0: "
+                                            "off."] = 0.5
+MONITOR_HISTORY_RUNS: Annotated[int, "Monitors: how many earlier runs of a site the median is taken over."] = 10
+ALERT_WEBHOOK: Annotated[str, "Failed monitors are POSTed here as JSON (the run, its report and each failure); "
+                              "empty: none. A webhook that does not answer is one warning line."] = ""
+METRICS_PORT: Annotated[int, "Serve Prometheus metrics at http://METRICS_ADDRESS:METRICS_PORT/metrics while a "
+                              "crawl runs (docs/operations.md); 0: off."] = 0
+METRICS_ADDRESS: Annotated[str, "The address /metrics listens on (0.0.0.0: every interface, for a scraper in "
+                                "another container)."] = "0.0.0.0"
+METRICS_TEXTFILE: Annotated[str, "At the end of a crawl, write its metrics to this file (node-exporter's textfile "
+                                 "collector: a path ending in .prom), atomically; empty: none."] = ""
+LOG_FORMAT: Annotated[Literal["text", "json"], "Log lines: text (Scrapy's), or json: one JSON object per line "
+                      "(time, level, logger, site, url, event, message) for log collectors; the CLI's own lines "
+                      "on stderr too, and the live line becomes plain progress lines."] = "text"
 
 # -- the pipeline's components (checked at start-up: none may be missing) ------------------------------------
 DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), archived pages (and redirects to them) not "
@@ -163,11 +189,14 @@ DOWNLOADER_MIDDLEWARES: Annotated[ComponentOrder, "Scope (per site), archived pa
     "crawler.middlewares.bodies.SpiderBodyMiddleware": 590,
     "crawler.extensions.warc_capture.CaptureTimeMiddleware": 1000,
 }
-EXTENSIONS: Annotated[ComponentOrder, "WARC capture, response size cap, response accounting, live progress."] = {
+EXTENSIONS: Annotated[ComponentOrder, "WARC capture, response size cap, response accounting, live progress, "
+                                      "Prometheus metrics, the spool's free-disk floor."] = {
     "crawler.extensions.warc_capture.WarcCaptureExtension": 100,
     "crawler.extensions.size_cap.ResponseSizeCap": 110,
     "crawler.extensions.accounting.ResponseAccounting": 120,
     "crawler.extensions.progress.ProgressExtension": 500,
+    "crawler.extensions.metrics.MetricsExtension": 510,
+    "crawler.extensions.disk_floor.DiskFloor": 520,
 }
 ITEM_PIPELINES: Annotated[ComponentOrder, "Extraction, versions, dedup, records."] = {
     "crawler.item_pipelines.ExtractPipeline": 100,

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scrapy.settings.default_settings import LOG_FORMAT as SCRAPY_LOG_FORMAT
+
 from settings.spec import PREFIX, SETTINGS_DOC, SettingsError, SettingSpec, read_spec
 
 # NEWSARCHIVE_* variables that are not settings: the test harness's (tests/, .ci/run).
@@ -65,6 +67,10 @@ def resolve(environ: Mapping[str, str]) -> dict[str, Any]:
     values = {setting.name: setting.default for setting in spec} | given
     if "CONTACT_URL" in given and "USER_AGENT" not in given:
         values["USER_AGENT"] = base_module().user_agent(given["CONTACT_URL"])
+    # Scrapy reads a setting of the same name as the %-format of its text lines: it gets its own, and the
+    # operator's choice travels as LOG_JSON (crawler/logs.py).
+    values["LOG_JSON"] = values["LOG_FORMAT"] == "json"
+    values["LOG_FORMAT"] = SCRAPY_LOG_FORMAT
     if not values["SPOOL"]:
         values["SPOOL"] = str(default_spool_dir(environ))
     return values

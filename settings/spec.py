@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from typing import Any, Literal
 
 PREFIX = "NEWSARCHIVE_"
 SETTINGS_DOC = "docs/settings.md"  # generated from this spec (crawler/config.py)
+# Sizes as operators write them: 500MB (powers of 1000), 64MiB (powers of 1024), or a plain number of bytes.
+BYTE_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+              "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+BYTES_PATTERN = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)", re.IGNORECASE)
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
 
@@ -67,7 +72,7 @@ class SettingSpec:
     def kind(self) -> str:
         """What a value must look like, for messages and docs ("an integer", "one of auto, rich")."""
         if self.unit == "bytes":
-            return "a whole number of bytes"
+            return "a whole number of bytes, or a size such as 500MB or 1GiB"
         return _kind(self.type)
 
     def type_name(self) -> str:
@@ -85,13 +90,24 @@ class SettingSpec:
             return raw
         text = raw.strip()
         try:
-            value = _parse(self.type, text)
+            value = parse_bytes(text) if self.unit == "bytes" else _parse(self.type, text)
         except ValueError:
             value = None
         else:
             if _matches(value, self.type):
                 return value
         raise ValueError(f"expected {self.kind()} (default {render(self.default)})")
+
+
+def parse_bytes(text: str) -> int:
+    """`1GB` → 1000000000, `64MiB` → 67108864, `4096` → 4096; ValueError for anything else."""
+    match = BYTES_PATTERN.fullmatch(text.strip())
+    if match is None or match.group(2).lower() not in BYTE_UNITS:
+        raise ValueError(text)
+    number, unit = match.groups()
+    if unit == "" and "." in number:
+        raise ValueError(text)  # a fraction of a byte
+    return int(float(number) * BYTE_UNITS[unit.lower()])
 
 
 def read_spec(module: types.ModuleType) -> tuple[SettingSpec, ...]:

@@ -37,7 +37,9 @@ def test_a_component_taken_out_is_refused() -> None:
         load_settings(environ=environ)
     [problem] = info.value.problems
     assert problem.startswith("EXTENSIONS: NEWSARCHIVE_EXTENSIONS disables crawler.extensions.size_cap.ResponseSizeCap,"
-                              " crawler.extensions.progress.ProgressExtension; newsarchive does not run without them")
+                              " crawler.extensions.accounting.ResponseAccounting, crawler.extensions.progress."
+                              "ProgressExtension, crawler.extensions.metrics.MetricsExtension, crawler.extensions."
+                              "disk_floor.DiskFloor; newsarchive does not run without them")
     with pytest.raises(ConfigError, match="WarcCaptureExtension"):
         load_settings({"EXTENSIONS": {"crawler.extensions.warc_capture.WarcCaptureExtension": None}}, environ={})
     assert load_settings({"ROBOTSTXT_OBEY": False}, environ={}).getbool("ROBOTSTXT_OBEY") is False  # a choice

@@ -21,6 +21,10 @@ def test_crawl_outcomes() -> None:
     assert crawl_exit_code(report(), {}, []) == ExitCode.FAILURE, "nothing fetched"
     assert crawl_exit_code(report(), {"downloader/response_count": 12}, []) == ExitCode.FAILURE, \
         "pages fetched, none archived"
+    assert crawl_exit_code(report("disk_floor", failed=1), {}, []) == ExitCode.LOW_DISK == 7, \
+        "the disk floor is the cause of what else went wrong"
+    assert crawl_exit_code(report("closespider_timeout"), FETCHED, []) == ExitCode.OK, "a limit reached is done"
+    assert crawl_exit_code(report("closespider_pagecount"), FETCHED, []) == ExitCode.OK
 
 
 def test_start_up_failures() -> None:

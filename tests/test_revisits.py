@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demo.server import demo_sites_yaml
 from pipelines.layout import DIGESTS_PREFIX, records_key_for
 from pipelines.records.build import validate_record
+from pipelines.run.report import SITE_COUNTERS
 from pipelines.store.factory import open_store
 from pipelines.warc.lint import lint_warc
 from pipelines.warc.records import REVISIT_IDENTICAL
@@ -136,10 +137,10 @@ def test_a_fresh_spool_learns_the_payloads_from_the_archive(runs: dict[str, Any]
 
 def test_run_report_counts_per_site(runs: dict[str, Any]) -> None:
     site = runs["first"]["per_site"]["demo-news"]
-    assert set(site) == {"discovered", "fetched", "articles", "records", "revisits", "errors", "blocked", "coverage"}
+    assert set(site) == {*SITE_COUNTERS, "records", "revisits", "blocked", "coverage"}
     assert site["records"] == runs["first"]["counts"]["records"] >= MIN_RECORDS and site["revisits"] == 0
     assert site["blocked"] is False
-    assert set(site["coverage"]) == {"published_at", "authors", "text"}
+    assert set(site["coverage"]) == {"title", "published_at", "authors", "text"}
     assert all(0 <= share <= 1 for share in site["coverage"].values())
     assert site["coverage"]["text"] == 1.0
 

@@ -60,8 +60,10 @@ def test_booleans(raw: str, value: bool) -> None:
     ("NEWSARCHIVE_DOWNLOAD_DELAY", "nan", "NEWSARCHIVE_DOWNLOAD_DELAY='nan': expected a number (default 0.5)"),
     ("NEWSARCHIVE_PROGRESS", "fast",
      "NEWSARCHIVE_PROGRESS='fast': expected one of auto, rich, plain, off (default auto)"),
-    ("NEWSARCHIVE_S3_PART_SIZE", "64MiB",
-     "NEWSARCHIVE_S3_PART_SIZE='64MiB': expected a whole number of bytes (default 67108864)"),
+    ("NEWSARCHIVE_S3_PART_SIZE", "64 lots",
+     "NEWSARCHIVE_S3_PART_SIZE='64 lots': expected a whole number of bytes, or a size such as 500MB or 1GiB "
+     "(default 67108864)"),
+    ("NEWSARCHIVE_S3_PART_SIZE", "2.5", "NEWSARCHIVE_S3_PART_SIZE='2.5': expected a whole number of bytes"),
     ("NEWSARCHIVE_SPIDER_MODULES", "crawler.spiders",
      """NEWSARCHIVE_SPIDER_MODULES='crawler.spiders': expected a JSON list (default ["crawler.spiders"])"""),
     ("NEWSARCHIVE_SPIDER_MODULES", "[1]", """NEWSARCHIVE_SPIDER_MODULES='[1]': expected a JSON list"""),
@@ -70,6 +72,12 @@ def test_booleans(raw: str, value: bool) -> None:
 def test_badly_typed_values_name_the_variable_and_the_default(variable: str, raw: str, message: str) -> None:
     [problem] = problems({variable: raw})
     assert problem.startswith(message)
+
+
+@pytest.mark.parametrize(("raw", "value"), [("4096", 4096), ("64MiB", 64 * 1024**2), ("1GB", 10**9),
+                                            ("1.5 GiB", 3 * 1024**3 // 2), ("500mb", 500 * 10**6), ("0", 0)])
+def test_sizes_take_units(raw: str, value: int) -> None:
+    assert environment_values({"NEWSARCHIVE_MIN_FREE_DISK": raw}) == {"MIN_FREE_DISK": value}
 
 
 def test_unknown_variables_are_named_with_a_suggestion() -> None:

@@ -4,7 +4,16 @@ from typing import Annotated
 
 import typer
 
-from crawler.cli_common import ArchiveOption, JsonOption, VerboseOption, app, day_range
+from crawler.cli_common import (
+    ArchiveOption,
+    JsonOption,
+    MaxDurationOption,
+    MaxPagesOption,
+    VerboseOption,
+    app,
+    day_range,
+    run_limits,
+)
 from crawler.commands.crawling import SitesFileOption, chosen_sites, crawl_settings, run_and_exit
 
 
@@ -15,6 +24,8 @@ def backfill(
     to: Annotated[str, typer.Option("--to", metavar="YYYY-MM-DD", help="Last day of publication (UTC).")],
     sites_file: SitesFileOption = None,
     as_json: JsonOption = False,
+    max_duration: MaxDurationOption = None,
+    max_pages: MaxPagesOption = None,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -26,5 +37,5 @@ def backfill(
 
     Killed or interrupted? Run the same command again: articles already archived are not fetched again."""
     window = day_range(from_, to)
-    settings = crawl_settings(archive, verbose)
+    settings = crawl_settings(archive, verbose, **run_limits(max_duration, max_pages))
     run_and_exit(chosen_sites(sites_file, site, settings), settings, window=window, as_json=as_json)

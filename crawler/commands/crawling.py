@@ -8,9 +8,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 import yaml
 
-from crawler.cli_common import ArchiveOption, JsonOption, VerboseOption, app, command_settings, fail, print_json
+from crawler.cli_common import (
+    ArchiveOption,
+    JsonOption,
+    MaxDurationOption,
+    MaxPagesOption,
+    VerboseOption,
+    app,
+    command_settings,
+    fail,
+    print_json,
+    run_limits,
+)
 from crawler.exit_codes import ExitCode
 from crawler.interrupt import Interrupted
+from crawler.logs import say
 from crawler.sites import SitesConfigError, load_sites, parse_sites, select_sites
 from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, is_records_key, is_warc_key, run_report_key
 from pipelines.run.report import counts_line
@@ -40,40 +52,49 @@ def summary_document(result: "CrawlResult") -> dict[str, Any]:
     return {"exit_code": int(result.exit_code), "report_uri": report_uri,
             "report_in_spool": str(result.report_in_spool) if result.report_in_spool else None,
             "blocked": result.blocked, "spooled": result.spooled, "report": report}
+LIMIT_REASONS = {"closespider_timeout": "--max-duration", "closespider_pagecount": "--max-pages"}
 
 
 def summarize(result: "CrawlResult") -> None:
     """Tell the operator where the output is and what happened; name a run report only where it was written."""
     report, exit_code = result.report, result.exit_code
     if report is None:
-        typer.echo("no run report: the crawl did not start (see the log above)", err=True)
+        say("no run report: the crawl did not start (see the log above)", err=True)
         return
     archive = report["archive"].rstrip("/")
     keys = [o["key"] for o in report["objects"]]
     counts = report["counts"]
-    typer.echo(f"\nrun {report['crawl_id']}: {counts_line(counts)}")
+    say(f"\nrun {report['crawl_id']}: {counts_line(counts)}", data=counts)
     for label, prefix, wanted in (("WARCs", WARC_PREFIX, is_warc_key), ("records", RECORDS_PREFIX, is_records_key)):
         found = [k for k in keys if wanted(k)]
-        typer.echo(f"{label}: {len(found)} file(s) under {archive}/{prefix}")
+        say(f"{label}: {len(found)} file(s) under {archive}/{prefix}")
         for key in found[:5]:
-            typer.echo(f"  {archive}/{key}")
+            say(f"  {archive}/{key}")
     if result.report_in_spool is None:
-        typer.echo(f"run report: {archive}/{run_report_key(report['crawl_id'])}")
+        say(f"run report: {archive}/{run_report_key(report['crawl_id'])}")
     else:
-        typer.echo(f"run report: not uploaded; it waits in the spool at {result.report_in_spool}", err=True)
+        say(f"run report: not uploaded; it waits in the spool at {result.report_in_spool}", err=True)
     if exit_code == ExitCode.INTERRUPTED:
         waiting = f"; {len(result.spooled)} file(s) wait in the spool and the next run uploads them" \
             if result.spooled else ""
-        typer.echo(f"interrupted: the files it wrote are closed{waiting}", err=True)
+        say(f"interrupted: the files it wrote are closed{waiting}", err=True)
+    for failure in (report.get("monitors") or {}).get("failures", []):
+        say(f"monitor {failure['monitor']} failed: {failure['message']}", err=True, event="monitor_failed")
+    if report["exit_reason"] in LIMIT_REASONS:
+        say(f"stopped at {LIMIT_REASONS[report['exit_reason']]}; the next run goes on from where this one stopped",
+            err=True, event="limit")
+    if exit_code == ExitCode.LOW_DISK:
+        say("stopped at the free-disk floor (MIN_FREE_DISK) of the spool: what was fetched is closed and "
+            "uploaded; free some space and run again", err=True, event="disk_floor")
     if exit_code == ExitCode.BLOCKED:
-        typer.echo("blocked by: " + ", ".join(result.blocked) + " (storm of 403/429/captcha "
-                   "responses); their remaining pages were not fetched", err=True)
+        say("blocked by: " + ", ".join(result.blocked) + " (storm of 403/429/captcha "
+            "responses); their remaining pages were not fetched", err=True)
     if exit_code == ExitCode.UPLOAD_PENDING:
-        typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files are kept in the spool and the "
-                   "next run uploads them", err=True)
+        say(f"{len(report['failed_uploads'])} upload(s) failed; the files are kept in the spool and the "
+            "next run uploads them", err=True)
     if exit_code == ExitCode.FAILURE and counts["responses"] and not result.stats.get("warc/exchanges"):
-        typer.echo(f"{counts['responses']} responses but none archived: the WARC capture wrote nothing "
-                   "(see the log above)", err=True)
+        say(f"{counts['responses']} responses but none archived: the WARC capture wrote nothing "
+            "(see the log above)", err=True)
 
 
 def run_and_exit(sites: list[Any], settings: "Settings", window: Any = None, *, as_json: bool = False) -> None:
@@ -128,7 +149,7 @@ def demo(
 
     settings = crawl_settings(archive, verbose, AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0)
     with serve_demo_site(port=usable_port(port)) as base_url:
-        typer.echo(f"demo site at {base_url} → archive {settings['ARCHIVE_URI']}", err=as_json)
+        say(f"demo site at {base_url} → archive {settings['ARCHIVE_URI']}", err=as_json)
         sites = parse_sites(yaml.safe_load(demo_sites_yaml(base_url)), source="demo sites")
         run_and_exit(sites, settings, as_json=as_json)
 
@@ -156,6 +177,8 @@ def crawl(
     refetch: Annotated[bool, typer.Option(
         "--refetch", help="Fetch again what earlier runs archived or found unchanged.")] = False,
     as_json: JsonOption = False,
+    max_duration: MaxDurationOption = None,
+    max_pages: MaxPagesOption = None,
     archive: ArchiveOption = None,
     verbose: VerboseOption = False,
 ) -> None:
@@ -164,5 +187,6 @@ def crawl(
     Incremental: articles archived by earlier runs are not fetched again (state kept in the archive's state/).
 
     Homepages, sections, feeds and sitemaps are re-checked every run."""
-    settings = crawl_settings(archive, verbose, **({"INCREMENTAL": False} if refetch else {}))
+    settings = crawl_settings(archive, verbose, **({"INCREMENTAL": False} if refetch else {}),
+                              **run_limits(max_duration, max_pages))
     run_and_exit(chosen_sites(sites_file, site or [], settings), settings, as_json=as_json)

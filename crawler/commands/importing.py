@@ -29,6 +29,7 @@ from crawler.cli_common import (
     print_json,
 )
 from crawler.exit_codes import ExitCode, batch_exit_code
+from crawler.logs import configure_command_logging, say
 from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.layout import is_records_key, run_report_key
 from pipelines.run.stop import Stop
@@ -76,7 +77,8 @@ def source_printer(as_json: bool) -> Any:
     """One line per source as it is done: on stdout, or on stderr when stdout carries the JSON summary."""
     def print_source(source: str, summary: dict[str, Any]) -> None:
         note = summary.get("error") or summary.get("reason")
-        typer.echo(f"{summary['status']}: {source}" + (f" ({note})" if note else ""), err=as_json)
+        say(f"{summary['status']}: {source}" + (f" ({note})" if note else ""), err=as_json, event="source",
+            data={"source": source, **summary})
     return print_source
 
 
@@ -92,17 +94,17 @@ def finish(result: BatchResult, sink: RecordSink, *, as_json: bool = False) -> N
                     "report_in_spool": str(in_spool) if in_spool else None, "report": report})
         raise typer.Exit(int(exit_code))
     counts = report["counts"]
-    typer.echo(f"run {report['crawl_id']}: {counts['warc_records']} WARC records read, {counts['articles']} "
-               f"articles, {counts['records']} records, {counts['errors']} corrupt or failed")
+    say(f"run {report['crawl_id']}: {counts['warc_records']} WARC records read, {counts['articles']} "
+        f"articles, {counts['records']} records, {counts['errors']} corrupt or failed", data=counts)
     for key in (o["key"] for o in report["objects"] if is_records_key(o["key"])):
-        typer.echo(f"  {report['archive'].rstrip('/')}/{key}")
+        say(f"  {report['archive'].rstrip('/')}/{key}")
     if in_spool:
-        typer.echo(f"run report: not uploaded; it waits in the spool at {in_spool}", err=True)
+        say(f"run report: not uploaded; it waits in the spool at {in_spool}", err=True)
     else:
-        typer.echo(f"run report: {report_uri}")
+        say(f"run report: {report_uri}")
     if report["failed_uploads"] and not result.interrupted:
-        typer.echo(f"{len(report['failed_uploads'])} upload(s) failed; the files stay in the spool and the next "
-                   "run uploads them", err=True)
+        say(f"{len(report['failed_uploads'])} upload(s) failed; the files stay in the spool and the next "
+            "run uploads them", err=True)
     raise typer.Exit(int(exit_code))
 
 
@@ -124,7 +126,7 @@ def import_warcs(
     from pipelines.run.imports import CaptureFilter, Importer
     from pipelines.run.pages import site_slug
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    configure_command_logging(verbose)
     missing = [source for source in sources if "://" not in source and not Path(source).expanduser().is_file()]
     if len(missing) == len(sources):  # nothing to do: a run that cannot start writes no run report
         raise fail(ExitCode.USAGE, f"no such file: {missing[0]}" + (f" (nor the {len(missing) - 1} other sources)"
@@ -157,7 +159,7 @@ def reextract(
     from pipelines.run.batch import run_batch
     from pipelines.run.reextract import Reextractor
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    configure_command_logging(verbose)
     days = day_range(first, last)
     stop = Stop()
     sink = open_sink(archive, "reextract", stop)

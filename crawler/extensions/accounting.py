@@ -24,7 +24,8 @@ from pipelines.run.report import response_stat, site_stat, status_class
 
 
 class ResponseAccounting:
-    """Scrapy extension: stats `newsarchive/responses_4xx` and `newsarchive/site/<site>/responses_4xx`."""
+    """Scrapy extension: stats `newsarchive/responses_4xx`, `newsarchive/site/<site>/responses_4xx` and the
+    site's `bytes` (bodies as received)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -44,6 +45,7 @@ class ResponseAccounting:
         site = site_of(request) or site_by_host(spider, request.url)
         if site:
             stats.inc_value(site_stat(site, f"responses_{klass}"))
+            stats.inc_value(site_stat(site, "bytes"), len(response.body))
 
 
 def site_by_host(spider: Spider, url: str) -> str | None:

@@ -58,12 +58,25 @@ def site_lines(stats: dict[str, Any], sites: list[str]) -> list[str]:
     return lines
 
 
+def queued_requests(crawler: Crawler) -> int | None:
+    """Requests waiting in the scheduler (None before the engine has one)."""
+    engine = getattr(crawler, "engine", None)
+    slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
+    scheduler = getattr(slot, "scheduler", None) or getattr(engine, "scheduler", None)
+    try:
+        return len(scheduler) if scheduler is not None else None
+    except TypeError:
+        return None
+
+
 class ProgressExtension:
     """Scrapy extension; setting PROGRESS (env NEWSARCHIVE_PROGRESS) = auto | rich | plain | off."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.mode = progress_mode(crawler.settings.get("PROGRESS", "auto"))
+        if self.mode == "rich" and crawler.settings.getbool("LOG_JSON"):
+            self.mode = "plain"  # every line on stderr is a JSON object: the live line would not be
         self.interval = 0.5 if self.mode == "rich" else crawler.settings.getfloat("PROGRESS_INTERVAL", 10)
         self.per_site = crawler.settings.getbool("PROGRESS_PER_SITE")
         self.started = time.monotonic()
@@ -88,22 +101,13 @@ class ProgressExtension:
 
     def tick(self) -> None:
         stats = self.crawler.stats.get_stats()
-        line = progress_line(stats, time.monotonic() - self.started, self.queued())
+        line = progress_line(stats, time.monotonic() - self.started, queued_requests(self.crawler))
         sites = site_lines(stats, getattr(self.crawler.spider, "site_names", [])) if self.per_site else []
         if self.live is not None:
             self.live.update(Text("\n".join([line, *sites])))
         else:
-            log.info("progress: %s", "\n".join([line, *sites]))
-
-    def queued(self) -> int | None:
-        """Requests waiting in the scheduler (None before the engine has one)."""
-        engine = getattr(self.crawler, "engine", None)
-        slot = getattr(engine, "_slot", None) or getattr(engine, "slot", None)
-        scheduler = getattr(slot, "scheduler", None) or getattr(engine, "scheduler", None)
-        try:
-            return len(scheduler) if scheduler is not None else None
-        except TypeError:
-            return None
+            log.info("progress: %s", "\n".join([line, *sites]),
+                     extra={"event": "progress", "data": crawl_counts(stats)})
 
     def closed(self) -> None:
         if self.loop is not None and self.loop.running:

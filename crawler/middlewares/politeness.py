@@ -184,7 +184,8 @@ class PolitenessMiddleware:
             self._drop_queued(site)
             log.warning("site %s is blocking the crawler (%d of its last %d responses were 403/429/captcha): its "
                         "remaining requests are dropped; try again later or with a larger delay", site,
-                        self.bans.threshold, 2 * self.bans.threshold)
+                        self.bans.threshold, 2 * self.bans.threshold,
+                        extra={"event": "site_blocked", "site": site, "url": response.url})
 
     def _drop_queued(self, site: str) -> None:
         """Fail the site's requests already waiting in downloader slots (past process_request)."""
@@ -206,7 +207,8 @@ class PolitenessMiddleware:
         apply_floor(slot, MIN_BACKOFF_DELAY)  # the downloader only looks at lastseen when the delay is not 0
         self.crawler.stats.inc_value("newsarchive/retry_after")
         log.info("%s answered %d with Retry-After: holding %s back for %.0f s", response.url, response.status, key,
-                 seconds)
+                 seconds, extra={"event": "retry_after", "site": site_of(response.request) if response.request
+                                 else None, "url": response.url})
 
 
 def site_of(request: Request) -> str | None:

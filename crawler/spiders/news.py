@@ -348,7 +348,7 @@ class NewsSpider(Spider):
             return
         self.crawler.stats.inc_value("newsarchive/errors")
         self.crawler.stats.inc_value(site_stat(site.name, "errors"))
-        log.warning("%s (site %s)", message, site.name)
+        log.warning("%s (site %s)", message, site.name, extra={"event": "site_error", "site": site.name})
 
     def failed(self, failure: Any) -> None:
         """Errors are archived (the capture saw the response) and counted; the crawl goes on."""

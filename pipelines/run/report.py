@@ -24,8 +24,9 @@ RESPONSE_COUNTERS = tuple(f"responses_{klass}" for klass in STATUS_CLASSES)
 # the site's HTTP answers by status class; requests that got no answer at all (network failures: refused,
 # reset, timed out, DNS); pages the extractor failed on; files that could not be uploaded; and `errors`, our own
 # processing failing (a feed or sitemap that does not parse, a capture or record that could not be written).
-SITE_COUNTERS = ("discovered", "fetched", *RESPONSE_COUNTERS, "network_failures", "articles", "errors")
-COVERAGE_FIELDS = ("published_at", "authors", "text")
+# A site's `bytes` are its response bodies as received (still content-encoded, as archived).
+SITE_COUNTERS = ("discovered", "fetched", *RESPONSE_COUNTERS, "network_failures", "articles", "errors", "bytes")
+COVERAGE_FIELDS = ("title", "published_at", "authors", "text")
 # The run's `counts`, the same keys for every kind of run.
 COUNT_NAMES = ("requests", "responses", *RESPONSE_COUNTERS, "network_failures", "extraction_failures",
                "upload_failures", "errors", "articles", "records", "duplicates", "warc_records", "bytes",
@@ -61,7 +62,7 @@ SITE_STAT_PREFIX = "newsarchive/site/"
 
 
 def site_stat(site: str, name: str) -> str:
-    """Per-site counter key in a run's stats: discovered, fetched, articles, errors, blocked."""
+    """Per-site counter key in a run's stats: SITE_COUNTERS, blocked."""
     return f"{SITE_STAT_PREFIX}{site}/{name}"
 
 

@@ -231,14 +231,15 @@ class ArchiveSession:
         """Upload a state file written at the end of the run (it is listed in the run's manifest)."""
         self.output.upload_now(key, what)
 
-    def finish(self, reason: str, *, stats: dict[str, Any], sites: list[str],
-               deadline: float | None = None) -> dict[str, Any]:
+    def finish(self, reason: str, *, stats: dict[str, Any], sites: list[str], deadline: float | None = None,
+               review: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
         """Close writers, wait for the WARCs' verified uploads, upload the records files of the WARCs that made it
         (a records file never reaches the archive before the WARC it points into), then write the run report
         (last); once.
 
         An interrupted run passes a `deadline` (time.monotonic()): the files are closed all the same, and what
-        is not uploaded by then stays in the spool for the next run.
+        is not uploaded by then stays in the spool for the next run. `review` (the crawler's monitors) reads the
+        finished report and returns its `monitors`; it never keeps the report from being written.
         """
         if self.report is not None:
             return self.report
@@ -266,6 +267,12 @@ class ArchiveSession:
         report = self.output.report(reason, sites=sites,
                                     counts=crawl_counts(stats, upload_failures=len(self.failed_uploads)),
                                     per_site=per_site_report(stats, sites, self._sites))
+        if review is not None:
+            try:
+                report.details["monitors"] = review(report.as_dict())
+            except Exception as error:  # a monitor that cannot run (an archive that stopped answering, …)
+                log.error("monitors not run: %s: %s", type(error).__name__, error)
+                report.details["monitors"] = {"passed": None, "error": f"{type(error).__name__}: {error}"}
         self.output.write_report(report)
         self.report = report.as_dict()
         return self.report
