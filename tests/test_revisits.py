@@ -121,7 +121,7 @@ def test_show_raw_returns_the_original_bytes_of_a_revisited_article(runs: dict[s
     store = runs["store"]
     key = next(o["key"] for o in runs["second"]["objects"] if o["key"].startswith("records/"))
     record = next(r for r in jsonl_gz(store.get(key)) if r["warc"]["revisit"])
-    shown = subprocess.run([sys.executable, "-m", "crawler", "show", record["url"], "--raw"],
+    shown = subprocess.run([sys.executable, "-m", "crawler", "show", record["url"], "--raw", "--encoded"],
                            capture_output=True, env={**os.environ, "ARCHIVE_URI": str(runs["root"] / "archive")})
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert shown.stdout.startswith(b"HTTP/1.1 200 OK\r\n")

@@ -36,6 +36,8 @@ from pipelines.run.stop import Stop
 from pipelines.store.base import StoreError
 
 if TYPE_CHECKING:  # the work is imported when a command runs, so `--help` stays fast
+    from scrapy.settings import Settings
+
     from pipelines.run.batch import BatchResult
     from pipelines.run.sink import RecordSink
 
@@ -45,11 +47,10 @@ SiteOption = Annotated[str | None, typer.Option(
     "--site", help="Site name for the records (default: the page's host as a slug).")]
 
 
-def open_sink(archive: str | None, command: str, stop: Stop) -> RecordSink:
+def open_sink(settings: Settings, command: str, stop: Stop) -> RecordSink:
     from crawler.config import spool_root, store_options
     from pipelines.run.sink import RecordSink
 
-    settings = command_settings(archive)
     with failing_on(StoreError):
         open_archive(settings).check()  # an archive that does not answer: one line, exit 6, no run report
         return RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
@@ -126,6 +127,7 @@ def import_warcs(
     from pipelines.run.imports import CaptureFilter, Importer
     from pipelines.run.pages import site_slug
 
+    settings = command_settings(archive)  # the environment first, as every command
     configure_command_logging(verbose)
     missing = [source for source in sources if "://" not in source and not Path(source).expanduser().is_file()]
     if len(missing) == len(sources):  # nothing to do: a run that cannot start writes no run report
@@ -135,7 +137,7 @@ def import_warcs(
     if site is not None and site_slug(site) != site:
         raise fail(ExitCode.USAGE, f"--site {site!r}: use lowercase letters, digits and '-'")
     stop = Stop()
-    sink = open_sink(archive, "import", stop)
+    sink = open_sink(settings, "import", stop)
     importer = Importer(sink, captures=captures, site=site)
     with stop_on_signals(stop):
         result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally,
@@ -162,7 +164,7 @@ def reextract(
     configure_command_logging(verbose)
     days = day_range(first, last)
     stop = Stop()
-    sink = open_sink(archive, "reextract", stop)
+    sink = open_sink(command_settings(archive), "reextract", stop)
     reextractor = Reextractor(sink, site=site, force=force)
     with failing_on(StoreError):  # an archive that cannot be listed: nothing started, no report
         warc_keys = reextractor.warc_keys(days)
