@@ -24,6 +24,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
+from crawler.distributed.leases import acknowledge_failed
+from crawler.distributed.run import shared_run_of
 from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
 from crawler.session import crawl_seen_store
 from crawler.sites import Site
@@ -153,6 +155,10 @@ class NewsSpider(Spider):
         return self.settings.getint("URLLENGTH_LIMIT") or DEFAULT_MAX_URL_LENGTH
 
     async def start(self) -> AsyncIterator[Request]:
+        run = shared_run_of(self.crawler)
+        if run is not None and not run.claim_seeding():
+            log.info("shared crawl: another worker seeded this run; taking requests from its frontier")
+            return
         for site in self.sites.values():
             for request in self.seed_requests(site):
                 if request is not None:
@@ -323,6 +329,7 @@ class NewsSpider(Spider):
     def failed(self, failure: Any) -> None:
         """Errors are archived (the capture saw the response) and counted; the crawl goes on."""
         request = getattr(failure, "request", None)
+        acknowledge_failed(self.crawler, request)
         if request is not None and request.meta.get("probe"):
             self.crawler.stats.inc_value("newsarchive/probes_missed")
             return

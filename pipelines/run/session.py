@@ -26,7 +26,7 @@ from pipelines.records.files import RecordsFiles
 from pipelines.records.lookup import download
 from pipelines.records.types import Record
 from pipelines.run.output import RunOutput
-from pipelines.run.report import SiteTally, crawl_counts, per_site_report
+from pipelines.run.report import RunReport, SiteTally, crawl_counts, per_site_report
 from pipelines.state.digests import ArchivedPayload, PayloadTracker, open_digest_index, sync
 from pipelines.state.seen import SeenStore, remember_record, remember_records_file
 from pipelines.store.atomic import partial_path, write_atomic
@@ -64,6 +64,10 @@ class ArchiveSession:
         self._uploaded_warcs: set[str] = set()  # added to by upload threads, read after they are done
         self._not_indexed: set[str] = set()  # WARCs whose indexing failed in this run
         self.seen: SeenStore | None = None
+        # A worker of a shared crawl: what its report says of the run, and how it hands the report over
+        # (→ the run's merged report, to be written by this worker, when it is the last one).
+        self.report_details: dict[str, Any] = {}
+        self.share_report: Callable[[dict[str, Any]], RunReport | None] | None = None
 
     # -- the start of a run ----------------------------------------------------------------------
 
@@ -264,9 +268,13 @@ class ArchiveSession:
         self._store_digests()
         report = self.output.report(reason, sites=sites,
                                     counts=crawl_counts(stats, upload_failures=len(self.failed_uploads)),
-                                    per_site=per_site_report(stats, sites, self._sites))
-        self.output.write_report(report)
+                                    per_site=per_site_report(stats, sites, self._sites), **self.report_details)
         self.report = report.as_dict()
+        if self.share_report is None:
+            self.output.write_report(report)
+        elif (merged := self.share_report(self.report)) is not None:
+            self.output.write_report(merged)
+            self.report["distributed"]["merged"] = True
         return self.report
 
     @property

@@ -1,0 +1,159 @@
+"""Several real `newsarchive crawl` processes sharing one real redis-server form one crawl of a local site.
+
+What the site's request log shows: every article fetched once across the workers; a worker killed with kill -9
+has its leased requests fetched by the others; requests to the site never closer together than its delay,
+whichever worker sent them. The workers end by themselves and one merged run report lands in runs/.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.crash_checks import (
+    Crawl,
+    archive_problems,
+    archive_records,
+    record_paths,
+    spool_records,
+    start_crawl,
+    wait_for,
+)
+from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml
+from tests.redis_server import redis_server
+
+ARTICLES = days(date(2024, 3, 1), 16)
+# Short leases and idle timeout keep the tests quick; plain progress, no adaptive delay.
+SHARED = {"NEWSARCHIVE_AUTOTHROTTLE_ENABLED": "false", "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
+          "NEWSARCHIVE_DISTRIBUTED_LEASE_TIMEOUT": "3", "NEWSARCHIVE_DISTRIBUTED_IDLE_TIMEOUT": "1",
+          "NEWSARCHIVE_EXTRACT_WORKERS": "0"}
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    with redis_server(tmp_path) as url:
+        yield url
+
+
+def start_workers(count: int, sites: Path, root: Path, env: dict[str, str]) -> list[Crawl]:
+    """`count` crawls of one sites file into root/archive, each with a spool of its own."""
+    return [start_crawl(sites, root, {**SHARED, **env, "NEWSARCHIVE_SPOOL": str(root / f"spool-{n}")},
+                        name=f"worker-{n}") for n in range(count)]
+
+
+def wait_all(workers: list[Crawl], timeout: float = 120) -> list[int | None]:
+    deadline = time.monotonic() + timeout
+    return [worker.wait(max(0.1, deadline - time.monotonic())) for worker in workers]
+
+
+def run_reports(archive: Path) -> list[dict]:
+    return [json.loads(path.read_text()) for path in sorted((archive / "runs").glob("*.json"))]
+
+
+def article_fetches(site: FixtureSite) -> Counter[str]:
+    return Counter(site.paths("/news/"))
+
+
+def test_three_workers_fetch_each_article_once_and_end_with_one_merged_report(tmp_path: Path, redis_url: str) -> None:
+    site = FixtureSite(articles=list(ARTICLES))
+    with serve_fixture_site(site) as base:
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(sites_yaml(base))
+        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url})
+        try:
+            codes = wait_all(workers)
+        finally:
+            for worker in workers:
+                worker.clean_up()
+    logs = "\n".join(worker.output()[-3000:] for worker in workers)
+    assert codes == [0, 0, 0], logs
+    fetched = article_fetches(site)
+    assert set(fetched) == {site.article_path(day) for day in ARTICLES}, "every article fetched"
+    assert max(fetched.values()) == 1, f"fetched twice: {[p for p, n in fetched.items() if n > 1]}"
+    pages = Counter(path for path in site.paths() if path != "/robots.txt")
+    assert max(pages.values()) == 1, f"a page fetched twice: {[p for p, n in pages.items() if n > 1]}"
+    records = archive_records(tmp_path / "archive")
+    assert sorted(r["url"].split("/", 3)[3] for r in records) == sorted(site.article_path(d)[1:] for d in ARTICLES)
+    assert archive_problems(tmp_path / "archive") == []
+    reports = run_reports(tmp_path / "archive")
+    assert len(reports) == 1, "one merged report"
+    report = reports[0]
+    assert len(report["workers"]) == 3 and report["lost_workers"] == []
+    assert report["counts"]["records"] == len(ARTICLES)
+    assert report["per_site"]["gazette"]["records"] == len(ARTICLES)
+    assert sum(w["counts"]["records"] for w in report["workers"].values()) == len(ARTICLES)
+    stored = {p.relative_to(tmp_path / "archive").as_posix() for p in (tmp_path / "archive").rglob("*") if p.is_file()}
+    assert {o["key"] for o in report["objects"]} <= stored
+    assert sum(1 for w in report["workers"].values() if w["counts"]["responses"]) >= 2, "the work was shared"
+
+
+def leases_by_pid(redis_url: str) -> dict[int, list[str]]:
+    """The paths of the requests each worker process holds a lease on."""
+    import pickle
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    held: dict[int, list[str]] = {}
+    for key in client.scan_iter(match="newsarchive:*:leases:*"):
+        pid = int(key.decode().rsplit(":", 1)[1].split("-")[-2])
+        for entry in client.hvals(key):
+            request = pickle.loads(entry.split(b"\n", 1)[1])
+            held.setdefault(pid, []).append("/" + request["url"].split("/", 3)[3])
+    return held
+
+
+def test_a_worker_killed_mid_run_has_its_requests_finished_by_the_others(tmp_path: Path, redis_url: str) -> None:
+    site = FixtureSite(articles=list(ARTICLES), article_delay=0.4)
+    with serve_fixture_site(site) as base:
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(sites_yaml(base))
+        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url})
+        try:
+            by_pid = {worker.pid: worker for worker in workers}
+            holding: dict[int, list[str]] = {}
+
+            def someone_holds_articles() -> bool:
+                holding.update(leases_by_pid(redis_url))
+                return any(any(p.startswith("/news/") for p in paths) for paths in holding.values())
+
+            wait_for(someone_holds_articles, what="a worker holding article leases")
+            victim_pid, taken = next((pid, paths) for pid, paths in holding.items()
+                                     if any(p.startswith("/news/") for p in paths))
+            victim = by_pid[victim_pid]
+            killed_at = time.monotonic()
+            victim.kill()
+            survivors = [worker for worker in workers if worker is not victim]
+            codes = wait_all(survivors)
+            logs = "\n".join(worker.output()[-3000:] for worker in survivors)
+            assert codes == [0, 0], logs
+            reports = run_reports(tmp_path / "archive")
+            assert len(reports) == 1 and len(reports[0]["lost_workers"]) == 1, "the run ended, the victim lost"
+            after_kill = {hit.path for hit in site.hits if hit.at > killed_at}
+            leased = [path for path in taken if path.startswith("/news/")]
+            assert any(path in after_kill for path in leased), "the others fetched what the victim had leased"
+            # A leased article the others did not fetch is one whose record the victim wrote before it died
+            # (the seen-store keeps the others from fetching it again): it waits in the victim's spool.
+            victim_spool = tmp_path / f"spool-{workers.index(victim)}"
+            written = record_paths(spool_records(victim_spool))
+            assert all(path in after_kill or path in written for path in leased)
+            restarted = start_crawl(sites, tmp_path, {**SHARED, "REDIS_URL": redis_url,
+                                                      "NEWSARCHIVE_SPOOL": str(victim_spool)}, name="restarted")
+            try:
+                assert restarted.wait(120) == 0, restarted.output()[-3000:]
+            finally:
+                restarted.clean_up()
+        finally:
+            for worker in workers:
+                worker.clean_up()
+    records = archive_records(tmp_path / "archive")
+    urls = Counter(r["url"].split("/", 3)[3] for r in records)
+    assert set(urls) == {site.article_path(d)[1:] for d in ARTICLES}, "nothing lost"
+    assert max(urls.values()) == 1, "no article recorded twice"
+    assert archive_problems(tmp_path / "archive") == []
