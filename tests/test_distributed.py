@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.crash_checks import (
     Crawl,
@@ -157,3 +158,27 @@ def test_a_worker_killed_mid_run_has_its_requests_finished_by_the_others(tmp_pat
     assert set(urls) == {site.article_path(d)[1:] for d in ARTICLES}, "nothing lost"
     assert max(urls.values()) == 1, "no article recorded twice"
     assert archive_problems(tmp_path / "archive") == []
+
+
+DELAY = 0.3
+
+
+def test_requests_to_a_site_keep_its_delay_across_workers(tmp_path: Path, redis_url: str) -> None:
+    site = FixtureSite(articles=days(date(2024, 5, 1), 8))
+    with serve_fixture_site(site) as base:
+        entry = yaml.safe_load(sites_yaml(base))
+        entry["sites"][0]["delay"] = DELAY
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(yaml.safe_dump(entry))
+        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url})
+        try:
+            codes = wait_all(workers)
+        finally:
+            for worker in workers:
+                worker.clean_up()
+    assert codes == [0, 0, 0], "\n".join(worker.output()[-3000:] for worker in workers)
+    arrivals = sorted(hit.at for hit in site.hits)
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    assert len(arrivals) > 15
+    assert min(gaps) >= DELAY, f"smallest gap {min(gaps):.3f} s of {len(gaps)}"
+    print(f"{len(arrivals)} requests, smallest gap {min(gaps):.3f} s, mean {sum(gaps) / len(gaps):.3f} s")

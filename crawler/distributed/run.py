@@ -32,11 +32,13 @@ SHARED_SETTINGS = {
     "SCHEDULER_QUEUE_CLASS": "crawler.distributed.scheduler.LeasedQueue",
     "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
     "SCHEDULER_PERSIST": True,
+    "AUTOTHROTTLE_ENABLED": False,  # one process's view of a server's latency; the shared turns pace instead
 }
 SHARED_COMPONENTS = {
     # outermost: the output it sees is what reaches the scheduler and the item pipelines
     "SPIDER_MIDDLEWARES": {"crawler.distributed.leases.LeaseMiddleware": 1},
     "EXTENSIONS": {"crawler.distributed.leases.SharedCrawlExtension": 130},
+    "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.politeness.PolitenessGateMiddleware": 990},
 }
 
 

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.state.politeness import SharedPoliteness
 from pipelines.state.redis_client import connect
 from pipelines.store.base import archive_id
 
@@ -104,7 +105,8 @@ class Lease:
 class SharedRun:
     """The Redis side of one shared crawl, seen by one worker; see module docstring."""
 
-    def __init__(self, client: Any, prefix: str, *, worker: str, lease_timeout: float) -> None:
+    def __init__(self, client: Any, prefix: str, *, worker: str, lease_timeout: float,
+                 politeness_prefix: str = "") -> None:
         self.client = client
         self.prefix = prefix
         self.worker = worker
@@ -116,6 +118,7 @@ class SharedRun:
         self.finished = prefix + "finished"
         self.lost = prefix + "lost"
         self.reports = prefix + "reports"
+        self.politeness = SharedPoliteness(client, politeness_prefix or prefix + "polite:", prefix + "blocked")
         self._take = client.register_script(TAKE)
         self._push = client.register_script(PUSH)
         self._reap = client.register_script(REAP)
@@ -126,7 +129,7 @@ class SharedRun:
     def open(cls, redis_url: str, archive_uri: str, key: str, *, lease_timeout: float) -> SharedRun:
         """Connected and checked now (StoreUnavailableError / StoreConfigError as for the seen-store)."""
         return cls(connect(redis_url), f"{runs_prefix(archive_uri)}{key}:", worker=new_worker_id(),
-                   lease_timeout=lease_timeout)
+                   lease_timeout=lease_timeout, politeness_prefix=f"newsarchive:{archive_id(archive_uri)}:polite:")
 
     # -- identity and membership -----------------------------------------------------------------
 

@@ -1,0 +1,57 @@
+"""Politeness across the workers of a shared crawl: one next-allowed time per host, and the run's blocked sites.
+
+Each worker knows a host's delay (the site's `delay`, robots.txt `Crawl-delay`, DOWNLOAD_DELAY); what makes N
+workers no harder on a site than one is that they take turns on one clock. `turn` is one Lua script on the
+Redis server's own time (no two hosts' clocks are compared): granted when the host's next-allowed time has
+come, which it moves one interval on; else it says how long to wait. `hold` (Retry-After) only ever pushes
+that time later. A site one worker finds blocking the crawl is blocked for every worker of the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# → 0 when the turn is ours (next-allowed moved `interval` on), else milliseconds to wait.
+TURN = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local allowed = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ms >= allowed then
+  redis.call('SET', KEYS[1], ms + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 600000)
+  return 0
+end
+return allowed - ms
+"""
+HOLD = """
+local now = redis.call('TIME')
+local until_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[1])
+if until_ms > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], until_ms, 'PX', tonumber(ARGV[1]) + 600000)
+end
+return 1
+"""
+
+
+class SharedPoliteness:
+    """Per-host turns (keys under `prefix`, shared by every crawl of the archive) and the run's blocked sites."""
+
+    def __init__(self, client: Any, prefix: str, blocked_key: str) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.blocked_key = blocked_key
+        self._turn = client.register_script(TURN)
+        self._hold = client.register_script(HOLD)
+
+    def turn(self, host: str, interval: float) -> float:
+        """0 when this request may go to `host` now (the next one waits `interval`), else seconds to wait."""
+        return int(self._turn(keys=[self.prefix + host], args=[max(0, int(interval * 1000))])) / 1000
+
+    def hold(self, host: str, seconds: float) -> None:
+        """No request to `host` from any worker for `seconds` (Retry-After)."""
+        self._hold(keys=[self.prefix + host], args=[max(0, int(seconds * 1000))])
+
+    def block(self, site: str) -> None:
+        self.client.sadd(self.blocked_key, site)
+
+    def blocked(self, site: str) -> bool:
+        return bool(self.client.sismember(self.blocked_key, site))
