@@ -11,6 +11,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from itertools import pairwise
 from datetime import date
 from pathlib import Path
 
@@ -178,7 +179,7 @@ def test_requests_to_a_site_keep_its_delay_across_workers(tmp_path: Path, redis_
                 worker.clean_up()
     assert codes == [0, 0, 0], "\n".join(worker.output()[-3000:] for worker in workers)
     arrivals = sorted(hit.at for hit in site.hits)
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(arrivals)]
     assert len(arrivals) > 15
     assert min(gaps) >= DELAY, f"smallest gap {min(gaps):.3f} s of {len(gaps)}"
     print(f"{len(arrivals)} requests, smallest gap {min(gaps):.3f} s, mean {sum(gaps) / len(gaps):.3f} s")
