@@ -11,8 +11,8 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
-from itertools import pairwise
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
