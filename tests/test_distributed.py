@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import run_cli
 from tests.crash_checks import (
     Crawl,
     archive_problems,
@@ -173,11 +174,24 @@ def test_requests_to_a_site_keep_its_delay_across_workers(tmp_path: Path, redis_
         sites.write_text(yaml.safe_dump(entry))
         workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url})
         try:
+            live: list[dict] = []
+
+            def three_workers_live() -> bool:
+                result = run_cli("status", "--json", env={"ARCHIVE_URI": str(tmp_path / "archive"),
+                                                          "REDIS_URL": redis_url})
+                live[:] = json.loads(result.stdout)["live"]
+                return bool(live) and sum(w["state"] == "alive" for w in live[0]["workers"].values()) == 3 \
+                    and live[0]["queue"] + live[0]["leases"] > 0
+            wait_for(three_workers_live, what="status showing three live workers and work queued or leased")
+            table = run_cli("status", env={"ARCHIVE_URI": str(tmp_path / "archive"), "REDIS_URL": redis_url})
+            assert "Shared crawls running" in table.stdout and table.stdout.count(" alive ") >= 3, table.stdout
             codes = wait_all(workers)
         finally:
             for worker in workers:
                 worker.clean_up()
     assert codes == [0, 0, 0], "\n".join(worker.output()[-3000:] for worker in workers)
+    ended = run_cli("status", "--json", env={"ARCHIVE_URI": str(tmp_path / "archive"), "REDIS_URL": redis_url})
+    assert json.loads(ended.stdout)["live"] == [], "the run's keys are gone once it ended"
     arrivals = sorted(hit.at for hit in site.hits)
     gaps = [later - earlier for earlier, later in pairwise(arrivals)]
     assert len(arrivals) > 15

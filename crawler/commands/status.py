@@ -1,4 +1,5 @@
-"""`newsarchive status`: recent runs and per-site health, from the run reports under `runs/`.
+"""`newsarchive status`: shared crawls running now (REDIS_URL), recent runs and per-site health, from the run
+reports under `runs/`.
 
 A site is flagged when its latest run fell well below its own history (the median of earlier runs of the
 same command): volume (records) or extraction coverage (dates, authors), or it was blocked. Medians, not
@@ -23,6 +24,7 @@ MAX_COVERAGE_DROP = 0.2  # flag when a coverage share is > 20 points below the m
 FLAGGED_COVERAGE = ("published_at", "authors")
 RUN_COLUMNS = ("crawl id", "command", "started", "duration", "exit", "responses", "articles", "records", "errors",
                "failed uploads")
+LIVE_COLUMNS = ("run", "queue", "worker", "host", "pid", "state", "leases", "own crawl id")
 SITE_COLUMNS = ("site", "command", "last run", "fetched", "articles", "records", "revisits", "errors", "dates",
                 "authors", "text", "flags")
 
@@ -97,6 +99,27 @@ def site_health(reports: list[dict[str, Any]], shown: list[dict[str, Any]]) -> l
     return [sites[key] for key in sorted(sites)]
 
 
+def live_runs_of(settings: Any) -> list[dict[str, Any]] | None:
+    """The shared crawls of the archive running in Redis now; None without REDIS_URL or when Redis does not
+    answer (said in one line: the reports are still shown)."""
+    if not settings.get("REDIS_URL"):
+        return None
+    from pipelines.state.crawlrun import live_runs
+    from pipelines.state.redis_client import connect
+
+    try:
+        return live_runs(connect(settings["REDIS_URL"]), settings["ARCHIVE_URI"])
+    except StoreError as error:
+        typer.echo(f"newsarchive: running shared crawls not shown: {error}", err=True)
+        return None
+
+
+def live_rows(live: list[dict[str, Any]]) -> list[list[str]]:
+    return [[str(run["crawl_id"]), str(run["queue"]), name, str(worker.get("host", "")), str(worker.get("pid", "")),
+             worker["state"], str(worker["leases"]), str(worker.get("crawl_id", ""))]
+            for run in live for name, worker in sorted(run["workers"].items())]
+
+
 def _share(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
@@ -161,14 +184,18 @@ def status(
     shown = reports[-runs:]
     summaries = [run_summary(report) for report in reversed(shown)]
     sites = site_health(reports, shown)
+    live = live_runs_of(settings)
     if as_json:
-        json.dump({"runs": summaries, "sites": sites}, sys.stdout, indent=2)
+        json.dump({"live": live or [], "runs": summaries, "sites": sites}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
+    rich = sys.stdout.isatty()
+    if live:
+        print_table("Shared crawls running (queue: requests waiting; leases: taken, not finished)", LIVE_COLUMNS,
+                    live_rows(live), rich=rich)
     if not reports:
         typer.echo(f"no run reports under {settings['ARCHIVE_URI']}/runs/")
         return
-    rich = sys.stdout.isatty()
     print_table("Recent runs (newest first)", RUN_COLUMNS, run_rows(summaries), rich=rich)
     if sites:
         print_table("Sites (latest run of each site and command)", SITE_COLUMNS, site_rows(sites), rich=rich)
