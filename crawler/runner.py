@@ -11,7 +11,7 @@ from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
 from crawler.discovery.probe import Observations
-from crawler.distributed.run import Heartbeat, join_run, open_shared_run, shared_settings
+from crawler.distributed.run import join_run, open_shared_run, shared_settings
 from crawler.exit_codes import ExitCode, crawl_exit_code, startup_exit_code
 from crawler.middlewares.politeness import blocked_sites
 from crawler.resolver import ResolverConfigError, dns_servers
@@ -22,6 +22,7 @@ from crawler.spiders.discover import DiscoverySpider
 from crawler.spiders.news import NewsSpider, site_domains
 from pipelines.days import DayRange
 from pipelines.state.crawlrun import SharedRun
+from pipelines.state.heartbeat import Heartbeat
 from pipelines.store.base import StoreError
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,9 @@ whichever worker sent them. The workers end by themselves and one merged run rep
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -197,3 +200,42 @@ def test_requests_to_a_site_keep_its_delay_across_workers(tmp_path: Path, redis_
     assert len(arrivals) > 15
     assert min(gaps) >= DELAY, f"smallest gap {min(gaps):.3f} s of {len(gaps)}"
     print(f"{len(arrivals)} requests, smallest gap {min(gaps):.3f} s, mean {sum(gaps) / len(gaps):.3f} s")
+
+
+def start_import(root: Path, n: int, sources: list[str], redis_url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ARCHIVE_URI": str(root / "archive"), "NEWSARCHIVE_SPOOL": str(root / f"import-spool-{n}"),
+           "REDIS_URL": redis_url, "NEWSARCHIVE_DISTRIBUTED_LEASE_TIMEOUT": "3"}
+    return subprocess.Popen([sys.executable, "-m", "crawler", "import", *sources], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_import_workers_split_the_files_and_finish_a_killed_ones(tmp_path: Path, redis_url: str) -> None:
+    demo = run_cli("demo", env={"ARCHIVE_URI": str(tmp_path / "demo"), "NEWSARCHIVE_SPOOL": str(tmp_path / "ds")})
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    (warc,) = (tmp_path / "demo").rglob("*.warc.gz")
+    data = warc.read_bytes() * 2  # a few seconds per file, so the kill lands inside one
+    sources = []
+    for serial in range(6):
+        path = tmp_path / f"CC-NEWS-20240501000000-0000{serial}.warc.gz"
+        path.write_bytes(data)
+        sources.append(str(path))
+    workers = [start_import(tmp_path, n, sources, redis_url) for n in range(3)]
+    try:
+        archive = tmp_path / "archive"
+        wait_for(lambda: len(list(archive.rglob("*.jsonl.gz"))) >= 1, timeout=180, what="a first file imported")
+        victim = workers[0]
+        victim.kill()
+        victim.wait()
+        assert [worker.wait(timeout=300) for worker in workers[1:]] == [0, 0]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    imported = Counter(source["source"] for report in run_reports(archive) for source in report["sources"]
+                       if source["status"] == "imported")
+    files = list(archive.rglob("*.jsonl.gz"))
+    assert len(files) == len(sources), "every source imported, the killed worker's too"
+    assert set(imported) <= set(sources) and max(imported.values()) == 1, "no source imported twice by the survivors"
+    assert len(imported) >= len(sources) - 1, "at most the one the victim finished is not in a survivor's report"
+    assert len({report["crawl_id"] for report in run_reports(archive)}) == 2, "the survivors' reports"

@@ -1,5 +1,7 @@
 """Commands that read WARCs back instead of fetching: `import` (anyone's WARCs) and `reextract` (ours).
 
+With REDIS_URL, N processes given the same list split it: each source is claimed by one (pipelines.state.claims).
+
 Thin: arguments in, `pipelines.run.imports` / `pipelines.run.reextract` do the work, a summary out.
 """
 
@@ -7,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -68,6 +70,36 @@ def stop_on_signals(stop: Stop) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+@contextmanager
+def claimed(archive: str | None, command: str, sources: Iterable[str], stop: Stop
+            ) -> Iterator[tuple[Iterable[str], Callable[[str, dict[str, Any]], None]]]:
+    """With REDIS_URL: only the sources this worker claims (pipelines.state.claims), and the hook that marks each
+    one done; without: all of them. Redis not answering: one line, exit 6."""
+    settings = command_settings(archive)
+    if not settings.get("REDIS_URL"):
+        yield sources, print_source
+        return
+    from pipelines.state.claims import SourceClaims
+    from pipelines.state.heartbeat import Heartbeat
+    from pipelines.store.base import StoreError
+
+    with failing_on(StoreError):
+        claims = SourceClaims.open(settings["REDIS_URL"], settings["ARCHIVE_URI"], command,
+                                   lease_timeout=settings.getfloat("DISTRIBUTED_LEASE_TIMEOUT"))
+        claims.heartbeat()
+    heartbeat = Heartbeat(claims)
+    heartbeat.start()
+
+    def done(source: str, summary: dict[str, Any]) -> None:
+        claims.finished(source, summary)
+        print_source(source, summary)
+
+    try:
+        yield claims.sources(sources, stopped=lambda: stop.requested), done
+    finally:
+        heartbeat.stop()
+
+
 def print_source(source: str, summary: dict[str, Any]) -> None:
     note = summary.get("error") or summary.get("reason")
     typer.echo(f"{summary['status']}: {source}" + (f" ({note})" if note else ""))
@@ -116,8 +148,8 @@ def import_warcs(
     stop = Stop()
     sink = open_sink(archive, "import", stop)
     importer = Importer(sink, captures=captures, site=site)
-    with stop_on_signals(stop):
-        result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally, on_done=print_source)
+    with stop_on_signals(stop), claimed(archive, "import", sources, stop) as (mine, on_done):
+        result = run_batch(mine, importer.import_one, sink=sink, tally=importer.tally, on_done=on_done)
     finish(result)
 
 
@@ -141,7 +173,7 @@ def reextract(
     stop = Stop()
     sink = open_sink(archive, "reextract", stop)
     reextractor = Reextractor(sink, site=site, force=force)
-    with stop_on_signals(stop):
-        result = run_batch(reextractor.warc_keys(days), reextractor.reextract_one, sink=sink,
-                           tally=reextractor.tally, on_done=print_source, extractor_version=EXTRACTOR_VERSION)
+    with stop_on_signals(stop), claimed(archive, "reextract", reextractor.warc_keys(days), stop) as (mine, on_done):
+        result = run_batch(mine, reextractor.reextract_one, sink=sink, tally=reextractor.tally, on_done=on_done,
+                           extractor_version=EXTRACTOR_VERSION)
     finish(result)

@@ -8,10 +8,8 @@ report is left in Redis; the last worker to finish writes the run's one merged r
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
-import threading
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -24,8 +22,6 @@ from pipelines.run.session import ArchiveSession
 from pipelines.state.crawlrun import SharedRun, run_key
 
 LEASE_META = "newsarchive_lease"
-log = logging.getLogger(__name__)
-
 RUN_ATTRIBUTE = "_newsarchive_shared_run"
 SHARED_SETTINGS = {
     "SCHEDULER": "crawler.distributed.scheduler.SharedScheduler",
@@ -87,27 +83,3 @@ def join_run(crawler: Crawler, run: SharedRun, session: ArchiveSession, proposed
 
 def shared_run_of(crawler: Crawler) -> SharedRun | None:
     return getattr(crawler, RUN_ATTRIBUTE, None)
-
-
-class Heartbeat(threading.Thread):
-    """Keeps the worker's heartbeat key alive from a thread of its own, so a reactor busy for a while (a large
-    WARC being closed, in-process extraction) never makes a live worker look dead."""
-
-    def __init__(self, shared: SharedRun) -> None:
-        super().__init__(name="heartbeat", daemon=True)
-        self.shared = shared
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        interval = self.shared.lease_timeout_ms / 4000
-        while not self.stopped.wait(interval):
-            try:
-                self.shared.heartbeat()
-            except Exception:  # Redis away for a moment: the next beat tries again
-                log.warning("heartbeat to Redis failed; trying again in %.1f s", interval)
-
-    def stop(self) -> None:
-        """The worker's report is in: no more beats, and its heartbeat key goes (it is done, not dead)."""
-        self.stopped.set()
-        self.join(timeout=5)
-        self.shared.close()
