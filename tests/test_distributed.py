@@ -198,7 +198,9 @@ def test_requests_to_a_site_keep_its_delay_across_workers(tmp_path: Path, redis_
     arrivals = sorted(hit.at for hit in site.hits)
     gaps = [later - earlier for earlier, later in pairwise(arrivals)]
     assert len(arrivals) > 15
-    assert min(gaps) >= DELAY, f"smallest gap {min(gaps):.3f} s of {len(gaps)}"
+    # Turns are DELAY + 50 ms apart on Redis's clock; what the server sees varies by the time from the grant to
+    # the request's arrival, tens of ms on a loaded machine: 5 % slack, as for one process (test_politeness).
+    assert min(gaps) >= 0.95 * DELAY, f"smallest gap {min(gaps):.3f} s of {len(gaps)}"
     print(f"{len(arrivals)} requests, smallest gap {min(gaps):.3f} s, mean {sum(gaps) / len(gaps):.3f} s")
 
 
@@ -239,3 +241,40 @@ def test_import_workers_split_the_files_and_finish_a_killed_ones(tmp_path: Path,
     assert set(imported) <= set(sources) and max(imported.values()) == 1, "no source imported twice by the survivors"
     assert len(imported) >= len(sources) - 1, "at most the one the victim finished is not in a survivor's report"
     assert len({report["crawl_id"] for report in run_reports(archive)}) == 2, "the survivors' reports"
+
+
+def test_a_copy_of_a_text_another_worker_recorded_links_to_it(redis_url: str) -> None:
+    import hashlib
+
+    import redis
+
+    from pipelines.records.simhash import simhash_hex
+    from pipelines.state.texts import SharedDuplicateIndex
+    from tests.test_dedup import article
+
+    def record(record_id: str, text: str) -> dict:
+        return {"id": record_id, "word_count": len(text.split()), "simhash": simhash_hex(text),
+                "text_sha1": hashlib.sha1(text.encode()).hexdigest(), "duplicate_of": None}
+
+    text = article(7)
+    one, two = (SharedDuplicateIndex(redis.Redis.from_url(redis_url), "newsarchive:test:run:x:texts:")
+                for _ in range(2))
+    assert one.link(record("a", text))["duplicate_of"] is None
+    assert two.link(record("b", text))["duplicate_of"] == "a", "the same text, recorded by the other worker"
+    edited = text.replace(text.split()[3], "harbour", 1) + " Additional reporting by Reuters."
+    assert two.link(record("c", edited))["duplicate_of"] == "a", "a near copy"
+    assert two.link(record("d", article(8)))["duplicate_of"] is None, "another text"
+    assert [r for _, _, r in two.added] == ["d"], "only its own originals go into its state file"
+
+
+def test_redis_down_at_start_is_one_line_and_exit_6(tmp_path: Path) -> None:
+    from tests.redis_server import free_port
+
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(sites_yaml("http://127.0.0.1:9"))
+    result = run_cli("crawl", "--sites", str(sites), env={"ARCHIVE_URI": str(tmp_path / "archive"),
+                                                          "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"),
+                                                          "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    assert result.returncode == 6, result.stderr[-2000:]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "REDIS_URL" in lines[0] and "Traceback" not in result.stderr, result.stderr

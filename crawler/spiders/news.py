@@ -122,6 +122,8 @@ class NewsSpider(Spider):
         if page and found["via"] != "seed":
             priority = self.policy.page_priority(url, found["hints"], priority)
         self.scheduled[site.name] += 1
+        if (run := shared_run_of(self.crawler)) is not None:  # the page budget is the run's, not this worker's
+            self.scheduled[site.name] = run.count_scheduled(site.name)
         self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
         request = Request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
                           meta={"newsarchive": {"site": site.name, "discovery": found}})

@@ -42,21 +42,23 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 if ARGV[3] ~= '' then redis.call('HDEL', KEYS[2], ARGV[3]) end
 return 1
 """
-# Every worker whose heartbeat is gone (and that did not finish): its leases back to the frontier; → how many.
+# Every worker whose heartbeat is gone: its leases back to the frontier (an interrupted worker that finished
+# still had some); one that did not finish is lost. → how many requests went back.
 REAP = """
 local moved = 0
 for _, worker in ipairs(redis.call('HKEYS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. 'alive:' .. worker) == 0 and redis.call('SISMEMBER', KEYS[3], worker) == 0 then
+  if redis.call('EXISTS', ARGV[1] .. 'alive:' .. worker) == 0 then
     local leases = ARGV[1] .. 'leases:' .. worker
-    local entries = redis.call('HVALS', leases)
-    for _, entry in ipairs(entries) do
+    for _, entry in ipairs(redis.call('HVALS', leases)) do
       local cut = string.find(entry, '\\n', 1, true)
       redis.call('ZADD', KEYS[2], string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1))
       moved = moved + 1
     end
     redis.call('DEL', leases)
-    redis.call('SADD', KEYS[4], worker)
-    redis.call('SADD', KEYS[3], worker)
+    if redis.call('SISMEMBER', KEYS[3], worker) == 0 then
+      redis.call('SADD', KEYS[4], worker)
+      redis.call('SADD', KEYS[3], worker)
+    end
   end
 end
 return moved
@@ -164,6 +166,10 @@ class SharedRun:
 
     def ack(self, lease: str) -> None:
         self.client.hdel(self.leases, lease)
+
+    def count_scheduled(self, site: str) -> int:
+        """One more request of `site` scheduled in this run, by any worker; → how many so far (the page budget)."""
+        return int(self.client.incr(self.prefix + "scheduled:" + site))
 
     def depth(self) -> int:
         return int(self.client.zcard(self.frontier))
