@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -278,3 +279,34 @@ def test_redis_down_at_start_is_one_line_and_exit_6(tmp_path: Path) -> None:
     assert result.returncode == 6, result.stderr[-2000:]
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "REDIS_URL" in lines[0] and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_worker_stopped_with_ctrl_c_hands_its_requests_back(tmp_path: Path, redis_url: str) -> None:
+    site = FixtureSite(articles=list(ARTICLES), article_delay=0.4)
+    with serve_fixture_site(site) as base:
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(sites_yaml(base))
+        workers = start_workers(2, sites, tmp_path, {"REDIS_URL": redis_url})
+        try:
+            by_pid = {worker.pid: worker for worker in workers}
+            holding: dict[int, list[str]] = {}
+
+            def someone_holds_articles() -> bool:
+                holding.clear()
+                holding.update(leases_by_pid(redis_url))
+                return any(any(p.startswith("/news/") for p in paths) for paths in holding.values())
+
+            wait_for(someone_holds_articles, what="a worker holding article leases")
+            stopped = by_pid[next(pid for pid, paths in holding.items() if any(p.startswith("/news/") for p in paths))]
+            stopped.signal_group(signal.SIGINT)
+            assert stopped.wait(30) == 130, stopped.output()[-3000:]
+            other = next(worker for worker in workers if worker is not stopped)
+            assert other.wait(120) == 0, other.output()[-3000:]
+        finally:
+            for worker in workers:
+                worker.clean_up()
+    recorded = {r["url"].split("/", 3)[3] for r in archive_records(tmp_path / "archive")}
+    waiting = {r["url"].split("/", 3)[3] for n in range(2) for r in spool_records(tmp_path / f"spool-{n}")}
+    assert recorded | waiting == {site.article_path(d)[1:] for d in ARTICLES}, "every article archived or in a spool"
+    (report,) = run_reports(tmp_path / "archive")
+    assert sorted(w["exit_reason"] for w in report["workers"].values()) == ["finished", "shutdown"]

@@ -167,7 +167,7 @@ class SharedCrawlExtension:
             return
         if moved:
             self.crawler.stats.inc_value("newsarchive/distributed/reclaimed", moved)
-            log.warning("shared crawl: %d request(s) of a worker that stopped answering went back to the frontier",
+            log.warning("shared crawl: %d request(s) of a worker that stopped (killed, interrupted, silent) went back to the frontier",
                         moved)
 
     def spider_idle(self) -> None:
