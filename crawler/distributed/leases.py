@@ -167,8 +167,8 @@ class SharedCrawlExtension:
             return
         if moved:
             self.crawler.stats.inc_value("newsarchive/distributed/reclaimed", moved)
-            log.warning("shared crawl: %d request(s) of a worker that stopped (killed, interrupted, silent) went back to the frontier",
-                        moved)
+            log.warning("shared crawl: %d request(s) of a worker that stopped (killed, interrupted, silent) went "
+                        "back to the frontier", moved)
 
     def spider_idle(self) -> None:
         """Close only when the whole run has been quiet for the idle timeout."""
