@@ -196,6 +196,8 @@ class PolitenessMiddleware:
             delay = self.crawl_delay_max
         self.floors[key] = max(self.floors.get(key, 0.0), float(delay))
         log.info("robots.txt of %s: %s s between requests honoured", key, self.floors[key])
+        if self.shared is not None:  # robots.txt itself just went by on the host's old interval
+            self.shared.hold(key, self.floors[key] + GATE_MARGIN)
         if slot is not None:
             self._pace(key, slot)
 

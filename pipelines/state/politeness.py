@@ -4,7 +4,8 @@ Each worker knows a host's delay (the site's `delay`, robots.txt `Crawl-delay`, 
 workers no harder on a site than one is that they take turns on one clock. `turn` is one Lua script on the
 Redis server's own time (no two hosts' clocks are compared): granted when the host's next-allowed time has
 come, which it moves one interval on; else it says how long to wait. `hold` (Retry-After) only ever pushes
-that time later. A site one worker finds blocking the crawl is blocked for every worker of the run.
+that time later. A site one worker finds blocking the crawl is blocked for every worker of the run, and a
+host's robots.txt is fetched by one worker of the run and read from here by the others.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ return 1
 class SharedPoliteness:
     """Per-host turns (keys under `prefix`, shared by every crawl of the archive) and the run's blocked sites."""
 
-    def __init__(self, client: Any, prefix: str, blocked_key: str) -> None:
+    def __init__(self, client: Any, prefix: str, blocked_key: str, robots_prefix: str = "") -> None:
         self.client = client
         self.prefix = prefix
         self.blocked_key = blocked_key
+        self.robots_prefix = robots_prefix or blocked_key + ":robots:"
         self._turn = client.register_script(TURN)
         self._hold = client.register_script(HOLD)
 
@@ -55,3 +57,24 @@ class SharedPoliteness:
 
     def blocked(self, site: str) -> bool:
         return bool(self.client.sismember(self.blocked_key, site))
+
+    # robots.txt, fetched by one worker of the run per host and read by the others
+
+    def claim_robots(self, netloc: str, seconds: float) -> bool:
+        """True for the one worker that fetches the host's robots.txt (for `seconds`, then another may)."""
+        return bool(self.client.set(self.robots_prefix + "fetching:" + netloc, "1", nx=True,
+                                    px=max(1, int(seconds * 1000))))
+
+    def robots_pending(self, netloc: str) -> bool:
+        return bool(self.client.exists(self.robots_prefix + "fetching:" + netloc))
+
+    def save_robots(self, netloc: str, body: bytes) -> None:
+        self.client.set(self.robots_prefix + "body:" + netloc, body)
+
+    def robots(self, netloc: str) -> bytes | None:
+        body = self.client.get(self.robots_prefix + "body:" + netloc)
+        return bytes(body) if body is not None else None
+
+    def release_robots(self, netloc: str) -> None:
+        """The fetch failed: another worker may try."""
+        self.client.delete(self.robots_prefix + "fetching:" + netloc)
