@@ -199,13 +199,13 @@ def test_requests_to_a_site_keep_its_delay_across_workers(tmp_path: Path, redis_
     ended = run_cli("status", "--json", env={"ARCHIVE_URI": str(tmp_path / "archive"), "REDIS_URL": redis_url})
     assert json.loads(ended.stdout)["live"] == [], "the run's keys are gone once it ended"
     hits = sorted(site.hits, key=lambda hit: hit.at)
-    close = [(a.path, b.path, round(b.at - a.at, 3)) for a, b in pairwise(hits) if b.at - a.at < 0.95 * DELAY]
+    close = [(a.path, b.path, round(b.at - a.at, 3)) for a, b in pairwise(hits) if b.at - a.at < DELAY]
     arrivals = [hit.at for hit in hits]
     gaps = [later - earlier for earlier, later in pairwise(arrivals)]
     assert len(arrivals) > 15
-    # Turns are DELAY + 50 ms apart on Redis's clock; what the server sees varies by the time from the grant to
-    # the request's arrival, tens of ms on a loaded machine: 5 % slack, as for one process (test_politeness).
-    assert min(gaps) >= 0.95 * DELAY, f"smallest gap {min(gaps):.3f} s of {len(gaps)}: {close}"
+    # A host's next turn starts when the previous response's headers came, so the server sees the delay between
+    # two arrivals however late a loaded worker sends after its turn.
+    assert min(gaps) >= DELAY, f"smallest gap {min(gaps):.3f} s of {len(gaps)}: {close}"
     print(f"{len(arrivals)} requests, smallest gap {min(gaps):.3f} s, mean {sum(gaps) / len(gaps):.3f} s")
 
 

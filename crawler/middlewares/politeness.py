@@ -8,11 +8,11 @@ where delays live and `response_downloaded` is the last moment before the slot p
 - a storm of 403/429/challenge pages from one site blocks it: its remaining requests are dropped,
   the stats say `newsarchive/site/<site>/blocked` = 1, and the run exits with ExitCode.BLOCKED.
 
-In a shared crawl (REDIS_URL, docs/distributed.md) the same delays hold across all workers: the host's
-interval (the floor, else DOWNLOAD_DELAY) is paced by `PolitenessGateMiddleware`, the last step before a request
-leaves, on one clock in Redis (pipelines.state.politeness), and the local slot adds no delay of its own (two
-clocks would let two workers' requests land closer than the delay); Retry-After holds the host for every
-worker, and a site one worker finds blocking is blocked for all.
+In a shared crawl (REDIS_URL, docs/distributed.md) the same delays hold across all workers: the host's interval
+(the floor, else DOWNLOAD_DELAY) is paced by `PolitenessGateMiddleware`, the last step before a request leaves, on
+one clock in Redis (pipelines.state.politeness): the next request to a host leaves the interval after the previous
+one was answered, whichever workers sent them; the local slot adds no delay of its own; Retry-After holds the host
+for every worker, and a site one worker finds blocking is blocked for all.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import logging
 from collections import deque
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from itertools import count
 from time import monotonic
 from typing import Any, Self
 
@@ -43,10 +44,8 @@ log = logging.getLogger(__name__)
 BAN_STATUSES = frozenset({403, 429})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 MIN_BACKOFF_DELAY = 0.001  # seconds
-GATE_POLL = 0.02  # seconds between looks at a full slot
-# Added to a shared crawl's interval: a turn is granted on Redis's clock, and the request reaches the server a
-# few milliseconds later, more or less (event loop, a new connection); measured up to 30 ms here under load.
-GATE_MARGIN = 0.05  # seconds
+GATE_POLL = 0.02  # seconds between looks while another worker's request to the host is on its way
+TURN_META = "newsarchive_turn"
 POLITENESS_ATTRIBUTE = "_newsarchive_politeness"
 # Markup of captcha / bot-check interstitials (Cloudflare, reCAPTCHA, hCaptcha, PerimeterX, DataDome, Distil).
 CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"hcaptcha.com/", b"cf-challenge", b"/cdn-cgi/challenge-platform",
@@ -197,7 +196,7 @@ class PolitenessMiddleware:
         self.floors[key] = max(self.floors.get(key, 0.0), float(delay))
         log.info("robots.txt of %s: %s s between requests honoured", key, self.floors[key])
         if self.shared is not None:  # robots.txt itself just went by on the host's old interval
-            self.shared.hold(key, self.floors[key] + GATE_MARGIN)
+            self.shared.hold(key, self.floors[key])
         if slot is not None:
             self._pace(key, slot)
 
@@ -262,41 +261,57 @@ def politeness_of(crawler: Crawler) -> PolitenessMiddleware | None:
 
 
 class PolitenessGateMiddleware:
-    """Shared crawls only, the last downloader middleware before the capture stamp: wait for the host's turn on
-    the run's one clock (pipelines.state.politeness) once the host's slot here can send at once, so the moment
-    a turn is granted is the moment the request leaves. One request per host and worker asks at a time."""
+    """Shared crawls only, the last downloader middleware before the capture stamp: a request to a host with a
+    delay waits for the host's turn on the run's one clock (pipelines.state.politeness); the turn is done when
+    its response's headers arrive (or it fails), and the host's next request, from any worker, leaves the
+    interval after that. One request per host and worker asks at a time."""
 
     def __init__(self, crawler: Crawler, shared: SharedPoliteness) -> None:
         self.crawler = crawler
         self.shared = shared
         self.locks: dict[str, DeferredLock] = {}
+        self.hold_for = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+        self.turns = count()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         run = shared_run_of(crawler)
         if run is None:
             raise NotConfigured("not a shared crawl")
-        return cls(crawler, run.politeness)
+        gate = cls(crawler, run.politeness)
+        crawler.signals.connect(gate.answered, signal=signals.headers_received)
+        crawler.signals.connect(gate.answered, signal=signals.request_left_downloader)
+        return gate
+
+    def _interval(self, key: str) -> float:
+        politeness = politeness_of(self.crawler)
+        return politeness.interval(key) if politeness is not None else 0.0
 
     async def process_request(self, request: Request) -> None:
-        politeness = politeness_of(self.crawler)
-        downloader = self.crawler.engine.downloader
-        key = downloader.get_slot_key(request)
+        key = self.crawler.engine.downloader.get_slot_key(request)
+        interval = self._interval(key)
+        if not interval:
+            return
+        token = f"{id(self)}-{next(self.turns)}"
         lock = self.locks.setdefault(key, DeferredLock())
         await maybe_deferred_to_future(lock.acquire())
         try:
             while True:
-                slot = downloader.slots.get(key)
-                if slot is not None and (slot.queue or slot.free_transfer_slots() <= 0):
-                    await pause(GATE_POLL)  # the slot is full: a turn taken now would be spent waiting here
-                    continue
-                interval = politeness.interval(key) if politeness is not None else 0.0
-                wait = self.shared.turn(key, interval + GATE_MARGIN if interval else 0.0)
-                if not wait:
+                wait = self.shared.turn(key, token, hold_for=self.hold_for + interval)
+                if wait == 0:
+                    request.meta[TURN_META] = (key, token)
                     return
-                await pause(wait)
+                await pause(GATE_POLL if wait is None else wait)
         finally:
             lock.release()
+
+    def answered(self, request: Request, **_: Any) -> None:
+        """Headers came (or the request left the downloader without them): the host's next turn is one
+        interval from now."""
+        turn = request.meta.pop(TURN_META, None)
+        if turn is not None:
+            key, token = turn
+            self.shared.done(key, token, self._interval(key))
 
 
 async def pause(seconds: float) -> None:

@@ -20,6 +20,7 @@ from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
 
 from crawler.distributed.run import shared_run_of
 from crawler.middlewares.politeness import pause
@@ -47,12 +48,17 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         netloc = urlparse_cached(request).netloc
         if netloc not in self._parsers:
             body = await self._others_copy(netloc)
-            if body is not None:
+            if body is not None and netloc not in self._parsers:  # another request here may have got it first
+                # Like Scrapy: requests arriving meanwhile wait for the Deferred, so none passes before every
+                # robots_parsed handler (the politeness floor) has run.
+                waiting: Deferred[RobotParser | None] = Deferred()
+                self._parsers[netloc] = waiting
                 parser = build_from_crawler(self._parserimpl, self.crawler, body)
-                self._parsers[netloc] = parser
                 self._stats.inc_value("robotstxt/shared")
                 await self.crawler.signals.send_catch_log_async(signal=signals.robots_parsed, robotparser=parser,
                                                                 request=request)
+                self._parsers[netloc] = parser
+                waiting.callback(parser)
                 return parser
         return await super().robot_parser(request)
 

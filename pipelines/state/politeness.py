@@ -1,27 +1,42 @@
 """Politeness across the workers of a shared crawl: one next-allowed time per host, and the run's blocked sites.
 
 Each worker knows a host's delay (the site's `delay`, robots.txt `Crawl-delay`, DOWNLOAD_DELAY); what makes N
-workers no harder on a site than one is that they take turns on one clock. `turn` is one Lua script on the
-Redis server's own time (no two hosts' clocks are compared): granted when the host's next-allowed time has
-come, which it moves one interval on; else it says how long to wait. `hold` (Retry-After) only ever pushes
-that time later. A site one worker finds blocking the crawl is blocked for every worker of the run, and a
-host's robots.txt is fetched by one worker of the run and read from here by the others.
+workers no harder on a site than one is that they take turns on one clock. `turn` is one Lua script on the Redis
+server's own time (no two hosts' clocks are compared): granted when the host's next-allowed time has come and no
+other request to it is on its way; `done` (the response's headers came, or the request failed) sets the next-
+allowed time one interval after that moment. So the next request reaches the server at least the delay after the
+previous one did, however long a worker took from its turn to the wire. `hold` (Retry-After) only ever pushes that
+time later. A site one worker finds blocking the crawl is blocked for every worker of the run, and a host's
+robots.txt is fetched by one worker of the run and read from here by the others.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# → 0 when the turn is ours (next-allowed moved `interval` on), else milliseconds to wait.
+# → 0 when the turn is ours (this request is now the host's one on its way: KEYS[2]), -1 while another
+# worker's request to the host is on its way, else milliseconds until the next-allowed time.
 TURN = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local allowed = tonumber(redis.call('GET', KEYS[1]) or '0')
 if ms >= allowed then
-  redis.call('SET', KEYS[1], ms + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 600000)
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', tonumber(ARGV[2]))
   return 0
 end
 return allowed - ms
+"""
+# The request of turn ARGV[1] was answered (or failed): the next may leave `interval` ms from now.
+DONE = """
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[2])
+local now = redis.call('TIME')
+local next_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[2])
+if next_ms > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], next_ms, 'PX', tonumber(ARGV[2]) + 600000)
+end
+return 1
 """
 HOLD = """
 local now = redis.call('TIME')
@@ -42,11 +57,20 @@ class SharedPoliteness:
         self.blocked_key = blocked_key
         self.robots_prefix = robots_prefix or blocked_key + ":robots:"
         self._turn = client.register_script(TURN)
+        self._done = client.register_script(DONE)
         self._hold = client.register_script(HOLD)
 
-    def turn(self, host: str, interval: float) -> float:
-        """0 when this request may go to `host` now (the next one waits `interval`), else seconds to wait."""
-        return int(self._turn(keys=[self.prefix + host], args=[max(0, int(interval * 1000))])) / 1000
+    def turn(self, host: str, token: str, *, hold_for: float) -> float | None:
+        """0 when the request `token` may go to `host` now; None while another request to it is on its way (at
+        most `hold_for` seconds, should its worker die); else seconds until the host's next-allowed time."""
+        wait = int(self._turn(keys=[self.prefix + host, self.prefix + host + ":on-its-way"],
+                              args=[token, max(1, int(hold_for * 1000))]))
+        return None if wait < 0 else wait / 1000
+
+    def done(self, host: str, token: str, interval: float) -> None:
+        """The request of turn `token` was answered or failed: the next may go `interval` seconds from now."""
+        self._done(keys=[self.prefix + host, self.prefix + host + ":on-its-way"],
+                   args=[token, max(0, int(interval * 1000))])
 
     def hold(self, host: str, seconds: float) -> None:
         """No request to `host` from any worker for `seconds` (Retry-After)."""
