@@ -34,7 +34,8 @@ class ExitCode(IntEnum):
 def crawl_exit_code(report: dict[str, Any] | None, stats: dict[str, Any], blocked: list[str]) -> ExitCode:
     """A crawl's code: no report is a failure; an interruption wins (what is not uploaded yet is in the spool,
     as the summary says); then the disk floor (the cause of what else went wrong); then pending uploads; a run
-    that fetched nothing, or archived nothing of what it fetched, failed."""
+    that fetched nothing, or archived nothing of what it fetched, failed (a worker of a shared crawl may have been
+    left nothing to fetch)."""
     if report is None:
         return ExitCode.FAILURE
     if report["exit_reason"] == "shutdown":
@@ -45,6 +46,8 @@ def crawl_exit_code(report: dict[str, Any] | None, stats: dict[str, Any], blocke
         return ExitCode.UPLOAD_PENDING
     if blocked:
         return ExitCode.BLOCKED
+    if not stats.get("downloader/response_count") and report.get("distributed"):
+        return ExitCode.OK  # a worker of a shared crawl that the others left nothing to do
     if not stats.get("downloader/response_count") or not stats.get("warc/exchanges"):
         return ExitCode.FAILURE
     return ExitCode.OK

@@ -11,13 +11,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.distributed.run import shared_run_of
 from crawler.session import archive_session
 from pipelines.extract.pool import ExtractionPool, default_workers
 from pipelines.records.build import Capture, InvalidRecordError, build_record, rekeyed
 from pipelines.records.versions import compare
 from pipelines.state.dedup import Claim, DuplicateIndex, RecordIds
 from pipelines.state.seen import remember_record
-from pipelines.state.texts import load_earlier_texts, write_run_texts
+from pipelines.state.texts import SharedDuplicateIndex, load_earlier_texts, write_run_texts
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,8 @@ class DedupPipeline:
         self.stats = crawler.stats
         self.session = archive_session(crawler)
         self.incremental = crawler.settings.getbool("INCREMENTAL")
-        self.index = DuplicateIndex()
+        run = shared_run_of(crawler)
+        self.index = DuplicateIndex() if run is None else SharedDuplicateIndex(run.client, run.prefix + "texts:")
         self.ids = RecordIds()
         loaded = load_earlier_texts(self.index, self.session.store)
         if loaded:

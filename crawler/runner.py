@@ -12,6 +12,7 @@ from scrapy.utils.reactor import install_reactor
 
 from crawler.alerts import post_alert
 from crawler.discovery.probe import Observations
+from crawler.distributed.run import join_run, open_shared_run, shared_settings
 from crawler.exit_codes import ExitCode, crawl_exit_code, startup_exit_code
 from crawler.extensions.metrics import write_textfile
 from crawler.logs import crawler_process
@@ -24,6 +25,8 @@ from crawler.sites import Site
 from crawler.spiders.discover import DiscoverySpider
 from crawler.spiders.news import NewsSpider, site_domains
 from pipelines.days import DayRange
+from pipelines.state.crawlrun import SharedRun
+from pipelines.state.heartbeat import Heartbeat
 from pipelines.store.base import StoreError
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,8 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
     slots = politeness_slots(sites)
     if slots:
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")
+    shared: SharedRun | None = None
+    proposed_id = settings.get("CRAWL_ID") or ""
     try:
         rendering = render_settings(sites, settings)
     except RenderUnavailable as error:
@@ -78,6 +83,9 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
         settings.set(name, value, priority="cmdline")
     try:
         dns_servers(settings.getlist("DNS_SERVERS"))  # a bad DNS_SERVERS value: ResolverConfigError
+        if settings.get("REDIS_URL"):
+            shared = open_shared_run(settings, sites, window)
+            settings = shared_settings(settings, shared)
         session = open_archive_session(settings)
     except (ResolverConfigError, StoreError) as error:
         return not_started(startup_exit_code(error), str(error))
@@ -87,9 +95,18 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
     process = crawler_process(settings)
     crawler = process.create_crawler(NewsSpider)
     bind_session(crawler, session, deadline=shutdown.deadline)
+    heartbeat = None
+    if shared is not None:
+        join_run(crawler, shared, session, proposed_id)
+        heartbeat = Heartbeat(shared)
+        heartbeat.start()
     shutdown.attach(process)
     process.crawl(crawler, sites=sites, window=window)
-    process.start(install_signal_handlers=False)
+    try:
+        process.start(install_signal_handlers=False)
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()
     if shutdown.forced and crawler.spider is not None:  # the reactor is stopped: nothing can write any more
         crawler.signals.send_catch_log(signal=signals.spider_closed, spider=crawler.spider, reason="shutdown")
     stats = crawl_stats(crawler)

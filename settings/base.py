@@ -41,8 +41,14 @@ S3_MULTIPART_THRESHOLD: Annotated[Bytes, "Files of at least this size go to S3 a
 SITES: Annotated[str, "The sites file (YAML) that `crawl` and `backfill` read when --sites is not given."] = (
     "sites.yaml"
 )
-REDIS_URL: Annotated[str, PlainName(), "Redis for the seen-store and dedup index (shared by crawlers); "
-                                      "empty: single-process mode with local files."] = ""
+REDIS_URL: Annotated[str, PlainName(), "Redis shared by crawl processes: with it, every `crawl`/`backfill` started "
+                                      "with the same arguments into one archive is a worker of one crawl (frontier, "
+                                      "seen-store, dedup index, politeness; docs/distributed.md); empty: "
+                                      "single-process mode with local files."] = ""
+DISTRIBUTED_LEASE_TIMEOUT: Annotated[Seconds, "A worker of a shared crawl whose heartbeat is this old is dead: the "
+                                              "requests it had taken go back to the frontier."] = 60.0
+DISTRIBUTED_IDLE_TIMEOUT: Annotated[Seconds, "A shared crawl ends once its frontier is empty and no worker holds "
+                                             "a request for this long."] = 30.0
 CRAWL_ID: Annotated[str, "Id of the run; empty: generated, e.g. 20261121T050600Z-1a2b3c4d."] = ""
 
 # -- WARC files -------------------------------------------------------------------------------------------

@@ -70,7 +70,12 @@ def summarize(result: "CrawlResult") -> None:
         say(f"{label}: {len(found)} file(s) under {archive}/{prefix}")
         for key in found[:5]:
             say(f"  {archive}/{key}")
-    if result.report_in_spool is None:
+    shared = report.get("distributed")
+    if shared and result.report_in_spool is None:
+        merged = f"{archive}/{run_report_key(shared['run'])}"
+        say(f"run report of the shared crawl: {merged}" if shared.get("merged") else
+            f"worker {shared['worker']} done; the last worker of run {shared['run']} writes its report to {merged}")
+    elif result.report_in_spool is None:
         say(f"run report: {archive}/{run_report_key(report['crawl_id'])}")
     else:
         say(f"run report: not uploaded; it waits in the spool at {result.report_in_spool}", err=True)

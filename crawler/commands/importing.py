@@ -1,5 +1,7 @@
 """Commands that read WARCs back instead of fetching: `import` (anyone's WARCs) and `reextract` (ours).
 
+With REDIS_URL, N processes given the same list split it: each source is claimed by one (pipelines.state.claims).
+
 Thin: arguments in, `pipelines.run.imports` / `pipelines.run.reextract` do the work, a summary out.
 """
 
@@ -7,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -74,13 +76,42 @@ def stop_on_signals(stop: Stop) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def source_printer(as_json: bool) -> Any:
+def source_printer(as_json: bool) -> Callable[[str, dict[str, Any]], None]:
     """One line per source as it is done: on stdout, or on stderr when stdout carries the JSON summary."""
     def print_source(source: str, summary: dict[str, Any]) -> None:
         note = summary.get("error") or summary.get("reason")
         say(f"{summary['status']}: {source}" + (f" ({note})" if note else ""), err=as_json, event="source",
             data={"source": source, **summary})
     return print_source
+
+
+@contextmanager
+def claimed(settings: Settings, command: str, sources: Iterable[str], stop: Stop,
+            print_source: Callable[[str, dict[str, Any]], None]
+            ) -> Iterator[tuple[Iterable[str], Callable[[str, dict[str, Any]], None]]]:
+    """With REDIS_URL: only the sources this worker claims (pipelines.state.claims), and the hook that marks each
+    one done; without: all of them. Redis not answering: one line, exit 6."""
+    if not settings.get("REDIS_URL"):
+        yield sources, print_source
+        return
+    from pipelines.state.claims import SourceClaims
+    from pipelines.state.heartbeat import Heartbeat
+
+    with failing_on(StoreError):
+        claims = SourceClaims.open(settings["REDIS_URL"], settings["ARCHIVE_URI"], command,
+                                   lease_timeout=settings.getfloat("DISTRIBUTED_LEASE_TIMEOUT"))
+        claims.heartbeat()
+    heartbeat = Heartbeat(claims)
+    heartbeat.start()
+
+    def done(source: str, summary: dict[str, Any]) -> None:
+        claims.finished(source, summary)
+        print_source(source, summary)
+
+    try:
+        yield claims.sources(sources, stopped=lambda: stop.requested), done
+    finally:
+        heartbeat.stop()
 
 
 def finish(result: BatchResult, sink: RecordSink, *, as_json: bool = False) -> None:
@@ -139,9 +170,8 @@ def import_warcs(
     stop = Stop()
     sink = open_sink(settings, "import", stop)
     importer = Importer(sink, captures=captures, site=site)
-    with stop_on_signals(stop):
-        result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally,
-                           on_done=source_printer(as_json))
+    with stop_on_signals(stop), claimed(settings, "import", sources, stop, source_printer(as_json)) as (mine, on_done):
+        result = run_batch(mine, importer.import_one, sink=sink, tally=importer.tally, on_done=on_done)
     finish(result, sink, as_json=as_json)
 
 
@@ -164,12 +194,13 @@ def reextract(
     configure_command_logging(verbose)
     days = day_range(first, last)
     stop = Stop()
-    sink = open_sink(command_settings(archive), "reextract", stop)
+    settings = command_settings(archive)
+    sink = open_sink(settings, "reextract", stop)
     reextractor = Reextractor(sink, site=site, force=force)
     with failing_on(StoreError):  # an archive that cannot be listed: nothing started, no report
         warc_keys = reextractor.warc_keys(days)
-    with stop_on_signals(stop):
-        result = run_batch(warc_keys, reextractor.reextract_one, sink=sink,
-                           tally=reextractor.tally, on_done=source_printer(as_json),
+    with stop_on_signals(stop), claimed(settings, "reextract", warc_keys, stop, source_printer(as_json)) as (
+            mine, on_done):
+        result = run_batch(mine, reextractor.reextract_one, sink=sink, tally=reextractor.tally, on_done=on_done,
                            extractor_version=EXTRACTOR_VERSION)
     finish(result, sink, as_json=as_json)

@@ -1,4 +1,5 @@
-"""`newsarchive status`: recent runs and per-site health, from the run reports under `runs/`.
+"""`newsarchive status`: shared crawls running now (REDIS_URL), recent runs and per-site health, from the run
+reports under `runs/`.
 
 A site is flagged when its latest run was blocked, or fell well below its own history (the median of earlier
 runs of the same command). Volume is judged by what the run had to do: an incremental crawl that found no new
@@ -28,6 +29,7 @@ FLAGGED_COVERAGE = ("published_at", "authors")
 RESPONSES_COLUMN = "/".join(STATUS_CLASSES)
 RUN_COLUMNS = ("crawl id", "command", "started", "duration", "exit", RESPONSES_COLUMN, "network failures",
                "articles", "records", "extraction failures", "upload failures", "errors")
+LIVE_COLUMNS = ("run", "queue", "worker", "host", "pid", "state", "leases", "own crawl id")
 SITE_COLUMNS = ("site", "command", "last run", "fetched", RESPONSES_COLUMN, "network failures", "articles",
                 "records", "revisits", "errors", "dates", "authors", "text", "flags")
 
@@ -110,6 +112,27 @@ def site_health(reports: list[dict[str, Any]], shown: list[dict[str, Any]]) -> l
     return [sites[key] for key in sorted(sites)]
 
 
+def live_runs_of(settings: Any) -> list[dict[str, Any]] | None:
+    """The shared crawls of the archive running in Redis now; None without REDIS_URL or when Redis does not
+    answer (said in one line: the reports are still shown)."""
+    if not settings.get("REDIS_URL"):
+        return None
+    from pipelines.state.crawlrun import live_runs
+    from pipelines.state.redis_client import connect
+
+    try:
+        return live_runs(connect(settings["REDIS_URL"]), settings["ARCHIVE_URI"])
+    except StoreError as error:
+        typer.echo(f"newsarchive: running shared crawls not shown: {error}", err=True)
+        return None
+
+
+def live_rows(live: list[dict[str, Any]]) -> list[list[str]]:
+    return [[str(run["crawl_id"]), str(run["queue"]), name, str(worker.get("host", "")), str(worker.get("pid", "")),
+             worker["state"], str(worker["leases"]), str(worker.get("crawl_id", ""))]
+            for run in live for name, worker in sorted(run["workers"].items())]
+
+
 def _share(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
@@ -180,13 +203,17 @@ def status(
     shown = reports[-runs:]
     summaries = [run_summary(report) for report in reversed(shown)]
     sites = site_health(reports, shown)
+    live = live_runs_of(settings)
     if as_json:
-        print_json({"runs": summaries, "sites": sites})
+        print_json({"live": live or [], "runs": summaries, "sites": sites})
         return
+    rich = sys.stdout.isatty()
+    if live:
+        print_table("Shared crawls running (queue: requests waiting; leases: taken, not finished)", LIVE_COLUMNS,
+                    live_rows(live), rich=rich)
     if not reports:
         typer.echo(f"no run reports under {settings['ARCHIVE_URI']}/runs/")
         return
-    rich = sys.stdout.isatty()
     print_table("Recent runs (newest first)", RUN_COLUMNS, run_rows(summaries), rich=rich)
     if sites:
         print_table("Sites (latest run of each site and command)", SITE_COLUMNS, site_rows(sites), rich=rich)

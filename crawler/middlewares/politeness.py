@@ -7,6 +7,12 @@ where delays live and `response_downloaded` is the last moment before the slot p
 - `Retry-After` on 429/503 holds the whole slot back (RetryMiddleware then retries the request);
 - a storm of 403/429/challenge pages from one site blocks it: its remaining requests are dropped,
   the stats say `newsarchive/site/<site>/blocked` = 1, and the run exits with ExitCode.BLOCKED.
+
+In a shared crawl (REDIS_URL, docs/distributed.md) the same delays hold across all workers: the host's interval
+(the floor, else DOWNLOAD_DELAY) is paced by `PolitenessGateMiddleware`, the last step before a request leaves, on
+one clock in Redis (pipelines.state.politeness): the next request to a host leaves the interval after the previous
+one was answered, whichever workers sent them; the local slot adds no delay of its own; Retry-After holds the host
+for every worker, and a site one worker finds blocking is blocked for all.
 """
 
 from __future__ import annotations
@@ -15,16 +21,22 @@ import logging
 from collections import deque
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from itertools import count
 from time import monotonic
 from typing import Any, Self
 
 from scrapy import Request, signals
 from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import DeferredLock
+from twisted.internet.task import deferLater
 
+from crawler.distributed.run import shared_run_of
 from pipelines.run.report import site_stat
+from pipelines.state.politeness import SharedPoliteness
 from pipelines.warc.codings import content_codings, decodable_codings, decoded_prefix
 
 log = logging.getLogger(__name__)
@@ -32,6 +44,9 @@ log = logging.getLogger(__name__)
 BAN_STATUSES = frozenset({403, 429})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 MIN_BACKOFF_DELAY = 0.001  # seconds
+GATE_POLL = 0.02  # seconds between looks while another worker's request to the host is on its way
+TURN_META = "newsarchive_turn"
+POLITENESS_ATTRIBUTE = "_newsarchive_politeness"
 # Markup of captcha / bot-check interstitials (Cloudflare, reCAPTCHA, hCaptcha, PerimeterX, DataDome, Distil).
 CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"hcaptcha.com/", b"cf-challenge", b"/cdn-cgi/challenge-platform",
                      b"cf_chl_", b"px-captcha", b"captcha-delivery.com", b"distil_r_captcha",
@@ -128,6 +143,10 @@ class PolitenessMiddleware:
         self.crawl_delay_max = settings.getfloat("CRAWL_DELAY_MAX")
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX")
         self.bans = BanDetector(settings.getint("BAN_THRESHOLD"))
+        self.default_delay = settings.getfloat("DOWNLOAD_DELAY")
+        run = shared_run_of(crawler)
+        self.shared: SharedPoliteness | None = run.politeness if run is not None else None
+        setattr(crawler, POLITENESS_ATTRIBUTE, self)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -139,9 +158,26 @@ class PolitenessMiddleware:
 
     def process_request(self, request: Request) -> None:
         site = site_of(request)
+        if site is not None and site not in self.bans.blocked and self.shared is not None \
+                and self.shared.blocked(site):
+            self.bans.blocked.add(site)
+            self.crawler.stats.set_value(site_stat(site, "blocked"), 1)
+            log.warning("site %s is blocking the crawl (another worker found it): its remaining requests are "
+                        "dropped", site)
         if site in self.bans.blocked:
             self.crawler.stats.inc_value(site_stat(site, "dropped_blocked"))
             raise IgnoreRequest(f"site {site} is blocking the crawler")
+
+    def interval(self, key: str) -> float:
+        """Seconds between two requests to a download slot (host): its floor, else DOWNLOAD_DELAY."""
+        return self.floors.get(key, self.default_delay)
+
+    def _pace(self, key: str, slot: Slot) -> None:
+        """The slot's delay: the floor locally; nothing in a shared crawl (the gate paces every worker)."""
+        if self.shared is not None:
+            slot.delay = 0
+        elif key in self.floors:
+            apply_floor(slot, self.floors[key])
 
     def _slot(self, request: Request) -> tuple[str, Slot | None]:
         downloader = self.crawler.engine.downloader
@@ -159,19 +195,21 @@ class PolitenessMiddleware:
             delay = self.crawl_delay_max
         self.floors[key] = max(self.floors.get(key, 0.0), float(delay))
         log.info("robots.txt of %s: %s s between requests honoured", key, self.floors[key])
+        if self.shared is not None:  # robots.txt itself just went by on the host's old interval
+            self.shared.hold(key, self.floors[key])
         if slot is not None:
-            apply_floor(slot, self.floors[key])
+            self._pace(key, slot)
 
     def request_reached_downloader(self, request: Request) -> None:
         key, slot = self._slot(request)
-        if slot is not None and key in self.floors:
-            apply_floor(slot, self.floors[key])
+        if slot is not None:
+            self._pace(key, slot)
 
     def response_downloaded(self, response: Response, request: Request) -> None:
         """Runs after AutoThrottle's handler (extensions connect first) and before the slot's next request."""
         key, slot = self._slot(request)
-        if slot is not None and key in self.floors:
-            apply_floor(slot, self.floors[key])
+        if slot is not None:
+            self._pace(key, slot)
         if response.status in RETRY_AFTER_STATUSES:
             self._back_off(key, slot, response)
         site = site_of(request)
@@ -181,6 +219,8 @@ class PolitenessMiddleware:
         # Judged here, not in process_response: by then the following requests may already be on the wire.
         if self.bans.observe(site, response.status in BAN_STATUSES or is_challenge(response)):
             self.crawler.stats.set_value(site_stat(site, "blocked"), 1)
+            if self.shared is not None:
+                self.shared.block(site)
             self._drop_queued(site)
             log.warning("site %s is blocking the crawler (%d of its last %d responses were 403/429/captcha): its "
                         "remaining requests are dropped; try again later or with a larger delay", site,
@@ -203,8 +243,11 @@ class PolitenessMiddleware:
         if seconds is None or slot is None:
             return
         seconds = min(seconds, self.retry_after_max)
-        slot.lastseen = max(slot.lastseen, monotonic() + seconds)  # the slot waits its delay after this moment
-        apply_floor(slot, MIN_BACKOFF_DELAY)  # the downloader only looks at lastseen when the delay is not 0
+        if self.shared is not None:
+            self.shared.hold(key, seconds)  # every worker's next turn waits
+        else:
+            slot.lastseen = max(slot.lastseen, monotonic() + seconds)  # the slot waits its delay after this moment
+            apply_floor(slot, MIN_BACKOFF_DELAY)  # the downloader only looks at lastseen when the delay is not 0
         self.crawler.stats.inc_value("newsarchive/retry_after")
         log.info("%s answered %d with Retry-After: holding %s back for %.0f s", response.url, response.status, key,
                  seconds, extra={"event": "retry_after", "site": site_of(response.request) if response.request
@@ -213,3 +256,67 @@ class PolitenessMiddleware:
 
 def site_of(request: Request) -> str | None:
     return (request.meta.get("newsarchive") or {}).get("site")
+
+
+def politeness_of(crawler: Crawler) -> PolitenessMiddleware | None:
+    return getattr(crawler, POLITENESS_ATTRIBUTE, None)
+
+
+class PolitenessGateMiddleware:
+    """Shared crawls only, the last downloader middleware before the capture stamp: a request to a host with a
+    delay waits for the host's turn on the run's one clock (pipelines.state.politeness); the turn is done when
+    its response's headers arrive (or it fails), and the host's next request, from any worker, leaves the
+    interval after that. One request per host and worker asks at a time."""
+
+    def __init__(self, crawler: Crawler, shared: SharedPoliteness) -> None:
+        self.crawler = crawler
+        self.shared = shared
+        self.locks: dict[str, DeferredLock] = {}
+        self.hold_for = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
+        self.turns = count()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        run = shared_run_of(crawler)
+        if run is None:
+            raise NotConfigured("not a shared crawl")
+        gate = cls(crawler, run.politeness)
+        crawler.signals.connect(gate.answered, signal=signals.headers_received)
+        crawler.signals.connect(gate.answered, signal=signals.request_left_downloader)
+        return gate
+
+    def _interval(self, key: str) -> float:
+        politeness = politeness_of(self.crawler)
+        return politeness.interval(key) if politeness is not None else 0.0
+
+    async def process_request(self, request: Request) -> None:
+        key = self.crawler.engine.downloader.get_slot_key(request)
+        interval = self._interval(key)
+        if not interval:
+            return
+        token = f"{id(self)}-{next(self.turns)}"
+        lock = self.locks.setdefault(key, DeferredLock())
+        await maybe_deferred_to_future(lock.acquire())
+        try:
+            while True:
+                wait = self.shared.turn(key, token, hold_for=self.hold_for + interval)
+                if wait == 0:
+                    request.meta[TURN_META] = (key, token)
+                    return
+                await pause(GATE_POLL if wait is None else wait)
+        finally:
+            lock.release()
+
+    def answered(self, request: Request, **_: Any) -> None:
+        """Headers came (or the request left the downloader without them): the host's next turn is one
+        interval from now."""
+        turn = request.meta.pop(TURN_META, None)
+        if turn is not None:
+            key, token = turn
+            self.shared.done(key, token, self._interval(key))
+
+
+async def pause(seconds: float) -> None:
+    from twisted.internet import reactor
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))

@@ -10,7 +10,8 @@ A retry is the same page and does not count again; a redirect hop is a response 
 The spider asks `exhausted()` before it makes a request (nothing is built for a site whose budget is spent), but
 the scraper takes up to 2 × CONCURRENT_ITEMS of a callback's output before it schedules any of it, so the count
 can lag behind the spider: the budget is enforced where requests are scheduled, by refusing (IgnoreRequest from
-`request_scheduled`, which the engine honours) the ones past it.
+`request_scheduled`, which the engine honours) the ones past it. In a shared crawl (REDIS_URL) the count is the
+run's, across workers (crawler.distributed: a Redis counter), so N workers spend one budget, not N.
 """
 
 from __future__ import annotations
@@ -46,8 +47,19 @@ class PageBudget:
         return budget
 
     def exhausted(self, site: str) -> bool:
-        """No more requests for this site in this run."""
+        """No more requests for this site in this run (as of this worker's last count, in a shared crawl)."""
         return bool(self.limit) and self.spent[site] >= self.limit
+
+    def _spend(self, site: str, amount: int) -> int:
+        """Count `amount` requests of the site (negative: given back); → the run's total so far."""
+        from crawler.distributed.run import shared_run_of
+
+        run = shared_run_of(self.crawler) if self.crawler is not None else None
+        if run is None:
+            self.spent[site] += amount
+        else:
+            self.spent[site] = run.count_scheduled(site, amount)
+        return self.spent[site]
 
     def count_skip(self) -> None:
         """A request refused for the budget: counted, and the run is not complete (feed validators not kept)."""
@@ -59,10 +71,11 @@ class PageBudget:
         site = site_of(request)
         if site is None or request.meta.get("retry_times"):
             return
-        if self.exhausted(site):
+        if self.exhausted(site) or (self.limit and self._spend(site, 1) > self.limit):
+            if self.spent[site] > self.limit:
+                self._spend(site, -1)  # the count of what was scheduled, never past the budget
             self.count_skip()
             raise IgnoreRequest(f"{request.url}: the page budget of site {site} is spent")
-        self.spent[site] += 1
 
     def dropped(self, request: Request, **_: Any) -> None:
         """The scheduler did not keep it (a duplicate)."""
@@ -72,4 +85,4 @@ class PageBudget:
         """A request that never became a response of its own: dropped, or refused on its way out."""
         site = site_of(request)
         if site is not None and not request.meta.get("retry_times") and self.spent[site] > 0:
-            self.spent[site] -= 1
+            self._spend(site, -1)

@@ -26,6 +26,8 @@ from crawler.config import revisit_schedule
 from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
+from crawler.distributed.leases import acknowledge_failed
+from crawler.distributed.run import shared_run_of
 from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
 from crawler.session import archive_session, crawl_seen_store
 from crawler.sites import Site
@@ -159,6 +161,10 @@ class NewsSpider(Spider):
         return self.settings.getint("URLLENGTH_LIMIT") or DEFAULT_MAX_URL_LENGTH
 
     async def start(self) -> AsyncIterator[Request]:
+        run = shared_run_of(self.crawler)
+        if run is not None and not run.claim_seeding():
+            log.info("shared crawl: another worker seeded this run; taking requests from its frontier")
+            return
         for site in self.sites.values():
             for request in self.seed_requests(site):
                 if request is not None:
@@ -355,6 +361,7 @@ class NewsSpider(Spider):
         request = getattr(failure, "request", None)
         if request is not None and failure.check(IgnoreRequest) and not failure.check(HttpError):
             self.budget.refund(request)  # refused before it left: no response spent
+        acknowledge_failed(self.crawler, request)
         if request is not None and request.meta.get("probe"):
             self.crawler.stats.inc_value("newsarchive/probes_missed")
             return

@@ -141,7 +141,7 @@ class RunOutput:
         """Write the report last, and upload it; a failure of its own upload is only logged (the file stays in
         the spool and the next run's recovery uploads it, after everything else), and `report_in_spool` says
         where it is."""
-        key = run_report_key(self.crawl_id)
+        key = run_report_key(report.crawl_id)  # a shared crawl's merged report: the run's id, not this worker's
         path = self.spool.path(key)
         write_atomic(path, report.encode())
         try:

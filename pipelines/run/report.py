@@ -171,3 +171,49 @@ class RunReport:
 
     def encode(self) -> bytes:
         return (json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _summed(values: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, int]:
+    return {name: sum(int(value.get(name, 0)) for value in values) for name in names}
+
+
+def merge_per_site(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """The workers' per-site entries as one: counters added, blocked if any worker was, coverage weighted by
+    each worker's records."""
+    merged: dict[str, Any] = {}
+    for site in sorted({site for report in reports for site in report.get("per_site", {})}):
+        entries = [report["per_site"][site] for report in reports if site in report.get("per_site", {})]
+        records = sum(entry.get("records", 0) for entry in entries)
+        coverage = {name: round(sum((entry.get("coverage", {}).get(name) or 0) * entry.get("records", 0)
+                                    for entry in entries) / records, 4) if records else None
+                    for name in COVERAGE_FIELDS}
+        merged[site] = {**_summed(entries, (*SITE_COUNTERS, "records", "revisits")),
+                        "blocked": any(entry.get("blocked") for entry in entries), "coverage": coverage}
+    return merged
+
+
+def merge_reports(crawl_id: str, workers: dict[str, dict[str, Any]], *, lost: list[str]) -> RunReport:
+    """One report for a crawl shared by several workers (each worker's report as `as_dict()` gave it): counts and
+    per-site figures added, every worker's manifest, and per worker what it did (`workers`). A worker that
+    died (`lost`) left no report; what it had not acknowledged was done by the others."""
+    reports = list(workers.values())
+
+    def objects(name: str) -> list[StoredObject]:
+        return [StoredObject(o["key"], o["size"], o["sha256"]) for report in reports for o in report.get(name, [])]
+
+    reasons = {report["exit_reason"] for report in reports}
+    return RunReport(
+        crawl_id=crawl_id, command=reports[0]["command"] if reports else "crawl",
+        archive_uri=reports[0]["archive"] if reports else "",
+        started_at=min((datetime.fromisoformat(r["started_at"]) for r in reports), default=datetime.now(UTC)),
+        exit_reason=reasons.pop() if len(reasons) == 1 else "mixed",
+        sites=sorted({site for report in reports for site in report.get("sites", [])}),
+        counts=_summed([report.get("counts", {}) for report in reports], COUNT_NAMES),
+        per_site=merge_per_site(reports), objects=objects("objects"), recovered=objects("recovered"),
+        failed_uploads=[failure for report in reports for failure in report.get("failed_uploads", [])],
+        details={"workers": {worker: {"host": report["host"], "crawl_id": report["crawl_id"],
+                                      "started_at": report["started_at"], "finished_at": report["finished_at"],
+                                      "exit_reason": report["exit_reason"], "counts": report["counts"],
+                                      "per_site": report["per_site"], "objects": len(report.get("objects", []))}
+                             for worker, report in sorted(workers.items())},
+                 "lost_workers": lost})

@@ -26,7 +26,7 @@ from pipelines.records.files import RecordsFiles
 from pipelines.records.lookup import download
 from pipelines.records.types import Record
 from pipelines.run.output import RunOutput
-from pipelines.run.report import SiteTally, crawl_counts, per_site_report
+from pipelines.run.report import RunReport, SiteTally, crawl_counts, per_site_report
 from pipelines.state.digests import ArchivedPayload, PayloadTracker, open_digest_index, sync
 from pipelines.state.seen import SeenStore, remember_record, remember_records_file
 from pipelines.store.atomic import partial_path, write_atomic
@@ -65,6 +65,10 @@ class ArchiveSession:
         self._not_indexed: set[str] = set()  # WARCs whose indexing failed in this run
         self.seen: SeenStore | None = None
         self.versioned_sites: set[str] = set()  # sites whose records' texts are kept for comparison (versions)
+        # A worker of a shared crawl: what its report says of the run, and how it hands the report over
+        # (→ the run's merged report, to be written by this worker, when it is the last one).
+        self.report_details: dict[str, Any] = {}
+        self.share_report: Callable[[dict[str, Any]], RunReport | None] | None = None
 
     # -- the start of a run ----------------------------------------------------------------------
 
@@ -266,15 +270,19 @@ class ArchiveSession:
         self._store_digests()
         report = self.output.report(reason, sites=sites,
                                     counts=crawl_counts(stats, upload_failures=len(self.failed_uploads)),
-                                    per_site=per_site_report(stats, sites, self._sites))
+                                    per_site=per_site_report(stats, sites, self._sites), **self.report_details)
         if review is not None:
             try:
                 report.details["monitors"] = review(report.as_dict())
             except Exception as error:  # a monitor that cannot run (an archive that stopped answering, …)
                 log.error("monitors not run: %s: %s", type(error).__name__, error)
                 report.details["monitors"] = {"passed": None, "error": f"{type(error).__name__}: {error}"}
-        self.output.write_report(report)
         self.report = report.as_dict()
+        if self.share_report is None:
+            self.output.write_report(report)
+        elif (merged := self.share_report(self.report)) is not None:
+            self.output.write_report(merged)
+            self.report["distributed"]["merged"] = True
         return self.report
 
     @property

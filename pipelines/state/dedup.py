@@ -23,7 +23,7 @@ MAX_DISTANCE = 3
 MIN_WORDS = 30  # shorter texts (teasers, captions) collide by accident
 
 
-def _bands(value: int) -> list[tuple[int, int]]:
+def bands(value: int) -> list[tuple[int, int]]:
     return [(band, value >> (band * BAND_BITS) & 0xFFFF) for band in range(BANDS)]
 
 
@@ -39,7 +39,7 @@ class DuplicateIndex:
         """Id of an earlier record with the same or nearly the same text."""
         if text_sha1 in self.exact:
             return self.exact[text_sha1]
-        for band in _bands(simhash):
+        for band in bands(simhash):
             for other, record_id in self.near.get(band, ()):
                 if hamming(simhash, other) <= MAX_DISTANCE:
                     return record_id
@@ -48,7 +48,7 @@ class DuplicateIndex:
     def add(self, text_sha1: str, simhash: int, record_id: str) -> None:
         """Remember a record as the original for later lookups."""
         self.exact.setdefault(text_sha1, record_id)
-        for band in _bands(simhash):
+        for band in bands(simhash):
             self.near.setdefault(band, []).append((simhash, record_id))
 
     def link(self, record: Record) -> Record:

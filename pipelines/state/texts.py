@@ -10,9 +10,11 @@ in seconds.
 import gzip
 import json
 import logging
+from typing import Any
 
 from pipelines.layout import TEXTS_PREFIX, texts_key
-from pipelines.state.dedup import DuplicateIndex
+from pipelines.records.simhash import hamming
+from pipelines.state.dedup import MAX_DISTANCE, DuplicateIndex, bands
 from pipelines.store.atomic import write_atomic
 from pipelines.store.base import ObjectStore, StoreError
 from pipelines.store.spool import Spool
@@ -49,3 +51,40 @@ def write_run_texts(index: DuplicateIndex, spool: Spool, crawl_id: str) -> str |
              for sha1, simhash, record_id in index.added)
     write_atomic(spool.path(key), gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
     return key
+
+
+class SharedDuplicateIndex(DuplicateIndex):
+    """A DuplicateIndex that the workers of a shared crawl fill together: the originals each one adds go to
+    Redis too (text SHA-1 → id, and the SimHash bands), so a copy of a text another worker recorded in this run
+    links to it. Earlier runs' texts are loaded locally by each worker, as in a single process.
+
+    Two workers recording the same text at the same moment may both keep it as an original (no lock across
+    the lookup and the add); the next copy links to the first one added."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        super().__init__()
+        self.client = client
+        self.exact_key = prefix + "exact"
+        self.band_prefix = prefix + "band:"
+
+    def find(self, text_sha1: str, simhash: int) -> str | None:
+        found = super().find(text_sha1, simhash)
+        if found is not None:
+            return found
+        shared = self.client.hget(self.exact_key, text_sha1)
+        if shared is not None:
+            return str(shared.decode())
+        for band, value in bands(simhash):
+            for entry in self.client.smembers(f"{self.band_prefix}{band}:{value}"):
+                other, _, record_id = entry.decode().partition(" ")
+                if hamming(simhash, int(other, 16)) <= MAX_DISTANCE:
+                    return record_id
+        return None
+
+    def add(self, text_sha1: str, simhash: int, record_id: str) -> None:
+        super().add(text_sha1, simhash, record_id)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hsetnx(self.exact_key, text_sha1, record_id)
+        for band, value in bands(simhash):
+            pipe.sadd(f"{self.band_prefix}{band}:{value}", f"{simhash:016x} {record_id}")
+        pipe.execute()
