@@ -28,9 +28,9 @@ lint: $(VENV)/.installed  ## ruff, the import contracts (dependencies run one wa
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-# Fails (never skips) without podman: this target exists to run these tests.
-container-test: $(VENV)/.installed  ## build the image with podman and run the demo in it (slow)
-	$(PY) -m pytest -q -m container tests/test_container.py
+# Fails (never skips) without podman: this target exists to run these tests. One image build, reused by both.
+container-test: $(VENV)/.installed  ## build the image with podman, run the demo in it, bring up deploy/compose.yaml (slow)
+	$(PY) -m pytest -q -m container tests/test_container.py tests/test_compose.py
 
 # The newest versions pyproject allows are what `make constraints` locks; this target tests the oldest:
 # every direct dependency at its lower bound (pip has no lowest resolution, so tools/lowest_constraints.py
