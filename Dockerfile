@@ -19,6 +19,13 @@
 # with a local image of the same name: --build-arg BASE_IMAGE=docker.io/library/python:3.11-slim.
 ARG BASE_IMAGE=docker.io/library/python:3.11.10-slim-bookworm@sha256:5148c0e4bbb64271bca1d3322360ebf4bfb7564507ae32dd639322e4952a6b16
 
+# The dependency list alone, so that editing anything else in pyproject.toml (the version, a comment) keeps
+# the builder's install layer cached: a COPY is cached by the content of what it copies.
+FROM ${BASE_IMAGE} AS requirements
+COPY pyproject.toml /tmp/
+RUN python3 -c "import tomllib; print(*tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+        > /requirements.txt
+
 FROM ${BASE_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -30,12 +37,11 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python3 -m venv /opt/venv && pip install --upgrade pip
 
 WORKDIR /src
-# Dependencies first, read from pyproject.toml alone, so a code change does not reinstall them.
-COPY pyproject.toml constraints.txt ./
-RUN python3 -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
-        > /tmp/requirements.txt \
-    && pip install -c constraints.txt -r /tmp/requirements.txt
+COPY constraints.txt ./
+COPY --from=requirements /requirements.txt ./
+RUN pip install -c constraints.txt -r requirements.txt
 
+COPY pyproject.toml ./
 # README.m[d]: pyproject names it as the long description; the glob (next to a file that always exists)
 # keeps the build working without it.
 COPY README.m[d] ./

@@ -36,6 +36,7 @@ container-test: $(VENV)/.installed  ## build the image with podman, run the demo
 # every direct dependency at its lower bound (pip has no lowest resolution, so tools/lowest_constraints.py
 # writes `name==lower-bound` pins; indirect dependencies resolve as they would for a user), then a fast subset.
 test-oldest:  ## the oldest dependency versions pyproject allows: install them, run a fast subset (~4 min)
+	rm -rf $(OLDEST_VENV)  # from scratch: nothing left from an earlier run's versions
 	$(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(PYTHON) tools/lowest_constraints.py > $(OLDEST_VENV)/lowest.txt
