@@ -43,8 +43,8 @@ RUN pip install -c constraints.txt -r requirements.txt
 
 COPY pyproject.toml ./
 # README.m[d]: pyproject names it as the long description; the glob (next to a file that always exists)
-# keeps the build working without it.
-COPY README.m[d] ./
+# keeps the build working without it. LICENSE goes into the wheel (pyproject license-files).
+COPY README.m[d] LICENSE ./
 COPY settings settings
 COPY pipelines pipelines
 COPY crawler crawler

@@ -41,7 +41,9 @@ def test_image_runs_as_non_root_in_data_without_build_leftovers(podman: Podman, 
     script = ("id -u; pwd; echo $ARCHIVE_URI; "
               "for p in /src /root/.cache /opt/venv/bin/pip /opt/venv/include; do [ -e $p ] && echo left:$p; done; "
               "for c in gcc cc g++ make; do command -v $c >/dev/null && echo compiler:$c; done; "
-              "python3 -c 'import pip' 2>/dev/null && echo left:pip-module; true")
+              "python3 -c 'import pip' 2>/dev/null && echo left:pip-module; "
+              "ls /opt/venv/lib/python3*/site-packages/newsarchive-*.dist-info/licenses/LICENSE >/dev/null "
+              "|| echo missing:LICENSE; true")
     result = check(podman.run("--entrypoint", "sh", project_image, "-c", script), script)
     uid, cwd, archive_uri, *leftovers = result.stdout.split()
     assert (uid, cwd, archive_uri) == (str(IMAGE_UID), "/data", "/data/archive")
