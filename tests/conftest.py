@@ -10,10 +10,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from crawler.demo.server import serve_demo_site
+
+if TYPE_CHECKING:
+    from tests.podman import Podman
 
 STRICT = os.environ.get("NEWSARCHIVE_STRICT_TESTS") == "1" or os.environ.get("CI") == "true"
 
@@ -48,3 +52,19 @@ def demo_site() -> Iterator[str]:
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite the per-site golden expectations (tests/fixtures/sites/*/expected.json)")
+
+
+@pytest.fixture(scope="session")
+def podman() -> "Podman":
+    """podman ready to build (the container tests fail, never skip, without it: tests/podman.py)."""
+    from tests.podman import ready_podman
+
+    return ready_podman()
+
+
+@pytest.fixture(scope="session")
+def project_image(podman: "Podman") -> str:
+    """The project's image, built once per session and shared by the container and compose tests."""
+    from tests.podman import build_project_image
+
+    return build_project_image(podman)
