@@ -1,6 +1,6 @@
 """Scrapy item pipelines: thin glue from the spider's article items to records in the archive.
 
-An item is a dict made by the spider (see crawler.spiders.news.article_item); the pure work happens
+An item is a dict made by the spider (see crawler.spiders.news.page_item); the pure work happens
 in pipelines.extract.article, pipelines.records.build and pipelines.state.dedup.
 """
 
@@ -15,7 +15,9 @@ from crawler.distributed.run import shared_run_of
 from crawler.session import archive_session
 from pipelines.extract.pool import ExtractionPool, default_workers
 from pipelines.records.build import Capture, InvalidRecordError, build_record, rekeyed
+from pipelines.records.page import page_content
 from pipelines.records.versions import compare
+from pipelines.run.report import site_stat
 from pipelines.state.dedup import Claim, DuplicateIndex, RecordIds
 from pipelines.state.seen import remember_record
 from pipelines.state.texts import SharedDuplicateIndex, load_earlier_texts, write_run_texts
@@ -24,13 +26,14 @@ log = logging.getLogger(__name__)
 
 
 class ExtractPipeline:
-    """Page bytes → record (content fields from the extractor, capture facts from the crawl)."""
+    """Page bytes → record (article or not, and the content fields, from an extraction worker; capture facts from
+    the crawl). A page that is not an article is dropped here, counted as the spider used to count it."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.crawl_id = archive_session(crawler).crawl_id
         workers = crawler.settings.getint("EXTRACT_WORKERS")
-        self.pool = ExtractionPool(default_workers() if workers < 0 else workers)
+        self.pool = ExtractionPool(default_workers() if workers < 0 else workers, work=page_content)
         # Closed by close_spider() when Scrapy closes the spider itself; an interrupted crawl that was stopped
         # where it was (crawler.shutdown) only sends spider_closed: the pages in hand are not waited for.
         crawler.signals.connect(lambda: self.pool.close(kill=True), signal=signals.spider_closed, weak=False)
@@ -40,21 +43,29 @@ class ExtractPipeline:
         return cls(crawler)
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        content = await self.pool.extract(item["body"], item["url"], fetched_at=item["fetched_at"],
+                                          hints=item["discovery"].get("hints"), content_type=item.get("content_type"),
+                                          rules=item.get("rules"), article_patterns=item.get("article_patterns", ()),
+                                          deny_patterns=item.get("deny_patterns", ()))
+        if content["page"] != "article":
+            if content["page"] == "empty":
+                self.stats.inc_value("newsarchive/empty_pages")
+            raise DropItem(f"{item['url']}: not an article ({', '.join(content['article_signals'])})",
+                           log_level="DEBUG")
+        self.stats.inc_value("newsarchive/articles")
+        self.stats.inc_value(site_stat(item["site"], "articles"))
         if not item.get("warc"):
             self.stats.inc_value("newsarchive/errors")
             raise DropItem(f"no WARC capture for {item['url']}: not recorded (capture extension disabled?)")
-        content = await self.pool.extract(item["body"], item["url"], fetched_at=item["fetched_at"],
-                                          hints=item["discovery"].get("hints"), content_type=item.get("content_type"),
-                                          rules=item.get("rules"))
         if content.get("extraction_failed"):
             self.stats.inc_value("newsarchive/extraction_failures")
         capture = Capture(
             url=item["url"], requested_url=item["requested_url"], fetched_at=item["fetched_at"],
             http_status=item["status"], warc=item["warc"], site=item["site"], crawl_id=self.crawl_id,
-            discovery=item["discovery"], article_signals=tuple(item["article_signals"]),
+            discovery=item["discovery"], article_signals=tuple(content["article_signals"]),
             rendered=bool(item.get("rendered")),
         )
-        return {"record": build_record(content, capture)}
+        return {"record": build_record(content, capture), "fetch": item.get("fetch")}
 
     def close_spider(self) -> None:
         self.pool.close()
@@ -79,6 +90,8 @@ class VersionPipeline:
         seen = self.session.seen
         if seen is None or record["site"] not in self.session.versioned_sites:
             return item
+        if item.get("fetch") is not None:
+            seen.save_fetch(item["fetch"])  # when it was fetched, and its validators: the revisit schedule's
         previous = seen.latest_version(record["id"])
         if previous is None:
             return item

@@ -35,8 +35,6 @@ from crawler.spiders import revisits
 from crawler.spiders.budget import BUDGET_EXHAUSTED, PageBudget
 from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
 from pipelines.days import DayRange
-from pipelines.extract.classify import classify_page
-from pipelines.extract.document import parse_html
 from pipelines.extract.urls import strip_session_ids
 from pipelines.run.report import site_stat
 from pipelines.state.seen import SeenStore, Validators
@@ -66,8 +64,9 @@ def header_text(response: Response, name: bytes) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def article_item(response: Response, site: Site, signals: list[str]) -> dict[str, Any]:
-    """What the item pipelines need to build a record; the body is the decoded page."""
+def page_item(response: Response, site: Site) -> dict[str, Any]:
+    """What the item pipelines need to classify the page and build a record if it is an article (in an extraction
+    worker: pipelines.records.page); the body is the decoded page."""
     meta = response.meta
     content_type = response.headers.get(b"Content-Type")
     return {
@@ -80,9 +79,11 @@ def article_item(response: Response, site: Site, signals: list[str]) -> dict[str
         "warc": meta.get("warc"),
         "site": site.name,
         "rules": site.extract,
+        "article_patterns": site.article_patterns,
+        "deny_patterns": site.deny_patterns,
         "discovery": meta["newsarchive"]["discovery"],
-        "article_signals": signals,
         "rendered": bool(meta.get("rendered")),
+        "fetch": revisits.page_fetch(response),  # remembered for the next conditional GET if it is a tracked article
     }
 
 
@@ -237,7 +238,8 @@ class NewsSpider(Spider):
     # -- callbacks -------------------------------------------------------------------------------
 
     def parse(self, response: Response, **_: Any) -> Iterator[Any]:
-        """An HTML page: emit it as an article if it is one, and follow its same-site links and feeds."""
+        """An HTML page: hand it to the item pipelines (article or not is decided off the reactor thread, in an
+        extraction worker), and follow its same-site links and feeds."""
         if response.status == 304 and response.meta.get("revisit"):
             if self.seen is not None:
                 revisits.remember_fetch(self.seen, response)
@@ -246,18 +248,7 @@ class NewsSpider(Spider):
         if not isinstance(response, TextResponse) or b"html" not in (response.headers.get(b"Content-Type") or b"html"):
             return
         site = self.site_of(response)
-        document = parse_html(response.body, content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"))
-        if document is None:
-            self.crawler.stats.inc_value("newsarchive/empty_pages")
-            return
-        is_article, signals = classify_page(document, response.url, article_patterns=site.article_patterns,
-                                            deny_patterns=site.deny_patterns)
-        if is_article:
-            if site.name in self.schedules and self.seen is not None:
-                revisits.remember_fetch(self.seen, response)
-            self.crawler.stats.inc_value("newsarchive/articles")
-            self.crawler.stats.inc_value(site_stat(site.name, "articles"))
-            yield article_item(response, site, signals)
+        yield page_item(response, site)
         feeds = [link.attrib["href"] for link in response.xpath("//link[@rel='alternate'][@href]")
                  if (link.attrib.get("type") or "").strip().lower() in FEED_TYPES]
         for href in feeds:

@@ -55,11 +55,16 @@ def _header(headers: Headers | None, name: bytes) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def remember_fetch(seen: SeenStore, response: Response) -> None:
-    """When a page of a site that tracks versions was fetched, and its validators for the next conditional GET
-    (a 304 need not repeat them: then those the request sent)."""
+def page_fetch(response: Response) -> PageFetch:
+    """When a page was fetched, and its validators for the next conditional GET (a 304 need not repeat them:
+    then those the request sent)."""
     sent = response.request.headers if response.request is not None else None
     when = response.meta.get("warc_date") or datetime.now(UTC)
-    seen.save_fetch(PageFetch(response.url, rfc3339(when),
-                              _header(response.headers, b"ETag") or _header(sent, b"If-None-Match"),
-                              _header(response.headers, b"Last-Modified") or _header(sent, b"If-Modified-Since")))
+    return PageFetch(response.url, rfc3339(when),
+                     _header(response.headers, b"ETag") or _header(sent, b"If-None-Match"),
+                     _header(response.headers, b"Last-Modified") or _header(sent, b"If-Modified-Since"))
+
+
+def remember_fetch(seen: SeenStore, response: Response) -> None:
+    """Remember the fetch of a page of a site that tracks versions (page_fetch)."""
+    seen.save_fetch(page_fetch(response))

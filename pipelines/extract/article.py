@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pipelines.extract.body.text import extract_body, site_body
-from pipelines.extract.document import parse_html
+from pipelines.extract.document import Document, parse_html
 from pipelines.extract.language import resolve_language
 from pipelines.extract.metadata.fields import empty_metadata, extract_metadata
 from pipelines.extract.paywall import detect_paywall
@@ -42,15 +42,18 @@ def extract_article(
     hints: dict[str, Any] | None = None,
     content_type: str | None = None,
     rules: SiteRules | None = None,
+    document: Document | None = None,
 ) -> dict[str, Any]:
     """Extract the record's content fields from one page.
 
     `fetched_at` caps dates (nothing published after the fetch); `hints` carries what discovery
     knew (sitemap/feed title, date, language); `content_type` may carry the HTTP charset; `rules` are
-    the sites file's selectors for this site (a parser registered for the page's domain applies anyway).
+    the sites file's selectors for this site (a parser registered for the page's domain applies anyway);
+    `document` is the page already parsed from `html` (one parse for the classifier and the extractor).
     """
     try:
-        return _extract(html, url, fetched_at=fetched_at, hints=hints or {}, content_type=content_type, rules=rules)
+        return _extract(html, url, fetched_at=fetched_at, hints=hints or {}, content_type=content_type, rules=rules,
+                        document=document)
     except Exception:  # the contract is "never raises": one bad page must not stop a crawl
         log.exception("extraction failed for %s; returning an empty record", url)
         return {**empty_result(url), "extraction_failed": True}  # counted by the run (records ignore the key)
@@ -64,9 +67,10 @@ def _extract(
     hints: dict[str, Any],
     content_type: str | None,
     rules: SiteRules | None,
+    document: Document | None,
 ) -> dict[str, Any]:
     result = empty_result(url)
-    document = parse_html(html, content_type=content_type)
+    document = document or parse_html(html, content_type=content_type)
     if document is None:
         return result
     parser = parser_for(url, rules)

@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import resource_tracker
@@ -88,10 +88,12 @@ def children_ignore_interrupts() -> Iterator[None]:
 
 
 class ExtractionPool:
-    """`await pool.extract(html, url, **kwargs)`: same result as `extract_article`, off the event loop thread."""
+    """`await pool.extract(html, url, **kwargs)`: same result as `work(html, url, **kwargs)` (`extract_article`
+    unless told; a module-level function, so workers can import it), off the event loop thread."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, work: Callable[..., dict[str, Any]] = extract_article) -> None:
         self.workers = workers
+        self.work = work
         self._pool = self._start() if workers > 0 else None
         _pools.add(self)
 
@@ -109,15 +111,15 @@ class ExtractionPool:
 
     async def extract(self, html: bytes | str, url: str, **kwargs: Any) -> dict[str, Any]:
         if self._pool is None:
-            return extract_article(html, url, **kwargs)
+            return self.work(html, url, **kwargs)
         try:
-            future = self._submit(self._pool, extract_article, html, url, **kwargs)
+            future = self._submit(self._pool, self.work, html, url, **kwargs)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             log.warning("an extraction worker died on %s; restarting the pool and extracting in-process", url)
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = self._start()
-            return extract_article(html, url, **kwargs)
+            return self.work(html, url, **kwargs)
 
     def worker_pids(self) -> list[int]:
         # ProcessPoolExecutor has no public list of its processes (terminate_workers() is Python 3.14).

@@ -89,8 +89,8 @@ def build_record(content: dict[str, Any], capture: Capture) -> Record:
         "paywall": content.get("paywall") or Paywall(detected=False, signals=[]),
         "article_signals": list(capture.article_signals),
         "rendered": capture.rendered,
-        "text_sha1": sha1_hex(text),
-        "simhash": simhash_hex(text),
+        "text_sha1": content.get("text_sha1") or sha1_hex(text),  # computed by the worker (records.page)
+        "simhash": content.get("simhash") or simhash_hex(text),
         "duplicate_of": None,
         "discovery": capture.discovery,
         "warc": WarcPointer(**capture.warc),
