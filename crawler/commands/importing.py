@@ -40,15 +40,18 @@ SiteOption = Annotated[str | None, typer.Option(
     "--site", help="Site name for the records (default: the page's host as a slug).")]
 
 
-def open_sink(archive: str | None, command: str, stop: Stop) -> RecordSink:
+def open_sink(archive: str | None, command: str, stop: Stop) -> tuple[RecordSink, int]:
+    """The run's sink, and how many extraction processes it gets (IMPORT_WORKERS)."""
     from crawler.config import spool_root, store_options
     from pipelines.run.sink import RecordSink
+    from pipelines.run.workers import worker_count
     from pipelines.store.base import StoreError
 
     settings = command_settings(archive)
     with failing_on(StoreError):
-        return RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
+        sink = RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
                           store_options=store_options(settings), stop=stop)
+    return sink, worker_count(settings.getint("IMPORT_WORKERS"))
 
 
 @contextmanager
@@ -114,10 +117,13 @@ def import_warcs(
     if site is not None and site_slug(site) != site:
         raise fail(ExitCode.USAGE, f"--site {site!r}: use lowercase letters, digits and '-'")
     stop = Stop()
-    sink = open_sink(archive, "import", stop)
-    importer = Importer(sink, captures=captures, site=site)
+    sink, workers = open_sink(archive, "import", stop)
+    importer = Importer(sink, captures=captures, site=site, workers=workers)
     with stop_on_signals(stop):
-        result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally, on_done=print_source)
+        try:
+            result = run_batch(sources, importer.import_one, sink=sink, tally=importer.tally, on_done=print_source)
+        finally:
+            importer.close(kill=stop.requested)
     finish(result)
 
 
@@ -139,9 +145,12 @@ def reextract(
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     days = day_range(first, last)
     stop = Stop()
-    sink = open_sink(archive, "reextract", stop)
-    reextractor = Reextractor(sink, site=site, force=force)
+    sink, workers = open_sink(archive, "reextract", stop)
+    reextractor = Reextractor(sink, site=site, force=force, workers=workers)
     with stop_on_signals(stop):
-        result = run_batch(reextractor.warc_keys(days), reextractor.reextract_one, sink=sink,
-                           tally=reextractor.tally, on_done=print_source, extractor_version=EXTRACTOR_VERSION)
+        try:
+            result = run_batch(reextractor.warc_keys(days), reextractor.reextract_one, sink=sink,
+                               tally=reextractor.tally, on_done=print_source, extractor_version=EXTRACTOR_VERSION)
+        finally:
+            reextractor.close(kill=stop.requested)
     finish(result)
