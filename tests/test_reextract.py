@@ -62,7 +62,7 @@ def test_show_returns_the_reextracted_record(archive: dict[str, Any]) -> None:
     url = jsonl_gz(archive["crawl_bytes"])[0]["url"]
     shown = run_cli("show", url, "--json", env=archive["env"])
     assert shown.returncode == 0, shown.stderr[-2000:]
-    assert json.loads(shown.stdout)["crawl_id"] == report["crawl_id"]
+    assert json.loads(shown.stdout)["record"]["crawl_id"] == report["crawl_id"]
 
 
 def test_done_once_per_version_unless_forced(archive: dict[str, Any]) -> None:
