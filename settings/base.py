@@ -151,6 +151,8 @@ PROGRESS_INTERVAL: Annotated[Seconds, "How often plain progress lines are logged
 PROGRESS_PER_SITE: Annotated[bool, "The live line (or plain progress lines) add one line of counts per site."] = False
 EXTRACT_WORKERS: Annotated[int, "Extraction processes, so the crawl keeps downloading: -1: all cores but one; "
                                 "0: in the crawl process."] = -1
+IMPORT_WORKERS: Annotated[int, "Extraction processes of `import` and `reextract` (the command itself reads the WARCs "
+                               "and writes the records): -1: one per core; 0: in the command's process."] = -1
 LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG, one on a terminal WARNING "
                            "(the live line says the rest)."] = "INFO"
 CLOSESPIDER_TIMEOUT: Annotated[Seconds, "Stop a crawl cleanly after this long (crawl/backfill --max-duration; "

@@ -19,7 +19,8 @@ from pipelines.records.build import validate_record
 from pipelines.store.base import sha256_file
 from pipelines.store.factory import open_store
 from pipelines.store.members import ScanCounts
-from pipelines.warc.reader import NotGzipWarcError, warc_members
+from pipelines.warc.layouts import NotAnArchiveError
+from pipelines.warc.reader import warc_members
 from tests.archive_checks import jsonl_gz, warc_records
 from tests.conftest import run_cli
 from tests.s3_server import create_bucket, moto_s3_server
@@ -148,7 +149,7 @@ def test_bad_sources_fail_alone(crawled: dict[str, Any], tmp_path: Path) -> None
                                           str(crawled["warc"]))
     assert result.returncode == 1
     assert [s["status"] for s in report["sources"]] == ["failed", "failed", "imported"]
-    assert "gzip" in report["sources"][1]["error"]
+    assert report["sources"][1]["error"] == "no readable WARC or ARC record"  # a plain WARC cut off in its header
     assert len(records) == len(crawled["records"])
 
 
@@ -172,7 +173,7 @@ def start_import(archive: Path, spool: Path, sources: list[str]) -> subprocess.P
 
 
 def wait_for_records_files(archive: Path, count: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a few seconds per file alone; minutes on a machine shared by many
     while len(list(archive.rglob("*.jsonl.gz"))) < count:
         assert process.poll() is None and time.monotonic() < deadline, "import ended before it could be stopped"
         time.sleep(0.05)
@@ -220,6 +221,6 @@ def test_member_splitting_resyncs_after_any_damage() -> None:
     found = list(warc_members(io.BytesIO(b"".join(members)[:-10]), counts))
     assert len(found) == 3 and counts.truncated and counts.corrupt == 1
 
-    for junk in (b"", b"<html>not a warc</html>", b"WARC/1.0\r\n"):
-        with pytest.raises(NotGzipWarcError):
+    for junk in (b"", b"<html>not a warc</html>"):
+        with pytest.raises(NotAnArchiveError):
             list(warc_members(io.BytesIO(junk), ScanCounts()))

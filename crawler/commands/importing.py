@@ -49,14 +49,17 @@ SiteOption = Annotated[str | None, typer.Option(
     "--site", help="Site name for the records (default: the page's host as a slug).")]
 
 
-def open_sink(settings: Settings, command: str, stop: Stop) -> RecordSink:
+def open_sink(settings: Settings, command: str, stop: Stop) -> tuple[RecordSink, int]:
+    """The run's sink, and how many extraction processes it gets (IMPORT_WORKERS)."""
     from crawler.config import spool_root, store_options
     from pipelines.run.sink import RecordSink
+    from pipelines.run.workers import worker_count
 
     with failing_on(StoreError):
         open_archive(settings).check()  # an archive that does not answer: one line, exit 6, no run report
-        return RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
+        sink = RecordSink(settings["ARCHIVE_URI"], command=command, spool_root=spool_root(settings),
                           store_options=store_options(settings), stop=stop)
+    return sink, worker_count(settings.getint("IMPORT_WORKERS"))
 
 
 @contextmanager
@@ -168,10 +171,13 @@ def import_warcs(
     if site is not None and site_slug(site) != site:
         raise fail(ExitCode.USAGE, f"--site {site!r}: use lowercase letters, digits and '-'")
     stop = Stop()
-    sink = open_sink(settings, "import", stop)
-    importer = Importer(sink, captures=captures, site=site)
+    sink, workers = open_sink(settings, "import", stop)
+    importer = Importer(sink, captures=captures, site=site, workers=workers)
     with stop_on_signals(stop), claimed(settings, "import", sources, stop, source_printer(as_json)) as (mine, on_done):
-        result = run_batch(mine, importer.import_one, sink=sink, tally=importer.tally, on_done=on_done)
+        try:
+            result = run_batch(mine, importer.import_one, sink=sink, tally=importer.tally, on_done=on_done)
+        finally:
+            importer.close(kill=stop.requested)
     finish(result, sink, as_json=as_json)
 
 
@@ -195,12 +201,15 @@ def reextract(
     days = day_range(first, last)
     stop = Stop()
     settings = command_settings(archive)
-    sink = open_sink(settings, "reextract", stop)
-    reextractor = Reextractor(sink, site=site, force=force)
+    sink, workers = open_sink(settings, "reextract", stop)
+    reextractor = Reextractor(sink, site=site, force=force, workers=workers)
     with failing_on(StoreError):  # an archive that cannot be listed: nothing started, no report
         warc_keys = reextractor.warc_keys(days)
     with stop_on_signals(stop), claimed(settings, "reextract", warc_keys, stop, source_printer(as_json)) as (
             mine, on_done):
-        result = run_batch(mine, reextractor.reextract_one, sink=sink, tally=reextractor.tally, on_done=on_done,
-                           extractor_version=EXTRACTOR_VERSION)
+        try:
+            result = run_batch(mine, reextractor.reextract_one, sink=sink, tally=reextractor.tally, on_done=on_done,
+                               extractor_version=EXTRACTOR_VERSION)
+        finally:
+            reextractor.close(kill=stop.requested)
     finish(result, sink, as_json=as_json)

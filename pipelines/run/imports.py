@@ -20,12 +20,14 @@ from pipelines.layout import imported_records_key, source_basename
 from pipelines.records.types import Discovery, Record
 from pipelines.run.pages import archived_page_record, article_signals, page_capture, site_slug
 from pipelines.run.sink import RecordSink, RunTally
+from pipelines.run.workers import BatchWorkers
 from pipelines.state.dedup import DuplicateIndex
 from pipelines.store.base import StoreError, StoreOptions
 from pipelines.store.factory import open_store
 from pipelines.store.members import ScanCounts
 from pipelines.store.stream import open_object
-from pipelines.warc.reader import NotGzipWarcError, Page, first_record_date, read_pages
+from pipelines.warc.layouts import NotAnArchiveError
+from pipelines.warc.reader import Page, first_record_date, read_pages
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +55,45 @@ def source_opener(source: str, store_options: StoreOptions | None = None
     return str(path), lambda: path.open("rb")
 
 
-class Importer:
-    """Imports sources one by one into `sink`; `import_one` is what the CLI calls per file."""
+@dataclass(frozen=True)
+class ImportTask:
+    """One HTML page for a worker to classify and, if it is an article, extract (crosses a process boundary)."""
 
-    def __init__(self, sink: RecordSink, *, captures: CaptureFilter, site: str | None = None) -> None:
+    page: Page
+    pointer: str
+    site: str
+    crawl_id: str
+    discovery: Discovery
+
+
+def import_record(task: ImportTask) -> Record | None:
+    """The record of an imported page, None if the classifier says it is no article (runs in a worker)."""
+    signals = article_signals(task.page)
+    if signals is None:
+        return None
+    capture = page_capture(task.page, warc_key=task.pointer, site=task.site, crawl_id=task.crawl_id,
+                           discovery=task.discovery, article_signals=signals)
+    return archived_page_record(task.page, capture)
+
+
+class Importer:
+    """Imports sources one by one into `sink`; `import_one` is what the CLI calls per file.
+
+    `workers` extraction processes (0: in this process); `close()` stops them.
+    """
+
+    def __init__(self, sink: RecordSink, *, captures: CaptureFilter, site: str | None = None,
+                 workers: int = 0) -> None:
         self.sink = sink
         self.captures = captures
         self.site = site
         self.tally = RunTally()
         self.duplicates = DuplicateIndex()
+        self.workers: BatchWorkers[ImportTask, Record | None] = BatchWorkers(
+            import_record, workers, size=lambda task: len(task.page.body))
+
+    def close(self, *, kill: bool = False) -> None:
+        self.workers.close(kill=kill)
 
     def import_one(self, source: str) -> dict[str, Any]:
         """Import one WARC; → its line in the run report."""
@@ -71,7 +103,7 @@ class Importer:
             with opener() as stream:
                 first = first_record_date(stream)
             if first is None:
-                raise NotGzipWarcError("no readable WARC record")
+                raise NotAnArchiveError("no readable WARC or ARC record")
             key = imported_records_key(first.date(), source_basename(source))
             summary["records_key"] = key
             if self.sink.exists(key):
@@ -79,7 +111,7 @@ class Importer:
             counts = ScanCounts()
             with opener() as stream:
                 written = self.sink.write(key, self._records(pointer, stream, counts))
-        except (OSError, StoreError, NotGzipWarcError) as error:
+        except (OSError, StoreError, NotAnArchiveError) as error:
             log.error("import of %s failed: %s", source, error)
             self.tally.add(None, "errors")
             return summary | {"status": "failed", "error": str(error)}
@@ -92,8 +124,8 @@ class Importer:
         return summary | {"status": "imported", "records": written, "warc_records": counts.members,
                           "corrupt": counts.corrupt, "truncated": counts.truncated}
 
-    def _records(self, pointer: str, stream: BinaryIO, counts: ScanCounts) -> Iterator[Record]:
-        """Records of the article pages of one source WARC, counted as they go."""
+    def _tasks(self, pointer: str, stream: BinaryIO, counts: ScanCounts) -> Iterator[ImportTask]:
+        """The HTML pages of one source WARC that the filters take, counted as they are read."""
         discovery = Discovery(via="import", source=pointer, hints={})
         for page in read_pages(stream, counts):
             self.tally.add(None, "responses")
@@ -101,14 +133,15 @@ class Importer:
                 continue
             page_site = self.site or site_slug(urlsplit(page.url).hostname or "")
             self.tally.add(page_site, "fetched")
-            if not page.is_html_ok():
+            if page.is_html_ok():
+                yield ImportTask(page, pointer, page_site, self.sink.crawl_id, discovery)
+
+    def _records(self, pointer: str, stream: BinaryIO, counts: ScanCounts) -> Iterator[Record]:
+        """Records of the article pages of one source WARC, in file order, duplicates linked here (in order)."""
+        for record in self.workers.map(self._tasks(pointer, stream, counts)):
+            if record is None:
                 continue
-            signals = article_signals(page)
-            if signals is None:
-                continue
-            self.tally.add(page_site, "articles")
-            capture = page_capture(page, warc_key=pointer, site=page_site, crawl_id=self.sink.crawl_id,
-                                   discovery=discovery, article_signals=signals)
-            record = self.duplicates.link(archived_page_record(page, capture))
+            self.tally.add(record["site"], "articles")
+            record = self.duplicates.link(record)
             self.tally.record(record)
             yield record

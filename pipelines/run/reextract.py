@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,15 +24,22 @@ from pipelines.layout import (
     reextract_key,
     reextracted_with,
 )
+from pipelines.records.build import Capture
 from pipelines.records.lookup import read_records
 from pipelines.records.types import Record
 from pipelines.run.pages import archived_page_record, recorded_capture
 from pipelines.run.sink import RecordSink, RunTally
+from pipelines.run.workers import BatchWorkers
 from pipelines.state.dedup import DuplicateIndex
 from pipelines.store.base import StoreError
-from pipelines.warc.reader import page_at
+from pipelines.warc.reader import Page, page_at
 
 log = logging.getLogger(__name__)
+
+
+def rebuild_record(task: tuple[Page, Capture]) -> Record:
+    """The new record of a page read back at its pointer (runs in a worker)."""
+    return archived_page_record(*task)
 
 
 VERSION_FIELDS = ("version", "previous_id", "changed_at", "changes")
@@ -47,14 +55,22 @@ def keep_version(record: Record, before: Record) -> Record:
 
 
 class Reextractor:
-    """Rebuilds the records of the archive's WARCs one by one into `sink`."""
+    """Rebuilds the records of the archive's WARCs one by one into `sink`.
 
-    def __init__(self, sink: RecordSink, *, site: str | None = None, force: bool = False) -> None:
+    `workers` extraction processes (0: in this process); `close()` stops them.
+    """
+
+    def __init__(self, sink: RecordSink, *, site: str | None = None, force: bool = False, workers: int = 0) -> None:
         self.sink = sink
         self.site = site
         self.force = force
         self.tally = RunTally()
         self.duplicates = DuplicateIndex()
+        self.workers: BatchWorkers[tuple[Page, Capture], Record] = BatchWorkers(
+            rebuild_record, workers, size=lambda task: len(task[0].body))
+
+    def close(self, *, kill: bool = False) -> None:
+        self.workers.close(kill=kill)
 
     def warc_keys(self, days: DayRange) -> list[str]:
         """The archive's WARCs filed on days in the range, oldest first."""
@@ -87,8 +103,17 @@ class Reextractor:
                           "missing": missing}
 
     def _rebuilt(self, old: list[Record]) -> Iterator[Record]:
-        """New records for the captures that had records, read at their pointers (revisits point at the original
-        response, which holds the payload); what only the crawl knew (site, discovery, hints) is kept."""
+        """New records for the captures that had records, in their order; duplicates linked here (in order), and
+        each keeps the version its old record was."""
+        rebuilt_from: deque[Record] = deque()  # the old records of the pages handed out, in the order of results
+        for record in self.workers.map(self._pages(old, rebuilt_from)):
+            record = self.duplicates.link(keep_version(record, rebuilt_from.popleft()))
+            self.tally.record(record)
+            yield record
+
+    def _pages(self, old: list[Record], rebuilt_from: deque[Record]) -> Iterator[tuple[Page, Capture]]:
+        """The pages of the captures that had records, read at their pointers (revisits point at the original
+        response, which holds the payload), with what only the crawl knew (site, discovery, hints)."""
         for before in old:
             self.tally.add(before["site"], "fetched")
             pointer = before["warc"]
@@ -103,7 +128,5 @@ class Reextractor:
             self.tally.add(None, "warc_records")
             self.tally.add(None, "bytes", page.length)
             self.tally.add(before["site"], "articles")
-            record = self.duplicates.link(keep_version(archived_page_record(
-                page, recorded_capture(before, self.sink.crawl_id)), before))
-            self.tally.record(record)
-            yield record
+            rebuilt_from.append(before)
+            yield page, recorded_capture(before, self.sink.crawl_id)
