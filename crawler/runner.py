@@ -124,16 +124,14 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
                        report_in_spool=session.report_in_spool, spooled=session.output.spool.pending())
 
 
-# Switched off for `discover`, which archives nothing: the WARC capture, the item pipelines and the archived-page
-# check would open an archive session (and with it recover and upload a killed run's spool); the live progress
-# line is a crawl's.
+# Switched off for `discover`, which archives nothing: the WARC capture, every item pipeline (all of them, whatever
+# a later one adds: run_discovery) and the archived-page check would open an archive session (and with it recover
+# and upload a killed run's spool); the live progress line, metrics and the disk floor are a crawl's.
 DISCOVERY_OFF = {"EXTENSIONS": ("crawler.extensions.warc_capture.WarcCaptureExtension",
                                 "crawler.extensions.size_cap.ResponseSizeCap",
                                 "crawler.extensions.progress.ProgressExtension",
                                 "crawler.extensions.metrics.MetricsExtension",
                                 "crawler.extensions.disk_floor.DiskFloor"),
-                 "ITEM_PIPELINES": ("crawler.item_pipelines.ExtractPipeline", "crawler.item_pipelines.DedupPipeline",
-                                    "crawler.item_pipelines.RecordWriterPipeline"),
                  "DOWNLOADER_MIDDLEWARES": ("crawler.middlewares.archived.ArchivedPageMiddleware",)}
 # With nothing archived, a response over this is simply dropped (Scrapy's own cap, which also bounds what a
 # compressed body may inflate to); the size cap extension exists to archive such bodies truncated instead.
@@ -147,6 +145,7 @@ def run_discovery(site: Site, settings: Settings, *, budget: int) -> Observation
     dns_servers(settings.getlist("DNS_SERVERS"))  # a bad DNS_SERVERS fails here (ResolverConfigError)
     for name, paths in DISCOVERY_OFF.items():
         settings.set(name, {**settings.getdict(name), **dict.fromkeys(paths)}, priority="cmdline")
+    settings.set("ITEM_PIPELINES", dict.fromkeys(settings.getdict("ITEM_PIPELINES")), priority="cmdline")
     settings.set("DOWNLOAD_MAXSIZE", DISCOVERY_MAX_RESPONSE, priority="cmdline")
     process = crawler_process(settings)
     crawler = process.create_crawler(DiscoverySpider)

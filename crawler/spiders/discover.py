@@ -37,7 +37,7 @@ from crawler.discovery.probe import (
 from crawler.discovery.sitemaps import SitemapError, parse_sitemap
 from crawler.scope import MalformedURL, absolute_url, refusal, refusals_of, site_domains
 from crawler.sites import Site
-from crawler.spiders.news import FEED_TYPES, PROBED_FEEDS, PROBED_SITEMAPS, robots_url
+from crawler.spiders.sources import FEED_TYPES, PROBED_FEEDS, PROBED_SITEMAPS, robots_url
 from pipelines.extract.classify import classify_page
 from pipelines.extract.document import Document, parse_html
 from pipelines.extract.urls import strip_session_ids

@@ -14,7 +14,6 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import IgnoreRequest
@@ -23,8 +22,6 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.config import revisit_schedule
-from crawler.discovery.feeds import FeedError, parse_feed
-from crawler.discovery.sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from crawler.discovery.traps import ShapeBudget
 from crawler.distributed.leases import acknowledge_failed
 from crawler.distributed.run import shared_run_of
@@ -34,35 +31,13 @@ from crawler.sites import Site
 from crawler.spiders import revisits
 from crawler.spiders.budget import BUDGET_EXHAUSTED, PageBudget
 from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
+from crawler.spiders.sources import FEED_TYPES, PROBED_FEEDS, FeedsAndSitemaps, discovery
 from pipelines.days import DayRange
 from pipelines.extract.urls import strip_session_ids
 from pipelines.run.report import site_stat
 from pipelines.state.seen import SeenStore, Validators
 
 log = logging.getLogger(__name__)
-
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
-MAX_SITEMAP_DEPTH = 3
-# Where sites usually keep them, tried for a site whose sites-file entry names none, when robots.txt names no
-# sitemap (sitemap paths) or the homepage declares no feed (feed paths). A miss is not an error.
-PROBED_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
-PROBED_FEEDS = ("/feed", "/rss.xml", "/feed.xml", "/atom.xml")
-
-
-def discovery(via: str, source: str | None, hints: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The record's `discovery` object: how the URL was found, from where, and what was known then."""
-    return {"via": via, "source": source, "hints": dict(hints or {})}
-
-
-def robots_url(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/robots.txt"
-
-
-def header_text(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
 
 def page_item(response: Response, site: Site) -> dict[str, Any]:
     """What the item pipelines need to classify the page and build a record if it is an article (in an extraction
@@ -87,7 +62,7 @@ def page_item(response: Response, site: Site) -> dict[str, Any]:
     }
 
 
-class NewsSpider(Spider):
+class NewsSpider(FeedsAndSitemaps, Spider):
     """Crawl the sites of a sites file; see module docstring."""
 
     name = "news"
@@ -207,31 +182,6 @@ class NewsSpider(Spider):
                 self.crawler.stats.inc_value("newsarchive/revisits/requested")
                 yield revisits.conditional(request, tracked)
 
-    def probe_requests(self, site: Site, paths: tuple[str, ...], callback: Any) -> Iterator[Request]:
-        """Common feed or sitemap paths of a site that declares none, marked as probes: a 404 or a non-feed there
-        is not an error. Only for sites whose sites-file entry names no feed and no sitemap."""
-        if site.feeds or site.sitemaps:
-            return
-        for path in paths:
-            request = self.request(urljoin(site.homepage, path), site, discovery("seed", None), callback=callback,
-                                   priority=14)
-            if request is not None:
-                request.meta["probe"] = True
-                yield request
-
-    def conditional(self, request: Request) -> Request:
-        """Feeds and sitemaps: conditional GET with the validators of the last clean run, where the policy asks for
-        it (not in a backfill or with --refetch, which need every entry)."""
-        if self.seen is None or not self.policy.conditional_get():
-            return request
-        known = self.seen.validators(request.url)
-        if known.etag:
-            request.headers[b"If-None-Match"] = known.etag
-        if known.last_modified:
-            request.headers[b"If-Modified-Since"] = known.last_modified
-        request.meta["handle_httpstatus_list"] = [304]
-        return request
-
     def site_of(self, response: Response) -> Site:
         return self.sites[response.meta["newsarchive"]["site"]]
 
@@ -258,85 +208,6 @@ class NewsSpider(Spider):
             yield from self.probe_requests(site, PROBED_FEEDS, self.parse_feed)
         for link in self.link_extractor.extract_links(response):
             yield self.request(link.url, site, discovery("link", response.url))
-
-    def robots_parsed(self, robotparser: Any, request: Request) -> None:
-        """robots.txt `Sitemap:` lines, from the copy RobotsTxtMiddleware fetched (one fetch per host)."""
-        site = self.sites.get((request.meta.get("newsarchive") or {}).get("site", ""))
-        protego = getattr(robotparser, "rp", None)
-        if site is None or protego is None:
-            return
-        robots = robots_url(request.url)
-        declared = list(protego.sitemaps)
-        for url in declared:
-            sitemap_request = self.request(url, site, discovery("sitemap", robots), callback=self.parse_sitemap,
-                                           priority=15, base=robots)
-            if sitemap_request is not None:
-                self.crawler.engine.crawl(sitemap_request)
-        if not declared and urlsplit(robots).netloc == urlsplit(site.homepage).netloc:
-            for probe in self.probe_requests(site, PROBED_SITEMAPS, self.parse_sitemap):
-                self.crawler.engine.crawl(probe)
-
-    def parse_sitemap(self, response: Response) -> Iterator[Request | None]:
-        """Sitemap or sitemap index; news fields become hints for extraction."""
-        site = self.site_of(response)
-        if self.not_modified(response):
-            return
-        try:
-            sitemap = parse_sitemap(response.body)
-        except SitemapError as error:
-            self.count_error(site, f"sitemap {response.url} skipped: {error}", probe=response.meta.get("probe"))
-            return
-        # An index never gets a conditional GET: a 304 would hide children whose changes it does not show.
-        self.keep_validators(response, http=not sitemap.sitemaps, lastmod=response.meta.get("index_lastmod"))
-        depth = response.meta.get("sitemap_depth", 0)
-        for entry in sitemap.sitemaps if depth < MAX_SITEMAP_DEPTH else []:
-            if not self.wanted_sitemap(entry):
-                continue
-            request = self.request(entry.loc, site, discovery("sitemap", response.url), callback=self.parse_sitemap,
-                                   priority=15, base=response.url)
-            if request is not None:
-                request.meta.update(sitemap_depth=depth + 1, index_lastmod=entry.lastmod)
-                yield request
-        for entry in self.policy.entry_order(sitemap.urls):
-            yield self.request(entry.loc, site, discovery("sitemap", response.url, entry.hints()), priority=5,
-                               base=response.url)
-
-    def wanted_sitemap(self, entry: SitemapEntry) -> bool:
-        """Prune index children the policy does not need (unchanged since the last clean run, outside a window)."""
-        known = self.seen.validators(entry.loc).lastmod if self.seen is not None and entry.lastmod else None
-        if reason := self.policy.sitemap_skip(entry, known):
-            self.crawler.stats.inc_value(f"newsarchive/skipped/{reason}")
-            return False
-        return True
-
-    def parse_feed(self, response: Response) -> Iterator[Request | None]:
-        site = self.site_of(response)
-        if self.not_modified(response):
-            return
-        try:
-            entries = parse_feed(response.body, response.url)
-        except FeedError as error:
-            self.count_error(site, f"feed {response.url} skipped: {error}", probe=response.meta.get("probe"))
-            return
-        self.keep_validators(response)
-        for entry in entries:
-            yield self.request(entry.url, site, discovery("feed", response.url, entry.hints()), priority=5,
-                               base=response.url)
-
-    def not_modified(self, response: Response) -> bool:
-        """A 304 to our conditional GET: archived by the capture, nothing new to parse."""
-        if response.status != 304:
-            return False
-        self.crawler.stats.inc_value("newsarchive/not_modified")
-        return True
-
-    def keep_validators(self, response: Response, *, http: bool = True, lastmod: str | None = None) -> None:
-        """Remember a parsed feed's or sitemap's validators; saved by closed() if the run completes."""
-        validators = Validators(etag=header_text(response, b"ETag") if http else None,
-                                last_modified=header_text(response, b"Last-Modified") if http else None,
-                                lastmod=lastmod)
-        if validators != Validators():
-            self.pending_validators[response.url] = validators
 
     def count_error(self, site: Site, message: str, *, probe: bool = False) -> None:
         if probe:  # a guessed path that holds something else: expected, not an error
