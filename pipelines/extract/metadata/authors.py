@@ -230,13 +230,16 @@ _BYLINE_XPATHS = (
 )
 
 
+_TEASER_PLACES = etree.XPath("boolean(ancestor::li or ancestor::aside or ancestor::nav or ancestor::footer)")
+
+
 def _markup_bylines(tree: HtmlElement, xpath: str | etree.XPath) -> list[list[str]]:
     """Byline groups in page order: each matching element with its siblings that match too (one byline,
     several authors).
 
     The first group that names a person wins (`find_authors`): an empty author box or one holding only
-    the publisher's name does not hide the real byline further down; later groups are usually teasers
-    for other stories, so only the first few are read.
+    the publisher's name does not hide the real byline further down. Later groups are often teasers for
+    other stories, so only the first few are read, and none from a list item, aside, nav or footer.
     """
     matches = xpath(tree) if isinstance(xpath, etree.XPath) else tree.xpath(xpath)
     wrappers = {ancestor for match in matches for ancestor in match.iterancestors()}
@@ -246,6 +249,8 @@ def _markup_bylines(tree: HtmlElement, xpath: str | etree.XPath) -> list[list[st
     for first in matches:
         if first in seen or len(groups) >= MAX_MARKUP_GROUPS:
             continue
+        if groups and _TEASER_PLACES(first):
+            continue  # "more from this author" lists and related-story boxes
         parent = first.getparent()
         same_byline = [m for m in matches if m is first or (m.getparent() is parent and m not in seen)]
         seen.update(same_byline)
