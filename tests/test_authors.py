@@ -104,3 +104,41 @@ def test_a_person_node_is_a_person_even_on_a_site_named_after_them() -> None:
         "Kristian Larsen"
     ]
     assert split_byline("Kristian Larsen", organisations=organisations) == []
+
+
+@pytest.mark.parametrize(
+    ("markup", "names"),
+    [
+        # German blog: the author box's first element holds only the photo, the name comes after it.
+        ('<html lang="de"><body><article><div class="hero"><h1>Warum Brot teurer wird</h1>'
+         '<div class="author-box__photo"><img src="/jm.jpg" alt=""></div></div><p>Die Preise steigen.</p>'
+         '<div class="post-meta">'
+         '<div class="author-box__text">Jörg Müller</div></div></article></body></html>', ["Jörg Müller"]),
+        # Japanese page: the first author element names the publisher, the next the writer.
+        ('<html lang="ja"><body><header><div class="author">The Herald</div></header><article><h1>物価の話</h1>'
+         '<span class="author">佐藤健</span><p>物価が上がっている。</p></article></body></html>', ["佐藤健"]),
+        # Arabic page: an empty byline element before the filled one.
+        ('<html lang="ar" dir="rtl"><body><article><header><h1>عنوان الخبر</h1><div class="byline"></div>'
+         '</header><div class="meta"><div class="byline">بقلم محمد علي</div></div><p>نص الخبر.</p>'
+         "</article></body></html>", ["محمد علي"]),
+    ],
+)
+def test_the_first_byline_that_names_a_person_wins(markup: str, names: list[str]) -> None:
+    """An empty author box or one naming only the publisher does not hide the byline after it."""
+    assert authors_of(markup) == names
+
+
+def test_only_the_first_few_bylines_are_read() -> None:
+    """Bylines far down the page (teaser lists) are not the article's author."""
+    empty = '<p><span class="byline">The Herald</span></p>' * 3
+    html = f'<html><body><article><h1>Story</h1>{empty}<p><span class="byline">Ana Lima</span></p></article></body>'
+    assert authors_of(html) == []
+
+
+def test_a_desk_byline_is_not_replaced_by_a_related_story_author() -> None:
+    """After a byline naming no person ("Our Foreign Staff"), authors in a related-stories list are not
+    the article's (Telegraph-style "onward journey" box)."""
+    html = """<html><body><article><h1>Coup in the capital</h1><div class="byline"><span class="byline__name">
+    Our Foreign Staff</span></div><p>Story</p></article><div><ol><li><div class="item-byline__name">Ana Lima
+    </div></li></ol></div></body></html>"""
+    assert authors_of(html) == []

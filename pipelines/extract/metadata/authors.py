@@ -17,6 +17,7 @@ from pipelines.extract.metadata.metatags import MetaTags
 from pipelines.extract.textnorm import CJK
 
 MAX_MARKUP_AUTHORS = 6
+MAX_MARKUP_GROUPS = 3
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl")
 
 _PREFIX = re.compile(
@@ -229,19 +230,32 @@ _BYLINE_XPATHS = (
 )
 
 
-def _markup_bylines(tree: HtmlElement, xpath: str | etree.XPath) -> list[str]:
-    """Texts of the first matching element and its siblings that match too (one byline, several authors).
+_TEASER_PLACES = etree.XPath("boolean(ancestor::li or ancestor::aside or ancestor::nav or ancestor::footer)")
 
-    Later matches elsewhere in the page are usually teasers for other stories and are ignored.
+
+def _markup_bylines(tree: HtmlElement, xpath: str | etree.XPath) -> list[list[str]]:
+    """Byline groups in page order: each matching element with its siblings that match too (one byline,
+    several authors).
+
+    The first group that names a person wins (`find_authors`): an empty author box or one holding only
+    the publisher's name does not hide the real byline further down. Later groups are often teasers for
+    other stories, so only the first few are read, and none from a list item, aside, nav or footer.
     """
     matches = xpath(tree) if isinstance(xpath, etree.XPath) else tree.xpath(xpath)
     wrappers = {ancestor for match in matches for ancestor in match.iterancestors()}
     matches = [m for m in matches if m not in wrappers]  # the innermost elements name one author each
-    if not matches:
-        return []
-    parent = matches[0].getparent()
-    same_byline = [m for m in matches if m is matches[0] or m.getparent() is parent]
-    return [" ".join(" ".join(m.itertext()).split()) for m in same_byline[:MAX_MARKUP_AUTHORS]]
+    groups: list[list[str]] = []
+    seen: set[Any] = set()
+    for first in matches:
+        if first in seen or len(groups) >= MAX_MARKUP_GROUPS:
+            continue
+        if groups and _TEASER_PLACES(first):
+            continue  # "more from this author" lists and related-story boxes
+        parent = first.getparent()
+        same_byline = [m for m in matches if m is first or (m.getparent() is parent and m not in seen)]
+        seen.update(same_byline)
+        groups.append([" ".join(" ".join(m.itertext()).split()) for m in same_byline[:MAX_MARKUP_AUTHORS]])
+    return groups
 
 
 def _labelled_meta(meta: MetaTags) -> list[str]:
@@ -270,16 +284,18 @@ def _text_bylines(tree: HtmlElement) -> list[str]:
 
 def find_authors(tree: HtmlElement, jsonld: JsonLd, meta: MetaTags, *, organisations: Iterable[str]) -> list[str]:
     """Person names from the first source that yields any: JSON-LD (a node typed Person is taken even
-    when the site bears its name), meta tags, byline markup, byline text, links to author pages."""
+    when the site bears its name), meta tags, byline markup (its first few bylines in page order), byline
+    text, links to author pages."""
     organisations = [o for o in organisations if o]
     persons, untyped = _jsonld_authors(jsonld)
-    sources: list[tuple[Any, list[str]]] = [(lambda: persons, []), (lambda: untyped, organisations)]
-    sources += [(lambda: meta.all(*AUTHOR_META), organisations), (lambda: _labelled_meta(meta), organisations)]
+    sources: list[tuple[Any, list[str]]] = [(lambda: [persons], []), (lambda: [untyped], organisations)]
+    sources += [(lambda: [meta.all(*AUTHOR_META)], organisations), (lambda: [_labelled_meta(meta)], organisations)]
     sources += [(lambda xpath=xpath: _markup_bylines(tree, xpath), organisations) for xpath in _BYLINE_XPATHS]
-    sources += [(lambda: _text_bylines(tree), organisations)]
+    sources += [(lambda: [_text_bylines(tree)], organisations)]
     sources += [(lambda: _markup_bylines(tree, _AUTHOR_LINKS), organisations)]
     for source, known in sources:
-        names = dedupe(n for byline in source() for n in split_byline(byline, organisations=known))
-        if names:
-            return names
+        for group in source():
+            names = dedupe(n for byline in group for n in split_byline(byline, organisations=known))
+            if names:
+                return names
     return []
