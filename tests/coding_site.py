@@ -15,16 +15,17 @@ import os
 import socket
 import threading
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import brotli
 import yaml
 
 from pipelines.warc.codings import zstd
+from tests.serving import SiteServer, serve_site
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/\d{2}/"
 CODINGS = ("gzip", "deflate", "br", "zstd")
@@ -257,7 +258,7 @@ def endless(sock: socket.socket, *, chunked: bool) -> None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: SiteServer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -283,26 +284,9 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, site: CodingSite) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.site = site
-
-
-@contextmanager
-def serve_coding_site(site: CodingSite) -> Iterator[str]:
+def serve_coding_site(site: CodingSite) -> AbstractContextManager[str]:
     """Serve `site` on 127.0.0.1; yields the base URL."""
-    server = _Server(site)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    return serve_site(_Handler, site)
 
 
 def sites_yaml(base: str, delay: float = 0) -> str:

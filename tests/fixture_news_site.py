@@ -14,14 +14,15 @@ import gzip
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import yaml
+
+from tests.serving import SiteServer, serve_site
 
 ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/\d{2}/"
 CAPTCHA_PAGE = (b'<html><head><title>Just a moment...</title></head><body><div class="g-recaptcha" '
@@ -79,7 +80,7 @@ def article_html(day: date) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: SiteServer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -191,29 +192,9 @@ def calendar_page(path: str) -> str:
             "</body></html>")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, site: FixtureSite) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.site = site
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that went away mid-answer (a killed crawl) is not the server's error."""
-
-
-@contextmanager
-def serve_fixture_site(site: FixtureSite) -> Iterator[str]:
+def serve_fixture_site(site: FixtureSite) -> AbstractContextManager[str]:
     """Serve `site` on 127.0.0.1; yields the base URL `http://127.0.0.1:PORT`."""
-    server = _Server(site)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    return serve_site(_Handler, site)
 
 
 def sites_yaml(base: str, name: str = "gazette") -> str:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import yaml
+
+from tests.serving import SiteServer, serve_site
 
 
 @dataclass
@@ -70,7 +71,7 @@ class VersionsSite:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: SiteServer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -107,29 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, body, {**html, **validators}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, site: VersionsSite) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.site = site
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that went away mid-answer is not the server's error."""
-
-
-@contextmanager
-def serve_versions_site(site: VersionsSite) -> Iterator[str]:
+def serve_versions_site(site: VersionsSite) -> AbstractContextManager[str]:
     """Serve `site` on 127.0.0.1; yields the base URL."""
-    server = _Server(site)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    return serve_site(_Handler, site)
 
 
 def versions_sites_yaml(base: str, revisit: list[str] | None) -> str:
