@@ -21,7 +21,7 @@ demo: $(VENV)/.installed  ## crawl the bundled demo site into $$ARCHIVE_URI (def
 	$(VENV)/bin/newsarchive demo
 
 test: $(VENV)/.installed  ## unit + end-to-end tests (local directory and S3 over HTTP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 lint: $(VENV)/.installed  ## ruff, the import contracts (dependencies run one way) and mypy on the core
 	$(VENV)/bin/ruff check .
@@ -42,8 +42,7 @@ test-oldest:  ## the oldest dependency versions pyproject allows: install them, 
 	$(PYTHON) tools/lowest_constraints.py > $(OLDEST_VENV)/lowest.txt
 	$(OLDEST_VENV)/bin/python -m pip install --quiet -c $(OLDEST_VENV)/lowest.txt -e '.[test]'
 	$(OLDEST_VENV)/bin/python tools/lowest_constraints.py --check
-	$(OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_end_to_end.py tests/test_records.py \
-		tests/test_warc_records.py tests/test_export_records.py
+	$(OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_end_to_end.py tests/test_export_records.py
 
 # The lock: every package `.[test,render]` resolves to today, from a clean venv (so nothing stray gets pinned).
 constraints:  ## regenerate constraints.txt from a clean virtual environment (newest versions pyproject allows)
