@@ -68,7 +68,9 @@ def article_fetches(site: FixtureSite) -> Counter[str]:
 
 
 def test_three_workers_fetch_each_article_once_and_end_with_one_merged_report(tmp_path: Path, redis_url: str) -> None:
-    site = FixtureSite(articles=list(ARTICLES))
+    # Articles that take a moment to answer, as real ones do: on a loaded machine the first worker up would
+    # otherwise fetch the whole small site before the others have started, and nothing would be shared.
+    site = FixtureSite(articles=list(ARTICLES), article_delay=0.5)
     with serve_fixture_site(site) as base:
         sites = tmp_path / "sites.yaml"
         sites.write_text(sites_yaml(base))
