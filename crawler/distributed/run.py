@@ -73,7 +73,7 @@ def join_run(crawler: Crawler, run: SharedRun, session: ArchiveSession, proposed
     session.report_details = {"distributed": {"run": run_id, "worker": run.worker}}
 
     def share_report(report: dict[str, Any]) -> RunReport | None:
-        if not run.finish(report):
+        if not run.finish(report, run_id):
             return None
         merged = merge_reports(run_id, run.worker_reports(), lost=run.lost_workers())
         run.clear()

@@ -72,6 +72,8 @@ end
 return out
 """
 # This worker finished: its report kept; → 1 when every worker has finished or was lost (this one merges).
+MERGED_MARK_SECONDS = 86_400
+
 FINISH = """
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
@@ -184,9 +186,9 @@ class SharedRun:
 
     # -- the end ---------------------------------------------------------------------------------
 
-    def finish(self, report: dict[str, Any]) -> bool:
-        """Leave this worker's report; True when this worker is the last one and merges the run's report."""
-        return bool(self._finish(keys=[self.reports, self.finished, self.workers, self.prefix + "merged"],
+    def finish(self, report: dict[str, Any], run_id: str) -> bool:
+        """Leave this worker's report; True when this worker is the last one and merges run `run_id`'s report."""
+        return bool(self._finish(keys=[self.reports, self.finished, self.workers, self.prefix + "merged:" + run_id],
                                  args=[self.worker, json.dumps(report)]))
 
     def worker_reports(self) -> dict[str, dict[str, Any]]:
@@ -196,10 +198,15 @@ class SharedRun:
         return sorted(w.decode() for w in self.client.smembers(self.lost))
 
     def clear(self) -> None:
-        """The run is over: its keys go, so the next crawl with the same arguments starts a new run."""
-        keys = list(self.client.scan_iter(match=self.prefix.replace("*", "\\*") + "*", count=1000))
+        """The run is over: its keys go, so the next crawl with the same arguments starts a new run. The mark
+        that its report was merged stays a day: a worker finishing late must not merge (and write) it again."""
+        merged = (self.prefix + "merged:").encode()
+        keys = [key for key in self.client.scan_iter(match=self.prefix.replace("*", "\\*") + "*", count=1000)
+                if not key.startswith(merged)]
         for start in range(0, len(keys), 500):
             self.client.delete(*keys[start:start + 500])
+        for key in self.client.scan_iter(match=self.prefix.replace("*", "\\*") + "merged:*", count=1000):
+            self.client.expire(key, MERGED_MARK_SECONDS)
 
     def close(self) -> None:
         self.client.delete(self.prefix + "alive:" + self.worker)
