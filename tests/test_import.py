@@ -221,6 +221,14 @@ def test_member_splitting_resyncs_after_any_damage() -> None:
     found = list(warc_members(io.BytesIO(b"".join(members)[:-10]), counts))
     assert len(found) == 3 and counts.truncated and counts.corrupt == 1
 
+    # Stored (level 0) data keeps these bytes as they are: false gzip starts inside the damaged member.
+    false_starts = b"".join(b"\x1f\x8b\x08" + os.urandom(40) for _ in range(3))
+    holed = bytearray(gzip.compress(b"A" * 3000 + false_starts + b"A" * 3000, compresslevel=0, mtime=0))
+    holed[100:164] = b"\x00" * 64
+    counts = ScanCounts()
+    found = list(warc_members(io.BytesIO(bytes(holed) + b"".join(members[1:])), counts))
+    assert [m.data[:1] for m in found] == [b"B", b"C", b"D"] and counts.corrupt == 1  # one damaged stretch
+
     for junk in (b"", b"<html>not a warc</html>"):
         with pytest.raises(NotAnArchiveError):
             list(warc_members(io.BytesIO(junk), ScanCounts()))

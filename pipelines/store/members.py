@@ -5,8 +5,10 @@ record, and after a crash everything up to the last member whose CRC and length 
 
 Two modes over the same walker:
 - strict (`tolerant=False`): stop at the first bad or cut-off member with `MemberError` (lint, salvage);
-- tolerant: count a bad member, resume at the next gzip header, count a cut-off tail (import of WARCs
-  that others wrote, damaged in transit).
+- tolerant: count a damaged stretch, resume at the next gzip header, count a cut-off tail (import of WARCs
+  that others wrote, damaged in transit). A stretch counts once however many false starts it holds: the
+  bytes `1f 8b 08` occur by chance in compressed data (one in 16 MB), so resyncing inside a damaged member
+  can stumble on a few, and they are not more damage.
 Memory stays bounded whatever the input: data is fed to zlib in small pieces, and a member whose
 inflated size passes `max_size` is refused (a zip bomb, or a corrupt length pulling in the rest of the file).
 """
@@ -50,7 +52,7 @@ class Member:
 
 @dataclass
 class ScanCounts:
-    """What reading one source found; `corrupt` counts bad members (and, for callers, broken records)."""
+    """What reading one source found; `corrupt` counts damaged stretches (and, for callers, broken records)."""
 
     members: int = 0
     corrupt: int = 0
@@ -111,6 +113,7 @@ def iter_members(stream: BinaryIO, *, tolerant: bool, counts: ScanCounts | None 
     counts = counts if counts is not None else ScanCounts()
     window = _Window(stream, counts)
     position = 0
+    in_damage = False  # since the last good member: a further false start is the same damage
     while True:
         window.drop(position)
         if not window.data and not window.fill():
@@ -130,13 +133,18 @@ def iter_members(stream: BinaryIO, *, tolerant: bool, counts: ScanCounts | None 
             if not tolerant:
                 raise MemberError(position, f"gzip member inflates past {max_size} bytes") from None
             position = oversize.end  # a complete member: the next one starts right after it
+            counts.corrupt += 1
+            in_damage = False
+            continue
         else:
             counts.members += 1
             counts.truncated = False
+            in_damage = False
             position = member.offset + member.length
             yield member
             continue
-        counts.corrupt += 1
+        counts.corrupt += not in_damage
+        in_damage = True
         if position < 0:
             break
     if tolerant and not counts.members:
