@@ -31,7 +31,8 @@ def open_archive_session(settings: BaseSettings) -> ArchiveSession:
     one of them cannot be used."""
     session = ArchiveSession(settings["ARCHIVE_URI"], spool_root=spool_root(settings),
                              store_options=store_options(settings), crawl_id=settings.get("CRAWL_ID") or None,
-                             redis_url=settings.get("REDIS_URL") or "")
+                             redis_url=settings.get("REDIS_URL") or "",
+                             index_batch=settings.getint("WARC_INDEX_BATCH"))
     session.store.check()
     local = Path(settings.get("STATE_DIR") or state_dir(session.spool_root))
     seen = open_seen_store(session.archive_uri, session.store, local_dir=local,

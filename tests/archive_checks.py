@@ -4,9 +4,12 @@ import gzip
 import hashlib
 import io
 import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from cdxj_indexer.main import write_cdx_index
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.store.base import ObjectStore
@@ -51,6 +54,14 @@ def decoded_body(view: WarcRecordView) -> bytes:
     """The HTTP body as a browser sees it (the WARC keeps it content-encoded)."""
     codings = content_codings(value for name, value in view.http_headers if name.lower() == "content-encoding")
     return decode(view.raw_payload, codings, 0)
+
+
+def library_index(warc: Path) -> bytes:
+    """What cdxj-indexer itself (`cdxj-indexer -s -p`, as pywb's wb-manager runs it) writes for a finished WARC."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "reference.cdxj"
+        write_cdx_index(str(out), [str(warc)], {"sort": True, "post_append": True})
+        return out.read_bytes()
 
 
 def jsonl_gz(data: bytes) -> list[dict[str, Any]]:

@@ -16,13 +16,13 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo.server import demo_sites_yaml
-from pipelines.layout import DIGESTS_PREFIX, records_key_for
+from pipelines.layout import DIGESTS_PREFIX, cdxj_key_for, records_key_for
 from pipelines.records.build import validate_record
 from pipelines.run.report import SITE_COUNTERS
 from pipelines.store.factory import open_store
 from pipelines.warc.lint import lint_warc
 from pipelines.warc.records import REVISIT_IDENTICAL
-from tests.archive_checks import jsonl_gz, record_at_pointer
+from tests.archive_checks import jsonl_gz, library_index, record_at_pointer
 from tests.conftest import run_cli
 from tests.s3_server import create_bucket, moto_s3_server
 
@@ -58,7 +58,7 @@ def warcs_of(root: Path, report: dict[str, Any]) -> list[Path]:
 def runs(demo_site: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("revisits")
     first = crawl(demo_site, root, "spool")
-    second = crawl(demo_site, root, "spool")
+    second = crawl(demo_site, root, "spool", {"NEWSARCHIVE_WARC_INDEX_BATCH": "20000"})  # ~50 batches
     return {"root": root, "first": first, "second": second, "store": open_store(str(root / "archive"))}
 
 
@@ -68,6 +68,18 @@ def test_every_warc_passes_warcio_check_and_the_lint(runs: dict[str, Any]) -> No
             check = subprocess.run([str(WARCIO), "check", "-v", str(path)], capture_output=True, text=True)
             assert check.returncode == 0, check.stdout + check.stderr
             assert lint_warc(path) == [], path
+
+
+def test_each_index_is_the_indexers_own_over_the_finished_warc(runs: dict[str, Any]) -> None:
+    """Built while the WARC was written, a batch of records at a time (the second run: one per 20 kB), each CDXJ
+    is byte for byte what cdxj-indexer writes for the finished file, revisits and redirects included."""
+    lines = b""
+    for report in (runs["first"], runs["second"]):
+        for path in warcs_of(runs["root"], report):
+            index = Path(cdxj_key_for(str(path))).read_bytes()
+            assert index == library_index(path), path
+            lines += index
+    assert b"warc/revisit" in lines and b'"status": "301"' in lines
 
 
 def test_unchanged_pages_are_revisits_of_the_first_run(runs: dict[str, Any]) -> None:

@@ -2,16 +2,16 @@
 
 from pathlib import Path
 
-from pipelines.layout import records_key_for
+from pipelines.layout import cdxj_key_for, records_key_for
 from pipelines.store.factory import open_store
-from tests.archive_checks import ArchiveContents, jsonl_gz, record_at_pointer
+from tests.archive_checks import ArchiveContents, jsonl_gz, library_index, record_at_pointer
 from tests.conftest import run_cli
 
 
 def test_small_max_size_rotates_and_every_pointer_still_resolves(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     result = run_cli("demo", env={"ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"),
-                                  "NEWSARCHIVE_WARC_MAX_SIZE": "150000"})
+                                  "NEWSARCHIVE_WARC_MAX_SIZE": "150000", "NEWSARCHIVE_WARC_INDEX_BATCH": "20000"})
     assert result.returncode == 0, result.stderr[-3000:]
     store = open_store(str(archive))
     contents = ArchiveContents.read(store)
@@ -19,6 +19,8 @@ def test_small_max_size_rotates_and_every_pointer_still_resolves(tmp_path: Path)
     for key, records in contents.warcs.items():
         assert records[0].type == "warcinfo"
         assert key.removesuffix(".warc.gz") + ".cdxj" in contents.keys
+        # built while the WARC was written (a batch per 20 kB), it is the indexer's own for the finished file
+        assert (archive / cdxj_key_for(key)).read_bytes() == library_index(archive / key)
     records_keys = [k for k in contents.keys if k.startswith("records/")]
     assert len(contents.records) >= 10
     for key in records_keys:

@@ -130,6 +130,7 @@ class StandInSession:
 
     spool_root: Path
     crawl_id: str = "test-crawl"
+    live_indexes: None = None
     closed: list[str] = field(default_factory=list)
     writers: list[RotatingWarcWriter] = field(default_factory=list)
 

@@ -26,6 +26,7 @@ from scrapy.http import Headers, Response
 
 from pipelines import __version__
 from pipelines.state.digests import ArchivedPayload
+from pipelines.warc.cdxj import LiveIndexes
 from pipelines.warc.records import (
     REVISIT_IDENTICAL,
     REVISIT_NOT_MODIFIED,
@@ -48,6 +49,7 @@ class CaptureSession(Protocol):
 
     spool_root: Path
     crawl_id: str
+    live_indexes: LiveIndexes | None
 
     def warc_closed(self, key: str) -> None: ...
 
@@ -164,6 +166,7 @@ class WarcCaptureExtension:
             max_size=crawler.settings.getint("WARC_MAX_SIZE"),
             warcinfo=warcinfo_fields(crawler, session.crawl_id, host),
             on_close=session.warc_closed,
+            indexes=session.live_indexes,
         )
         session.use_warc_writer(self.writer)
 

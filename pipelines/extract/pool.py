@@ -1,4 +1,5 @@
-"""Extraction in worker processes, so the crawl's single reactor thread keeps downloading meanwhile.
+"""Extraction (and the crawl's other CPU-bound work, e.g. WARC indexing) in worker processes, so the crawl's
+single reactor thread keeps downloading meanwhile.
 
 Extraction is CPU-bound Python (lxml, readability): in the reactor thread it stalls every download and
 leaves the other cores idle. A worker that dies (a C-level crash on a hostile page) costs one retry in
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import resource_tracker
-from typing import Any
+from typing import Any, TypeVar
 
 from pipelines.extract.article import extract_article, warm_up
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+Result = TypeVar("Result")
 
 
 def default_workers() -> int:
@@ -55,10 +57,10 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
 
-def start_worker(parent_pid: int) -> None:
+def start_worker(parent_pid: int, warm: Callable[[], None] = warm_up) -> None:
     """Initializer of every worker: out of the crawl's process group (signals to it are the crawl's), SIGINT
     ignored, SIGTERM back to its default (the pool terminates a broken pool's workers with it), death
-    following the crawl's; then warm up."""
+    following the crawl's; then `warm` up (extraction's, unless told: a module-level function, pickled by name)."""
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     for signum in INTERRUPTS:  # setting "ignore" drops one sent to the crawl's group before we left it
@@ -66,7 +68,7 @@ def start_worker(parent_pid: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)  # the mask of the thread that started us
     die_with_parent(parent_pid)
-    warm_up()
+    warm()
 
 
 @contextlib.contextmanager
@@ -91,9 +93,11 @@ class ExtractionPool:
     """`await pool.extract(html, url, **kwargs)`: same result as `work(html, url, **kwargs)` (`extract_article`
     unless told; a module-level function, so workers can import it), off the event loop thread."""
 
-    def __init__(self, workers: int, work: Callable[..., dict[str, Any]] = extract_article) -> None:
+    def __init__(self, workers: int, work: Callable[..., dict[str, Any]] = extract_article,
+                 warm: Callable[[], None] = warm_up) -> None:
         self.workers = workers
         self.work = work
+        self.warm = warm
         self._pool = self._start() if workers > 0 else None
         _pools.add(self)
 
@@ -101,9 +105,9 @@ class ExtractionPool:
         # spawn, not fork: the crawler process has threads (uploads) and a running event loop.
         with children_ignore_interrupts():  # its queues start the resource tracker
             return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=start_worker, initargs=(os.getpid(),))
+                                       initializer=start_worker, initargs=(os.getpid(), self.warm))
 
-    def _submit(self, pool: ProcessPoolExecutor, *args: Any, **kwargs: Any) -> Future[dict[str, Any]]:
+    def _submit(self, pool: ProcessPoolExecutor, *args: Any, **kwargs: Any) -> Future[Any]:
         if len(self.worker_pids()) >= self.workers:
             return pool.submit(*args, **kwargs)
         with children_ignore_interrupts():  # the pool grows on submit
@@ -121,16 +125,38 @@ class ExtractionPool:
             self._pool = self._start()
             return self.work(html, url, **kwargs)
 
+    def submit(self, fn: Callable[..., Result], *args: Any) -> Future[Result]:
+        """`fn(*args)` in a worker (here and now without workers), for work waited for by another thread. A pool
+        broken by a dead worker is restarted for it; the futures the dead worker held fail with BrokenProcessPool."""
+        if self._pool is None:
+            done: Future[Result] = Future()
+            try:
+                done.set_result(fn(*args))
+            except Exception as error:
+                done.set_exception(error)
+            return done
+        try:
+            return self._submit(self._pool, fn, *args)
+        except BrokenProcessPool:
+            log.warning("a worker died; restarting the pool")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._start()
+            return self._submit(self._pool, fn, *args)
+
     def worker_pids(self) -> list[int]:
         # ProcessPoolExecutor has no public list of its processes (terminate_workers() is Python 3.14).
         return list(getattr(self._pool, "_processes", None) or ())
+
+    def kill(self) -> None:
+        """SIGKILL the workers, dropping the work in hand (its futures fail); the next `submit` starts new ones."""
+        kill_processes(self.worker_pids())
 
     def close(self, *, kill: bool = False) -> None:
         """Shut the pool down; `kill`: without finishing the pages in hand (a crawl that was told to stop)."""
         if self._pool is None:
             return
         if kill:
-            kill_processes(self.worker_pids())
+            self.kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pipelines.extract.pool import ExtractionPool
 from pipelines.layout import WARC_SUFFIX, cdxj_key_for, digests_key, is_records_key, is_warc_key, records_key_for
 from pipelines.records.files import RecordsFiles
 from pipelines.records.lookup import download
@@ -31,7 +32,7 @@ from pipelines.state.digests import ArchivedPayload, PayloadTracker, open_digest
 from pipelines.state.seen import SeenStore, remember_record, remember_records_file
 from pipelines.store.atomic import partial_path, write_atomic
 from pipelines.store.base import StoredObject, StoreError, StoreOptions
-from pipelines.warc.cdxj import write_cdxj
+from pipelines.warc.cdxj import BATCH_BYTES, LiveIndexes, ready, write_cdxj
 from pipelines.warc.writer import RotatingWarcWriter
 
 RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-3.json"'
@@ -46,7 +47,8 @@ class ArchiveSession:
     """Owns everything a crawl writes; see module docstring."""
 
     def __init__(self, archive_uri: str, *, spool_root: Path, store_options: StoreOptions | None = None,
-                 crawl_id: str | None = None, upload_workers: int = 2, redis_url: str = "") -> None:
+                 crawl_id: str | None = None, upload_workers: int = 2, redis_url: str = "",
+                 index_batch: int = BATCH_BYTES) -> None:
         self.output = RunOutput(archive_uri, command="crawl", spool_root=spool_root, store_options=store_options,
                                 crawl_id=crawl_id, upload_workers=upload_workers)
         self.archive_uri = archive_uri
@@ -57,6 +59,10 @@ class ArchiveSession:
         self.report: dict[str, Any] | None = None
         self.payloads = PayloadTracker(open_digest_index(archive_uri=archive_uri, spool_root=self.spool_root,
                                                          redis_url=redis_url))
+        # The CDXJ of each WARC is built while it is written, in a worker process of its own (not the reactor's GIL);
+        # index_batch 0: when it closes, in an upload thread.
+        self._index_worker = ExtractionPool(1 if index_batch > 0 else 0, warm=ready)
+        self.live_indexes = LiveIndexes(self._index_worker, index_batch) if index_batch > 0 else None
         self._records = RecordsFiles(lambda warc_key: self.spool.path(records_key_for(warc_key)))
         self._closers: list[Callable[[], None]] = []
         self._warc_writer: RotatingWarcWriter | None = None
@@ -96,7 +102,7 @@ class ArchiveSession:
         again (from the archive), and never keeps the WARC itself from being uploaded."""
         note = self.spool_root / UNINDEXED_DIR / warc_key
         try:
-            write_cdxj(self.spool.path(warc_key))
+            write_cdxj(self.spool.path(warc_key), self.live_indexes)
         except Exception as error:  # a WARC the indexer cannot read, a full disk, …: the capture matters more
             log.error("CDXJ of %s not written (%s: %s); the WARC is uploaded without it and indexed again by the "
                       "next run", warc_key, type(error).__name__, error)
@@ -258,6 +264,7 @@ class ArchiveSession:
                 self.failed_uploads.append({"error": f"{type(error).__name__}: {error}"})
         records_of = self._records.close_all()
         self.output.wait()
+        self._index_worker.close(kill=deadline is not None)  # every WARC is indexed, or left to the next run
         for warc_key in records_of:
             records_key = records_key_for(warc_key)
             if warc_key in self._uploaded_warcs:

@@ -18,6 +18,7 @@ from warcio.warcwriter import WARCWriter
 
 from pipelines.layout import warc_key
 from pipelines.store.atomic import close_and_publish, partial_path
+from pipelines.warc.cdxj import LiveIndex, LiveIndexes
 from pipelines.warc.records import Exchange, Revisit, exchange_records, metadata_record, warc_fields
 
 # Serial per file within the process, shared by all writers so two crawls never pick the same name.
@@ -53,12 +54,14 @@ class _OpenWarc:
     fh: BinaryIO
     writer: ArchiveWarcWriter
     warcinfo_id: str
+    index: LiveIndex | None
 
 
 class RotatingWarcWriter:
     """Writes exchanges to size-rotated WARC files under `root` (the spool).
 
-    Called from the Twisted reactor thread only, so it holds no lock.
+    Called from the Twisted reactor thread only, so it holds no lock. With `indexes`, each file's CDXJ is built
+    while it is written (pipelines.warc.cdxj.LiveIndexes), so closing a file leaves little to index.
     """
 
     def __init__(
@@ -69,12 +72,14 @@ class RotatingWarcWriter:
         max_size: int,
         warcinfo: dict[str, str],
         on_close: Callable[[str], None],
+        indexes: LiveIndexes | None = None,
     ) -> None:
         self.root = Path(root)
         self.host = host
         self.max_size = max_size
         self.warcinfo = dict(warcinfo)
         self.on_close = on_close
+        self.indexes = indexes
         self._current: _OpenWarc | None = None
 
     def write_exchange(
@@ -134,6 +139,8 @@ class RotatingWarcWriter:
         # To the OS now: a capture answered before a kill -9 is in the file the next run salvages, and so is the
         # response a record written after it points at (fsync, for power loss, only when the file is complete).
         current.fh.flush()
+        if current.index is not None:
+            current.index.appended(current.fh.tell())
         return offset, length
 
     def close(self) -> None:
@@ -141,7 +148,10 @@ class RotatingWarcWriter:
         current, self._current = self._current, None
         if current is None:
             return
+        size = current.fh.tell()
         close_and_publish(current.fh, current.final)
+        if current.index is not None:
+            current.index.sealed(size)
         self.on_close(current.key)
 
     def _open(self) -> _OpenWarc:
@@ -162,5 +172,6 @@ class RotatingWarcWriter:
         writer = ArchiveWarcWriter(fh, gzip=True, warc_version="1.1")
         warcinfo = writer.create_warcinfo_record(final.name, self.warcinfo)
         writer.write_record(warcinfo)
-        self._current = _OpenWarc(key, final, fh, writer, warcinfo.rec_headers.get_header("WARC-Record-ID"))
+        index = self.indexes.start(final) if self.indexes is not None else None
+        self._current = _OpenWarc(key, final, fh, writer, warcinfo.rec_headers.get_header("WARC-Record-ID"), index)
         return self._current
