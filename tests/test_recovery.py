@@ -11,16 +11,18 @@ from pathlib import Path
 import pytest
 
 from crawler.demo.server import demo_sites_yaml, serve_demo_site
+from pipelines.layout import cdxj_key_for
 from pipelines.store.factory import open_store
 from pipelines.store.spool import archive_spool_root
-from tests.archive_checks import ArchiveContents
+from tests.archive_checks import ArchiveContents, library_index
 from tests.conftest import run_cli
 
 
 def test_killed_run_is_salvaged_and_uploaded_by_the_next(tmp_path: Path) -> None:
     spool, archive = tmp_path / "spool", tmp_path / "archive"
     env = {**os.environ, "ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(spool), "NEWSARCHIVE_PROGRESS": "off",
-           "NEWSARCHIVE_DOWNLOAD_DELAY": "0.05", "NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+           "NEWSARCHIVE_DOWNLOAD_DELAY": "0.05", "NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+           "NEWSARCHIVE_WARC_INDEX_BATCH": "20000"}
     with serve_demo_site(copies=3) as base_url:
         sites = tmp_path / "sites.yaml"
         sites.write_text(demo_sites_yaml(base_url))
@@ -28,7 +30,9 @@ def test_killed_run_is_salvaged_and_uploaded_by_the_next(tmp_path: Path) -> None
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            open_warcs = [p for p in spool.rglob("*.warc.gz.open") if p.stat().st_size > 200_000]
+            # big enough, and its index half built (the kill leaves a partial CDXJ too)
+            open_warcs = [p for p in spool.rglob("*.warc.gz.open") if p.stat().st_size > 200_000
+                          and p.with_name(p.name.removesuffix(".warc.gz.open") + ".cdxj.open").exists()]
             if open_warcs:
                 break
             time.sleep(0.1)
@@ -46,6 +50,7 @@ def test_killed_run_is_salvaged_and_uploaded_by_the_next(tmp_path: Path) -> None
     assert any(key.endswith(killed_warc) for key in recovered)
     salvaged = next(key for key in contents.warcs if key.endswith(killed_warc))
     assert salvaged.removesuffix(".warc.gz") + ".cdxj" in contents.keys, "a salvaged WARC gets its index"
+    assert (archive / cdxj_key_for(salvaged)).read_bytes() == library_index(archive / salvaged), "built anew"
     assert len(contents.warcs[salvaged]) > 10  # whole records kept, the torn one dropped
     check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", str(archive / salvaged)],
                            capture_output=True, text=True, check=False)
