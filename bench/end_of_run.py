@@ -61,7 +61,9 @@ class TimedIndex(cdxj.LiveIndex):
 
 class TimedIndexes(cdxj.LiveIndexes):
     def start(self, warc: Path) -> cdxj.LiveIndex:
-        index = self._indexes[warc.name] = TimedIndex(warc, self.worker, self.batch)
+        plain = super().start(warc)
+        assert plain is not None
+        index = self._indexes[warc.name] = TimedIndex(warc, plain.worker, self.batch)
         return index
 
 
@@ -118,7 +120,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="end-of-run-") as tmp:
         scratch = Path(tmp)
         pool = ExtractionPool(1, warm=cdxj.ready)
-        live = TimedIndexes(pool, args.batch)
+        live = TimedIndexes(lambda: pool, args.batch)
         writer, pages, writing = write_warc(scratch / "spool", size, live)
         assert writer._current is not None
         final = writer._current.final

@@ -109,6 +109,9 @@ class CountingWorker:
     def kill(self) -> None:
         self.pool.kill()
 
+    def close(self, *, kill: bool = False) -> None:
+        self.pool.close(kill=kill)
+
 
 @pytest.fixture
 def worker() -> Iterator[CountingWorker]:
@@ -137,7 +140,7 @@ def write_crawl(writer: RotatingWarcWriter, pages: int) -> None:
 
 
 def test_index_built_while_writing_is_the_indexers_own(tmp_path: Path, worker: CountingWorker) -> None:
-    live = LiveIndexes(worker, batch=20_000)
+    live = LiveIndexes(lambda: worker, batch=20_000)
     closed: list[str] = []
     writer = RotatingWarcWriter(tmp_path / "spool", host="h", max_size=300_000, warcinfo={"software": "t"},
                                 on_close=closed.append, indexes=live)
@@ -159,7 +162,7 @@ def test_a_killed_worker_or_a_bad_partial_index_still_gives_the_indexers_own(
         tmp_path: Path, worker: CountingWorker, caplog: pytest.LogCaptureFixture) -> None:
     """A worker killed mid-file (the batches it held fail; a new worker takes the next ones) and a partial index
     gone wrong (lines that no batch wrote): the whole file is indexed instead, with one warning."""
-    live = LiveIndexes(worker, batch=20_000)
+    live = LiveIndexes(lambda: worker, batch=20_000)
     closed: list[str] = []
     writer = RotatingWarcWriter(tmp_path / "spool", host="h", max_size=300_000, warcinfo={"software": "t"},
                                 on_close=closed.append, indexes=live)

@@ -61,8 +61,8 @@ class ArchiveSession:
                                                          redis_url=redis_url))
         # The CDXJ of each WARC is built while it is written, in a worker process of its own (not the reactor's GIL);
         # index_batch 0: when it closes, in an upload thread.
-        self._index_worker = ExtractionPool(1 if index_batch > 0 else 0, warm=ready)
-        self.live_indexes = LiveIndexes(self._index_worker, index_batch) if index_batch > 0 else None
+        self.live_indexes = (LiveIndexes(lambda: ExtractionPool(1, warm=ready), index_batch) if index_batch > 0
+                             else None)
         self._records = RecordsFiles(lambda warc_key: self.spool.path(records_key_for(warc_key)))
         self._closers: list[Callable[[], None]] = []
         self._warc_writer: RotatingWarcWriter | None = None
@@ -264,7 +264,8 @@ class ArchiveSession:
                 self.failed_uploads.append({"error": f"{type(error).__name__}: {error}"})
         records_of = self._records.close_all()
         self.output.wait()
-        self._index_worker.close(kill=deadline is not None)  # every WARC is indexed, or left to the next run
+        if self.live_indexes is not None:  # every WARC is indexed now, or left to the next run
+            self.live_indexes.close(kill=deadline is not None)
         for warc_key in records_of:
             records_key = records_key_for(warc_key)
             if warc_key in self._uploaded_warcs:

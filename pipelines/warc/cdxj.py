@@ -125,6 +125,8 @@ class Worker(Protocol):
 
     def kill(self) -> None: ...
 
+    def close(self, *, kill: bool = False) -> None: ...
+
 
 class LiveIndex:
     """The CDXJ of one WARC being written; see the module docstring."""
@@ -175,19 +177,39 @@ class LiveIndex:
 
 class LiveIndexes:
     """The live indexes of a crawl's WARCs: the writer starts one per file, `write_cdxj` takes it (by file name:
-    WARC names are unique)."""
+    WARC names are unique). The worker is started with the first file (`start_worker`), by the writer's thread:
+    not while the crawl starts, when a Ctrl-C must find the crawl's own handlers."""
 
-    def __init__(self, worker: Worker, batch: int = BATCH_BYTES) -> None:
-        self.worker = worker
+    def __init__(self, start_worker: Callable[[], Worker], batch: int = BATCH_BYTES) -> None:
+        self.start_worker = start_worker
         self.batch = batch
+        self._worker: Worker | None = None
         self._indexes: dict[str, LiveIndex] = {}
 
-    def start(self, warc: Path) -> LiveIndex:
-        index = self._indexes[warc.name] = LiveIndex(warc, self.worker, self.batch)
+    def start(self, warc: Path) -> LiveIndex | None:
+        """The live index of a new file; None if no worker can be started (the file is indexed when it closes)."""
+        if self._worker is None:
+            try:
+                self._worker = self.start_worker()
+            except Exception as error:  # the capture matters more
+                log.error("CDXJ of %s: no indexing worker (%s: %s); indexed when it closes", warc.name,
+                          type(error).__name__, error)
+                return None
+        index = self._indexes[warc.name] = LiveIndex(warc, self._worker, self.batch)
         return index
 
     def take(self, warc: Path) -> LiveIndex | None:
         return self._indexes.pop(warc.name, None)
+
+    def close(self, *, kill: bool = False) -> None:
+        """The end of the run, once the WARCs' uploads are waited for: stop the worker (`kill`: an interrupted run,
+        at once). Files left not indexed (interrupted, or a WARC that could not be closed) lose their partial
+        indexes, like a killed run's: the next run indexes the WARCs it finds in the spool from scratch."""
+        if self._worker is not None:
+            self._worker.close(kill=kill)
+        for index in list(self._indexes.values()):  # upload threads may still take theirs
+            partial_path(Path(cdxj_key_for(str(index.warc)))).unlink(missing_ok=True)
+        self._indexes.clear()
 
 
 def write_cdxj(warc_path: Path, live: LiveIndexes | None = None) -> Path:
