@@ -83,14 +83,22 @@ def strip_site_name(title: str, publishers: Iterable[str]) -> str:
     return headline
 
 
+def _outweighs(heading: str, decoration: str) -> bool:
+    """The heading is longer than every segment it is decorated with: the headline, not the site name
+    of "Headline | Site" that a logo h1 repeats."""
+    return all(len(segment) < len(heading) for segment in _SEPARATOR.split(decoration))
+
+
 def _agrees(heading: str, declared: str) -> bool:
     """The declared title is the heading, the heading plus decoration at a separator, or a truncation of it."""
     if _key(heading) == _key(declared):
         return True
     if declared.startswith(heading):
-        return bool(_SEPARATOR_AT_START.match(declared[len(heading) :]))
+        rest = declared[len(heading) :]
+        return bool(_SEPARATOR_AT_START.match(rest)) and _outweighs(heading, rest)
     if declared.endswith(heading):
-        return bool(_SEPARATOR_AT_END.search(declared[: -len(heading)]))
+        rest = declared[: -len(heading)]
+        return bool(_SEPARATOR_AT_END.search(rest)) and _outweighs(heading, rest)
     truncated = declared.rstrip(" .…")
     return len(truncated) >= TRUNCATED_MIN_CHARS and heading.startswith(truncated)
 
@@ -98,15 +106,18 @@ def _agrees(heading: str, declared: str) -> bool:
 def choose_title(declared: list[str | None], headings: list[str | None], publishers: Iterable[str]) -> str:
     """The visible headline (an h1) when it is about the same story as the most trusted declared title:
     its undecorated or untruncated form ("Opinion | X" -> "X", an SEO headline cut at 110 characters),
-    or a rewording sharing enough of its words (og:title and <title> are the social and search
-    variants of the headline the reader sees). Otherwise the declared title without its decoration."""
+    the form another declared title (og:title, <title>) agrees with, or a rewording sharing enough of
+    its words (og:title and <title> are the social and search variants of the headline the reader
+    sees). Otherwise the declared title without its decoration."""
     publishers = list(publishers)
-    first = next((clean(t) for t in declared if clean(t)), "")
+    titles = [title for title in map(clean, declared) if title]
+    first = titles[0] if titles else ""
     stripped = strip_site_name(first, publishers) if first else ""
     usable = [h for h in map(clean, headings) if len(h) >= HEADLINE_MIN_CHARS and not _is_publisher(h, publishers)]
     if first:
         for heading in usable:
-            if _agrees(heading, first) or _agrees(heading, stripped):
+            if any(_agrees(heading, title) or _agrees(heading, strip_site_name(title, publishers))
+                   for title in titles):
                 return heading
         overlaps = [(_overlap(heading, stripped), heading) for heading in usable]
         best = max(overlaps, default=(0.0, ""), key=lambda pair: pair[0])
