@@ -61,6 +61,14 @@ def _is_decoration_trail(segments: list[str]) -> bool:
     return all(len(t) <= TRAIL_LABEL_MAX_CHARS and 2 * len(t) < len(head) for t in trail)
 
 
+def _is_label_trail(segments: list[str], separators: list[str]) -> bool:
+    """`Headline | Label`: text after a pipe less than half the headline's length is a label (a section,
+    a tag list, "Opinion"); a headline itself never holds a pipe."""
+    if len(segments) < 2 or any(s.strip() not in ("|", "｜") for s in separators[: len(segments) - 1]):
+        return False
+    return all(2 * len(t) < len(segments[0]) for t in segments[1:])
+
+
 def strip_site_name(title: str, publishers: Iterable[str]) -> str:
     """Drop leading/trailing segments that name the publisher (and short trailing labels)."""
     publishers = [p for p in publishers if p]
@@ -71,7 +79,7 @@ def strip_site_name(title: str, publishers: Iterable[str]) -> str:
         end -= 1
     while end - start > 1 and _is_publisher(segments[start], publishers):
         start += 1
-    if _is_decoration_trail(segments[start:end]):
+    if _is_decoration_trail(segments[start:end]) or _is_label_trail(segments[start:end], separators[start:end]):
         end = start + 1
     pieces = [segments[start]]
     for index in range(start + 1, end):
@@ -118,11 +126,11 @@ def choose_title(declared: list[str | None], headings: list[str | None], publish
         for heading in usable:
             if any(_agrees(heading, title) or _agrees(heading, strip_site_name(title, publishers))
                    for title in titles):
-                return heading
+                return strip_site_name(heading, publishers)
         overlaps = [(_overlap(heading, stripped), heading) for heading in usable]
         best = max(overlaps, default=(0.0, ""), key=lambda pair: pair[0])
         if best[0] >= SAME_STORY_OVERLAP:
-            return best[1]
+            return strip_site_name(best[1], publishers)
     return stripped or next((h for h in map(clean, headings) if h), "")
 
 
