@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MAX_TAGS = 50
 MAX_HEADINGS = 3
+MAX_SUBHEADINGS = 5
 MAX_PUBLISHER_CHARS = 40  # longer "names" are misfilled fields (MSN puts the headline in application-name)
 
 
@@ -70,7 +71,8 @@ def _title(document: Document, jsonld: JsonLd, meta: MetaTags, publishers: list[
         hints.get("title"),
     ]
     headings = [h.text_content() for h in document.tree.xpath("//article//h1 | //h1")[:MAX_HEADINGS]]
-    return choose_title(declared, headings, publishers)
+    subheadings = [h.text_content() for h in document.tree.xpath("//h2 | //h3")[:MAX_SUBHEADINGS]]
+    return choose_title(declared, headings, publishers, subheadings)
 
 
 def _declared_language(document: Document, jsonld: JsonLd, meta: MetaTags, hints: dict) -> str | None:
@@ -170,6 +172,7 @@ def _extract(document: Document, url: str, *, fetched_at: datetime | None, hints
     meta = MetaTags(tree)
     site_name = _safe("site_name", lambda: _site_name(jsonld, meta), None)
     publishers = _publishers(site_name, url, meta)
+    organisations = _declared_publishers(site_name, meta)
     published = _safe(
         "published_at",
         lambda: find_published(tree=tree, jsonld=jsonld, meta=meta, url=url, hints=hints, fetched_at=fetched_at),
@@ -181,7 +184,7 @@ def _extract(document: Document, url: str, *, fetched_at: datetime | None, hints
     canonical_candidates = [*tree.xpath("//link[@rel='canonical']/@href"), meta.get("og:url") or ""]
     return {
         "title": _safe("title", lambda: _title(document, jsonld, meta, publishers, hints), ""),
-        "authors": _safe("authors", lambda: find_authors(tree, jsonld, meta, organisations=_declared_publishers(site_name, meta)), []),
+        "authors": _safe("authors", lambda: find_authors(tree, jsonld, meta, organisations=organisations), []),
         "published_at": published.rfc3339() if published else None,
         "modified_at": modified.rfc3339() if modified else None,
         "date_source": published.source if published else None,

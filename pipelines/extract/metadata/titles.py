@@ -21,6 +21,7 @@ _SEPARATOR_PATTERN = r"\s+[|\-–—·•»:]\s+|\s*[|_｜]\s*|\s+::\s+"
 _SEPARATOR = re.compile(_SEPARATOR_PATTERN)
 _SEPARATOR_AT_START = re.compile(rf"^(?:{_SEPARATOR_PATTERN})")
 _SEPARATOR_AT_END = re.compile(rf"(?:{_SEPARATOR_PATTERN})$")
+_TRAIL_MARKS = frozenset("|/-–—·•»:")  # what follows a headline as decoration, not as the rest of its text
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 
 
@@ -108,10 +109,14 @@ def _agrees(heading: str, declared: str) -> bool:
         rest = declared[: -len(heading)]
         return bool(_SEPARATOR_AT_END.search(rest)) and _outweighs(heading, rest)
     truncated = declared.rstrip(" .…")
-    return len(truncated) >= TRUNCATED_MIN_CHARS and heading.startswith(truncated)
+    continued = heading[len(truncated) :].lstrip()
+    return len(truncated) >= TRUNCATED_MIN_CHARS and heading.startswith(truncated) and continued[:1] not in _TRAIL_MARKS
 
 
-def choose_title(declared: list[str | None], headings: list[str | None], publishers: Iterable[str]) -> str:
+def choose_title(
+    declared: list[str | None], headings: list[str | None], publishers: Iterable[str],
+    subheadings: Iterable[str | None] = (),
+) -> str:
     """The visible headline (an h1) when it is about the same story as the most trusted declared title:
     its undecorated or untruncated form ("Opinion | X" -> "X", an SEO headline cut at 110 characters),
     the form another declared title (og:title, <title>) agrees with, or a rewording sharing enough of
@@ -121,17 +126,29 @@ def choose_title(declared: list[str | None], headings: list[str | None], publish
     titles = [title for title in map(clean, declared) if title]
     first = titles[0] if titles else ""
     stripped = strip_site_name(first, publishers) if first else ""
-    usable = [h for h in map(clean, headings) if len(h) >= HEADLINE_MIN_CHARS and not _is_publisher(h, publishers)]
+    usable = _usable(headings, publishers)
     if first:
-        for heading in usable:
-            if any(_agrees(heading, title) or _agrees(heading, strip_site_name(title, publishers))
-                   for title in titles):
-                return strip_site_name(heading, publishers)
+        if agreed := _agreeing(usable, titles, publishers):
+            return agreed
         overlaps = [(_overlap(heading, stripped), heading) for heading in usable]
         best = max(overlaps, default=(0.0, ""), key=lambda pair: pair[0])
         if best[0] >= SAME_STORY_OVERLAP:
             return strip_site_name(best[1], publishers)
+        if agreed := _agreeing(_usable(subheadings, publishers), titles, publishers):
+            return agreed
     return stripped or next((h for h in map(clean, headings) if h), "")
+
+
+def _usable(headings: Iterable[str | None], publishers: list[str]) -> list[str]:
+    return [h for h in map(clean, headings) if len(h) >= HEADLINE_MIN_CHARS and not _is_publisher(h, publishers)]
+
+
+def _agreeing(headings: list[str], titles: list[str], publishers: list[str]) -> str:
+    """The first heading a declared title agrees with, undecorated; "" when none does."""
+    for heading in headings:
+        if any(_agrees(heading, title) or _agrees(heading, strip_site_name(title, publishers)) for title in titles):
+            return strip_site_name(heading, publishers)
+    return ""
 
 
 def _overlap(one: str, other: str) -> float:
