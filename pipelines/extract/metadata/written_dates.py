@@ -11,7 +11,7 @@ another source gives, never stand alone.
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -19,15 +19,14 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-# Text a reader does not see, or that is no part of the page's header (the <title> precedes every <h1>).
-_HIDDEN = (
-    "ancestor::script or ancestor::style or ancestor::noscript or ancestor::template or ancestor::svg"
-    " or ancestor::select or ancestor::head"
-)
+# Where text a reader does not see lives, or text that is no part of the page's header (<head>'s <title>).
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "select", "head"})
 # The window around the headline: bylines and datelines sit just below it, kickers just above.
 AFTER_CHARS = 400
 BEFORE_CHARS = 200
-_MAX_NODES = 60  # text nodes each way: bounds the XPath on pages with thousands of tiny nodes
+# Text nodes looked at each way, whitespace and hidden ones included. A position-only predicate lets
+# libxml2 stop walking the axis there; a filter before it would visit every node of a large page.
+_MAX_NODES = 120
 # The locale whose month names every page also gets: page templates often print them in English whatever
 # the text's language, and a page without a declared language is most often English.
 FALLBACK_LANGUAGE = "en"
@@ -66,23 +65,44 @@ def headline_dates(tree: HtmlElement, language: str | None) -> list[WrittenDate]
     headline = _headline(tree)
     if headline is None:
         return []
-    after = _join(headline.xpath(f"following::text()[not({_HIDDEN})][position() <= {_MAX_NODES}]"))[:AFTER_CHARS]
-    before = _join(headline.xpath(f"preceding::text()[not({_HIDDEN})][position() <= {_MAX_NODES}]"))[-BEFORE_CHARS:]
+    following = headline.xpath(f"following::text()[position() <= {_MAX_NODES}]")
+    preceding = headline.xpath(f"preceding::text()[position() <= {_MAX_NODES}]")  # in document order
+    after = " ".join(_visible_text(following, AFTER_CHARS))[:AFTER_CHARS]
+    before = " ".join(reversed(_visible_text(reversed(preceding), BEFORE_CHARS)))[-BEFORE_CHARS:]
     order = cache(lambda: _page_order(tree) or date_order(language))  # only asked for an ambiguous date
     found = _read(after, language, order) + _read(before, language, order)
     return [written for _, written in found]
 
 
 def _headline(tree: HtmlElement) -> HtmlElement | None:
-    for path in ("//article//h1", "//main//h1", "//h1"):
-        headings = tree.xpath(path)
-        if headings:
-            return headings[0]
-    return None
+    """The first <h1> in an <article>, else in <main>, else the first <h1>."""
+    headings = list(tree.iter("h1"))
+    for container in ("article", "main"):
+        inside = next((h for h in headings if any(a.tag == container for a in h.iterancestors())), None)
+        if inside is not None:
+            return inside
+    return headings[0] if headings else None
 
 
-def _join(texts: list[str]) -> str:
-    return " ".join(" ".join(text.split()) for text in texts if text.strip())
+def _visible_text(texts: Iterable[Any], limit: int) -> list[str]:
+    """The visible ones of XPath text results, whitespace collapsed, in the order given, to `limit` characters."""
+    pieces: list[str] = []
+    size = 0
+    for text in texts:
+        if size >= limit:
+            break
+        if text.strip() and not _hidden(text):
+            pieces.append(" ".join(text.split()))
+            size += len(pieces[-1]) + 1
+    return pieces
+
+
+def _hidden(text: Any) -> bool:
+    owner = text.getparent()  # for a tail, the element it follows: the text lives in that one's parent
+    container = owner.getparent() if owner is not None and text.is_tail else owner
+    if container is None:
+        return False
+    return any(isinstance(e.tag, str) and e.tag in _HIDDEN_TAGS for e in (container, *container.iterancestors()))
 
 
 def _read(text: str, language: str | None, order: Callable[[], str | None]) -> list[tuple[int, WrittenDate]]:
@@ -170,7 +190,9 @@ def date_order(language: str | None) -> str | None:
 def _page_order(tree: HtmlElement) -> str | None:
     """`DMY` or `MDY` when the page's unambiguous numeric dates (a part above 12) agree on one order."""
     votes: Counter[str] = Counter()
-    for text in tree.xpath(f"//body//text()[not({_HIDDEN})][contains(., '/') or contains(., '.') or contains(., '-')]"):
+    for text in tree.xpath("//body//text()[contains(., '/') or contains(., '.') or contains(., '-')]"):
+        if _hidden(text):
+            continue
         for match in _NUMERIC.finditer(text):
             first, second = int(match[1]), int(match[3])
             if first > 12 >= second:
