@@ -142,14 +142,14 @@ def jsonld(published_at: str, modified_at: str | None = None) -> str:
     ("lang", "printed", "expected"),
     [
         ("de", "Von Anna Schmidt · 12. März 2024, 08:15 Uhr", date(2024, 3, 12)),
-        ("de-DE", "Aktualisiert am 04.03.2024", date(2024, 3, 4)),  # the German order: day first
+        ("de-DE", "Aktualisiert am 04.03.2024.", date(2024, 3, 4)),  # the German order: day first
         ("fr", "Publié le 1er janvier 2025 à 10h", date(2025, 1, 1)),
         ("fr-FR", "mis à jour le 3 févr. 2025", date(2025, 2, 3)),
         ("es", "Madrid, 12 de marzo de 2025", date(2025, 3, 12)),
         ("ja", "2025年3月12日 10時30分 公開", date(2025, 3, 12)),
         ("en-US", "By Jane Doe | Nov. 4th, 2025", date(2025, 11, 4)),
         ("en-US", "Posted 03/04/2025", date(2025, 3, 4)),  # the US order: month first
-        ("en-GB", "Posted 03/04/2025", date(2025, 4, 3)),
+        ("en-GB", "Posted 03/04/25", date(2025, 4, 3)),
         (None, "2025-12-19", date(2025, 12, 19)),
         ("de", "Updated February 16, 2026", date(2026, 2, 16)),  # an English template on a German page
     ],
@@ -157,6 +157,13 @@ def jsonld(published_at: str, modified_at: str | None = None) -> str:
 def test_printed_dates_are_read_in_the_page_locale(lang: str | None, printed: str, expected: date) -> None:
     tree = parse_html(page("", printed, lang=lang)).tree
     assert [w.readings for w in headline_dates(tree, lang)] == [(expected,)]
+
+
+def test_dates_in_scripts_styles_and_the_head_are_not_printed_ones() -> None:
+    html = page('<meta name="x" content="1 March 2020">',
+                '<script>var published = "2020-01-01";</script><style>/* 2020-02-02 */</style>'
+                "<noscript>3 March 2020</noscript><span>Le 4 mars 2024</span>", lang="fr")
+    assert [w.readings for w in headline_dates(parse_html(html).tree, "fr")] == [(date(2024, 3, 4),)]
 
 
 def test_an_ambiguous_numeric_date_follows_the_page_s_other_dates_else_keeps_both_readings() -> None:

@@ -39,7 +39,8 @@ _YEAR = r"(?:19|20)\d{2}"
 _WORD = r"[^\W\d_]{3,}"
 _YEAR_FIRST = re.compile(rf"(?<![\d.])({_YEAR})([-/.])(\d{{1,2}})\2(\d{{1,2}})(?![\d])")
 _CJK = re.compile(rf"({_YEAR})\s*[年년]\s*(\d{{1,2}})\s*[月월]\s*(\d{{1,2}})\s*[日일]")
-_NUMERIC = re.compile(rf"(?<![\d.,/-])(\d{{1,2}})([-/.])(\d{{1,2}})\2({_YEAR}|(?<=/)\d{{2}})(?![\d/.-]|[.,]\d)")
+# 4-digit years; 2-digit ones only after a slash ("11/09/25"), since "1.2.25" is more often a version
+_NUMERIC = re.compile(rf"(?<![\d.,/-])(\d{{1,2}})([-/.])(\d{{1,2}})\2({_YEAR}|(?<=/)\d{{2}})(?!\d|[-/.,]\d)")
 # "12 March 2025", "12. März 2025", "1er janvier 2025", "12 de marzo de 2025"
 _DAY_MONTH = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:[^\W\d_]{{1,2}})?\.?\s+(?:[^\W\d_]{{1,3}}\s+)?({_WORD})\.?,?\s+"
