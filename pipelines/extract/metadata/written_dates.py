@@ -11,7 +11,7 @@ another source gives, never stand alone.
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -135,7 +135,7 @@ def _read(text: str, language: str | None, order: Callable[[], str | None]) -> l
 _Parts = tuple[str | int, str | int, str | int]  # year, month, day
 
 
-def _add(found: list[tuple[int, WrittenDate]], position: int, parts: list[_Parts]) -> None:
+def _add(found: list[tuple[int, WrittenDate]], position: int, parts: Sequence[_Parts]) -> None:
     readings = []
     for year, month, day in parts:
         try:
