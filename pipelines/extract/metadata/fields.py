@@ -173,9 +173,12 @@ def _extract(document: Document, url: str, *, fetched_at: datetime | None, hints
     site_name = _safe("site_name", lambda: _site_name(jsonld, meta), None)
     publishers = _publishers(site_name, url, meta)
     organisations = _declared_publishers(site_name, meta)
+    language = _safe("language", lambda: _declared_language(document, jsonld, meta, hints), None)
     published = _safe(
         "published_at",
-        lambda: find_published(tree=tree, jsonld=jsonld, meta=meta, url=url, hints=hints, fetched_at=fetched_at),
+        lambda: find_published(
+            tree=tree, jsonld=jsonld, meta=meta, url=url, hints=hints, fetched_at=fetched_at, language=language
+        ),
         None,
     )
     modified = _safe(
@@ -188,7 +191,7 @@ def _extract(document: Document, url: str, *, fetched_at: datetime | None, hints
         "published_at": published.rfc3339() if published else None,
         "modified_at": modified.rfc3339() if modified else None,
         "date_source": published.source if published else None,
-        "language": _safe("language", lambda: _declared_language(document, jsonld, meta, hints), None),
+        "language": language,
         **dict(zip(("section", "section_raw"),
                    _safe("section", lambda: find_section(tree, jsonld, meta, url), (None, None)), strict=True)),
         "tags": _safe("tags", lambda: _tags(jsonld, meta), []),
