@@ -119,34 +119,38 @@ def choose_title(
 ) -> str:
     """The visible headline (an h1) when it is about the same story as the most trusted declared title:
     its undecorated or untruncated form ("Opinion | X" -> "X", an SEO headline cut at 110 characters),
-    the form another declared title (og:title, <title>) agrees with, or a rewording sharing enough of
-    its words (og:title and <title> are the social and search variants of the headline the reader
-    sees). Otherwise the declared title without its decoration."""
+    the form any declared title (og:title, <title>) agrees with, or a rewording sharing enough of the
+    first one's words (og:title and <title> are the social and search variants of the headline the
+    reader sees). With no such h1, an h2/h3 a declared title agrees with (templates that give the post
+    title a lower heading). Otherwise the declared title without its decoration. A heading loses the
+    site name and labels the way a declared title does ("X – Site", "X | Opinion")."""
     publishers = list(publishers)
     titles = [title for title in map(clean, declared) if title]
-    first = titles[0] if titles else ""
-    stripped = strip_site_name(first, publishers) if first else ""
+    fallback = next((h for h in map(clean, headings) if h), "")
+    if not titles:
+        return fallback
+    forms = [form for title in titles for form in (title, strip_site_name(title, publishers))]
+    stripped = forms[1]
     usable = _usable(headings, publishers)
-    if first:
-        if agreed := _agreeing(usable, titles, publishers):
-            return agreed
-        overlaps = [(_overlap(heading, stripped), heading) for heading in usable]
-        best = max(overlaps, default=(0.0, ""), key=lambda pair: pair[0])
-        if best[0] >= SAME_STORY_OVERLAP:
-            return strip_site_name(best[1], publishers)
-        if agreed := _agreeing(_usable(subheadings, publishers), titles, publishers):
-            return agreed
-    return stripped or next((h for h in map(clean, headings) if h), "")
+    if agreed := _agreeing(usable, forms, publishers):
+        return agreed
+    overlaps = [(_overlap(heading, stripped), heading) for heading in usable]
+    best = max(overlaps, default=(0.0, ""), key=lambda pair: pair[0])
+    if best[0] >= SAME_STORY_OVERLAP:
+        return strip_site_name(best[1], publishers)
+    return _agreeing(_usable(subheadings, publishers), forms, publishers) or stripped or fallback
 
 
 def _usable(headings: Iterable[str | None], publishers: list[str]) -> list[str]:
+    """Headings long enough to be a headline that do not name the site (a logo h1)."""
     return [h for h in map(clean, headings) if len(h) >= HEADLINE_MIN_CHARS and not _is_publisher(h, publishers)]
 
 
-def _agreeing(headings: list[str], titles: list[str], publishers: list[str]) -> str:
-    """The first heading a declared title agrees with, undecorated; "" when none does."""
+def _agreeing(headings: list[str], forms: list[str], publishers: list[str]) -> str:
+    """The first heading one of the declared titles' forms (as written, undecorated) agrees with, itself
+    undecorated; "" when none does."""
     for heading in headings:
-        if any(_agrees(heading, title) or _agrees(heading, strip_site_name(title, publishers)) for title in titles):
+        if any(_agrees(heading, form) for form in forms):
             return strip_site_name(heading, publishers)
     return ""
 
