@@ -11,6 +11,9 @@ from pathlib import Path
 
 from tests.conftest import require
 
+# A crawl with REDIS_URL is a worker of a shared crawl, which ends once its frontier has been empty this long
+# (30 s by default: workers starting a little later still join). Tests with one worker need not wait that long.
+SHORT_IDLE = {"NEWSARCHIVE_DISTRIBUTED_IDLE_TIMEOUT": "2"}
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -4,6 +4,7 @@ import pytest
 
 from pipelines.extract.document import parse_html
 from pipelines.extract.metadata.authors import dedupe, find_authors, split_byline
+from pipelines.extract.metadata.fields import extract_metadata
 from pipelines.extract.metadata.jsonld import JsonLd
 from pipelines.extract.metadata.metatags import MetaTags
 
@@ -49,6 +50,10 @@ def test_publisher_names_are_not_people() -> None:
 
 def test_dedupe_ignores_case_and_punctuation() -> None:
     assert dedupe(["Jane Doe", "JANE DOE", "Jane  Doe.", "John Roe"]) == ["Jane Doe", "John Roe"]
+
+
+def metadata_of(html: str, url: str) -> dict:
+    return extract_metadata(parse_html(html), url)
 
 
 def authors_of(html: str) -> list[str]:
@@ -142,3 +147,34 @@ def test_a_desk_byline_is_not_replaced_by_a_related_story_author() -> None:
     Our Foreign Staff</span></div><p>Story</p></article><div><ol><li><div class="item-byline__name">Ana Lima
     </div></li></ol></div></body></html>"""
     assert authors_of(html) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "author"),
+    [
+        ("https://karl-voit.at/2021/01/18/tool-choices", "Karl Voit"),
+        ("https://blog.guillaume-gomez.fr/articles/rust-gcc", "Guillaume Gomez"),
+        ("https://www.pabloruiz.es/blog/pan", "Pablo Ruiz"),
+    ],
+)
+def test_a_personal_site_spelling_its_authors_name_does_not_hide_the_author(url: str, author: str) -> None:
+    """The domain is not a name the publisher declares: on a personal site it is the author's name."""
+    html = f'<html><head><meta name="author" content="{author}"></head><body><p>Text</p></body></html>'
+    assert metadata_of(html, url)["authors"] == [author]
+
+
+@pytest.mark.parametrize(
+    ("site_name", "author", "names"),
+    [
+        ("Ibrahim Diallo Blog", "Ibrahim Diallo", ["Ibrahim Diallo"]),
+        ("Marco Rossi Fotografia", "Marco Rossi", ["Marco Rossi"]),
+        ("Colin Watson's blog", "Colin Watson", ["Colin Watson"]),
+        # An organisation word after the name: the publisher's short name, not a person.
+        ("Alpha Apex Group", "Alpha Apex", []),
+        ("Quiet Light", "Quiet Light", []),
+    ],
+)
+def test_a_site_named_after_its_author(site_name: str, author: str, names: list[str]) -> None:
+    html = f"""<html><head><meta property="og:site_name" content="{site_name}">
+    <meta name="author" content="{author}"></head><body><p>Text</p></body></html>"""
+    assert metadata_of(html, "https://example.net/post")["authors"] == names

@@ -2,7 +2,7 @@
 
 import http.server
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -11,6 +11,7 @@ from pipelines.extract.document import parse_html
 from pipelines.extract.metadata.dates import FUTURE_TOLERANCE, find_modified, find_published, parse_date
 from pipelines.extract.metadata.jsonld import JsonLd
 from pipelines.extract.metadata.metatags import MetaTags
+from pipelines.extract.metadata.written_dates import headline_dates
 
 FETCHED = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -41,6 +42,7 @@ def published(
     url: str = "https://news.example.com/story",
     hints: dict | None = None,
     fetched_at: datetime | None = FETCHED,
+    language: str | None = None,
 ):
     document = parse_html(html)
     assert document is not None
@@ -51,6 +53,7 @@ def published(
         url=url,
         hints=hints or {},
         fetched_at=fetched_at,
+        language=language,
     )
 
 
@@ -117,6 +120,135 @@ def test_modified_before_published_is_dropped() -> None:
     assert find_modified(jsonld=jsonld, meta=meta, published=first, fetched_at=FETCHED) is None
     assert find_modified(jsonld=jsonld, meta=meta, published=None, fetched_at=FETCHED) is not None
 
+
+# ---------------------------------------------------------------- dates printed around the headline
+
+
+def page(head: str, header: str, *, lang: str | None = None, body: str = "<p>The story.</p>") -> str:
+    """An article page: `head` in <head>, `header` printed right under the <h1>."""
+    lang_attribute = f' lang="{lang}"' if lang else ""
+    return (f"<html{lang_attribute}><head><title>Story</title>{head}</head><body><nav><a href='/'>Home</a></nav>"
+            f"<article><h1>The headline of the story</h1><div class='byline'>{header}</div>{body}</article>"
+            "</body></html>")
+
+
+def jsonld(published_at: str, modified_at: str | None = None) -> str:
+    modified = f', "dateModified": "{modified_at}"' if modified_at else ""
+    return ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "The headline",'
+            f' "datePublished": "{published_at}"{modified}}}</script>')
+
+
+@pytest.mark.parametrize(
+    ("lang", "printed", "expected"),
+    [
+        ("de", "Von Anna Schmidt · 12. März 2024, 08:15 Uhr", date(2024, 3, 12)),
+        ("de-DE", "Aktualisiert am 04.03.2024.", date(2024, 3, 4)),  # the German order: day first
+        ("fr", "Publié le 1er janvier 2025 à 10h", date(2025, 1, 1)),
+        ("fr-FR", "mis à jour le 3 févr. 2025", date(2025, 2, 3)),
+        ("es", "Madrid, 12 de marzo de 2025", date(2025, 3, 12)),
+        ("ja", "2025年3月12日 10時30分 公開", date(2025, 3, 12)),
+        ("en-US", "By Jane Doe | Nov. 4th, 2025", date(2025, 11, 4)),
+        ("en-US", "Posted 03/04/2025", date(2025, 3, 4)),  # the US order: month first
+        ("en-GB", "Posted 03/04/25", date(2025, 4, 3)),
+        (None, "2025-12-19", date(2025, 12, 19)),
+        ("de", "Updated February 16, 2026", date(2026, 2, 16)),  # an English template on a German page
+    ],
+)
+def test_printed_dates_are_read_in_the_page_locale(lang: str | None, printed: str, expected: date) -> None:
+    tree = parse_html(page("", printed, lang=lang)).tree
+    assert [w.readings for w in headline_dates(tree, lang)] == [(expected,)]
+
+
+def test_dates_in_scripts_styles_and_the_head_are_not_printed_ones() -> None:
+    html = page('<meta name="x" content="1 March 2020">',
+                '<script>var published = "2020-01-01";</script><style>/* 2020-02-02 */</style>'
+                "<noscript>3 March 2020</noscript><span>Le 4 mars 2024</span>", lang="fr")
+    assert [w.readings for w in headline_dates(parse_html(html).tree, "fr")] == [(date(2024, 3, 4),)]
+
+
+def test_an_ambiguous_numeric_date_follows_the_page_s_other_dates_else_keeps_both_readings() -> None:
+    story = "<p>" + "The council met on Tuesday to discuss the budget. " * 10 + "</p>"
+    comments = "<section><p>Anna, 25/12/2024</p><p>Ben, 30/11/2024</p></section>"  # beyond the header window
+    tree = parse_html(page("", "03/04/2025", body=story + comments)).tree
+    assert [w.readings for w in headline_dates(tree, None)] == [(date(2025, 4, 3),)]
+    bare = parse_html(page("", "03/04/2025")).tree
+    assert [w.readings for w in headline_dates(bare, None)] == [(date(2025, 4, 3), date(2025, 3, 4))]
+
+
+LATE_FETCH = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def shown(html: str, language: str | None = None):
+    return published(html, fetched_at=LATE_FETCH, language=language)
+
+
+def test_printed_date_confirms_the_declared_one() -> None:
+    found = shown(page(jsonld("2024-03-12T08:15:00+01:00"), "12. März 2024", lang="de"), language="de")
+    assert (found.rfc3339(), found.source) == ("2024-03-12T08:15:00+01:00", "jsonld")
+
+
+def test_a_utc_stamp_matches_the_local_day_the_page_prints() -> None:
+    late = shown(page(jsonld("2025-12-02T23:00:55Z"), "Published: 03 Dec 2025"), language="en")
+    assert (late.rfc3339(), late.source) == ("2025-12-02T23:00:55+00:00", "jsonld")
+    # no time zone puts 22:02 UTC on the 19th on the 18th: the printed date is the page's
+    other = shown(page(jsonld("2025-12-19T22:02:58Z"), "Dec 18, 2025"), language="en")
+    assert (other.rfc3339(), other.source) == ("2025-12-18T00:00:00+00:00", "text")
+
+
+def test_a_printed_update_keeps_the_declared_publication_date() -> None:
+    html = page(jsonld("2024-09-06T13:12:36+02:00", "2025-11-14T06:49:57+01:00"), "Mis à jour le 14 novembre 2025",
+                lang="fr")
+    found = shown(html, language="fr")
+    assert (found.rfc3339(), found.source) == ("2024-09-06T13:12:36+02:00", "jsonld")
+
+
+def test_a_printed_update_stands_in_for_a_missing_publication_date() -> None:
+    html = page('<meta property="article:modified_time" content="2025-12-11T09:00:00+01:00">', "Stand: 11.12.2025",
+                lang="de")
+    found = shown(html, language="de")
+    assert (found.rfc3339(), found.source) == ("2025-12-11T09:00:00+01:00", "meta")
+
+
+def test_the_declared_date_the_reader_sees_wins_over_the_first_declared() -> None:
+    head = ('<meta name="dc.date" content="2024-07-05T14:20:08Z">'
+            '<meta property="og:updated_time" content="2024-07-05T14:20:08-04:00">')
+    html = page(head, '<time datetime="2024-03-01T09:00:00+09:00">2024年3月1日</time>', lang="ja")
+    found = shown(html, language="ja")
+    assert (found.rfc3339(), found.source) == ("2024-03-01T09:00:00+09:00", "time")
+
+
+def test_an_earlier_printed_date_beats_a_migration_stamp_and_a_later_one_does_not() -> None:
+    migrated = page(jsonld("2024-08-07T12:01:51Z"), "Publié le 30 décembre 2013", lang="fr")
+    found = shown(migrated, language="fr")
+    assert (found.rfc3339(), found.source) == ("2013-12-30T00:00:00+00:00", "text")
+    updated = page(jsonld("2016-02-25T23:48:16Z"), "Zuletzt aktualisiert: 1. April 2025", lang="de")
+    assert shown(updated, language="de").rfc3339() == "2016-02-25T23:48:16+00:00"
+
+
+def test_printed_date_without_declaration_beats_htmldate() -> None:
+    html = page("", "2025年12月19日", lang="ja", body="<p>記事。</p><footer><p>2014年1月1日 開設</p></footer>")
+    found = shown(html, language="ja")
+    assert (found.rfc3339(), found.source) == ("2025-12-19T00:00:00+00:00", "text")
+
+
+def test_an_ambiguous_printed_date_only_confirms() -> None:
+    declared = shown(page(jsonld("2025-04-03T10:00:00+02:00"), "03/04/2025"))
+    assert declared.source == "jsonld"
+    later = shown(page(jsonld("2025-06-01T10:00:00+02:00"), "03/04/2025"))
+    assert (later.rfc3339(), later.source) == ("2025-06-01T10:00:00+02:00", "jsonld")
+
+
+def test_printed_dates_in_the_future_or_before_1990_are_refused() -> None:
+    future = published(page(jsonld("2025-05-01T10:00:00Z"), "12 June 2025"), language="en")
+    assert future.rfc3339() == "2025-05-01T10:00:00+00:00"  # FETCHED is 1 June 2025
+    ancient = published(page(jsonld("2025-05-01T10:00:00Z"), "1 January 1970"), language="en")
+    assert ancient.rfc3339() == "2025-05-01T10:00:00+00:00"
+
+
+def test_the_record_reads_printed_dates_in_the_declared_language() -> None:
+    html = page("", "Veröffentlicht am 04.03.2024", lang="de-DE")
+    record = extract_article(html, "https://news.example.de/story", fetched_at=FETCHED)
+    assert (record["published_at"], record["date_source"]) == ("2024-03-04T00:00:00+00:00", "text")
 
 
 def test_a_page_that_is_only_a_url_is_never_fetched() -> None:

@@ -1,9 +1,5 @@
 """The dedup index: same contract on SQLite and on a real (throwaway) Redis; entries travel via the archive."""
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +22,7 @@ from pipelines.state.digests import (
 from pipelines.store.factory import open_store
 from pipelines.warc.records import Exchange, payload_digest, warc_date
 from pipelines.warc.writer import CaptureRef, RotatingWarcWriter
-from tests.conftest import require
+from tests.redis_server import SHORT_IDLE, redis_server
 from tests.test_revisits import crawl
 
 URL = "http://news.example/2026/11/21/story.html"
@@ -40,33 +36,10 @@ def payload(url: str = URL, body: bytes = b"<html>story</html>", key: str = "war
     return ArchivedPayload(url, "2026-11-21T05:00:00.000000Z", ref)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    require(binary is not None, "redis-server is not installed")
-    import redis
-
-    port, workdir = free_port(), tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen([str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        for _ in range(100):
-            try:
-                redis.Redis.from_url(url).ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -142,7 +115,7 @@ def test_a_payload_becomes_a_dedup_target_only_after_its_warc_is_uploaded(tmp_pa
 def test_a_crawl_with_redis_url_keeps_the_index_in_redis(demo_site: str, redis_url: str, tmp_path: Path) -> None:
     import redis
 
-    report = crawl(demo_site, tmp_path, "spool", {"REDIS_URL": redis_url})
+    report = crawl(demo_site, tmp_path, "spool", {"REDIS_URL": redis_url, **SHORT_IDLE})
     shared = RedisDigestIndex(redis.Redis.from_url(redis_url), redis_namespace(str(tmp_path / "archive")))
     assert shared.client.hlen(shared.payloads) >= report["counts"]["responses"] // 2
     assert not list((tmp_path / "spool").rglob(SQLITE_NAME)), "no local index in distributed mode"

@@ -215,6 +215,95 @@ def test_the_visible_headline_beats_a_reworded_seo_title_of_the_same_story() -> 
     assert metadata_of(unrelated)["title"] == "Harbour repairs to begin in spring after storms"
 
 
+@pytest.mark.parametrize(
+    ("jsonld_headline", "og_title", "title_tag", "h1"),
+    [
+        # German: the JSON-LD headline and og:title are SEO variants; <title> is the h1 with the site name.
+        ("Brotpreise 2025: Alles, was Sie wissen müssen", "Warum Brot teurer wird – die Gründe",
+         "Bäcker erhöhen die Preise zum dritten Mal | Kieler Blatt", "Bäcker erhöhen die Preise zum dritten Mal"),
+        # Japanese: the social title differs, the search title is the h1 plus the site name.
+        ("物価のまとめ", "値上げの理由を解説", "パン屋が三度目の値上げ - 北海新報", "パン屋が三度目の値上げ"),
+        # Spanish: og:title agrees with the h1, the JSON-LD headline is a leftover template value.
+        ("Noticias de hoy", "Los panaderos suben los precios por tercera vez",
+         "Los panaderos suben los precios por tercera vez | El Diario",
+         "Los panaderos suben los precios por tercera vez"),
+    ],
+)
+def test_the_h1_that_a_declared_title_other_than_the_first_agrees_with_is_the_headline(
+    jsonld_headline: str, og_title: str, title_tag: str, h1: str
+) -> None:
+    """The visible headline wins when any declared title (not only the most trusted) states it too."""
+    html = f"""<html><head><title>{title_tag}</title><meta property="og:title" content="{og_title}">
+    <script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{jsonld_headline}"}}</script></head>
+    <body><article><h1>{h1}</h1><p>Text.</p></article></body></html>"""
+    assert metadata_of(html)["title"] == h1
+
+
+def test_a_logo_h1_repeating_the_title_suffix_is_not_the_headline() -> None:
+    """"Headline | Site" ends with the logo's text, but the site name is no headline (Arabic page)."""
+    html = """<html lang="ar" dir="rtl"><head><title>ارتفاع أسعار الخبز للمرة الثالثة | صحيفة الساحل</title>
+    <meta property="og:title" content="لماذا ترتفع أسعار الخبز؟"></head><body><header><h1>صحيفة الساحل</h1></header>
+    <article><p>نص الخبر.</p></article></body></html>"""
+    assert metadata_of(html)["title"] == "لماذا ترتفع أسعار الخبز؟"
+
+
+@pytest.mark.parametrize(
+    ("decorated", "headline"),
+    [
+        ("How meditation rewires brains | Opinion", "How meditation rewires brains"),
+        ("12 Must-Have Data Analysis Tools for 2026 | Python, SQL & AI", "12 Must-Have Data Analysis Tools for 2026"),
+        ("Les boulangers augmentent leurs prix | Économie", "Les boulangers augmentent leurs prix"),
+        ("パン屋が三度目の値上げに踏み切った理由｜経済", "パン屋が三度目の値上げに踏み切った理由"),
+        # Text after the pipe as long as half the headline is part of it, not a label.
+        ("Top 10 Cameras of 2025 Under $2500 | The Best Mirrorless Cameras",
+         "Top 10 Cameras of 2025 Under $2500 | The Best Mirrorless Cameras"),
+    ],
+)
+def test_a_short_segment_after_a_pipe_is_a_label_even_in_the_h1(decorated: str, headline: str) -> None:
+    html = f"""<html><head><title>{decorated}</title><meta property="og:title" content="{decorated}"></head>
+    <body><article><h1>{decorated}</h1><p>Text.</p></article></body></html>"""
+    assert metadata_of(html)["title"] == headline
+
+
+@pytest.mark.parametrize(
+    ("og_title", "twitter_title", "h1", "h3"),
+    [
+        # Italian blog: the h1 is the blog's name, the post title an h3 that twitter:title states.
+        ("Come Google Cloud gestisce l'inferenza", "Come Google Cloud sta cambiando l'inferenza in azienda",
+         "Diario di Marco", "Come Google Cloud sta cambiando l'inferenza in azienda"),
+        # Turkish: no h1 at all.
+        ("Ekmek fiyatları üçüncü kez arttı - Kıyı Gazetesi", "Ekmek fiyatları üçüncü kez arttı", "",
+         "Ekmek fiyatları üçüncü kez arttı"),
+    ],
+)
+def test_an_h2_or_h3_a_declared_title_agrees_with_is_the_headline_when_no_h1_is(
+    og_title: str, twitter_title: str, h1: str, h3: str
+) -> None:
+    html = f"""<html><head><meta property="og:title" content="{og_title}">
+    <meta name="twitter:title" content="{twitter_title}"></head>
+    <body><header>{f"<h1>{h1}</h1>" if h1 else ""}</header><article><h3>{h3}</h3><p>Text.</p></article></body></html>"""
+    assert metadata_of(html)["title"] == h3
+
+
+def test_a_heading_decorated_after_the_declared_title_is_not_its_untruncated_form() -> None:
+    """"Title / Dec 2025" carries a date after the title; a title cut at 110 characters goes on in words."""
+    title = "AoAH Day 15: Porting a complete HTML5 parser and browser test suite"
+    html = f"""<html><head><title>{title}</title></head><body><h2>{title} / Dec 2025</h2><p>Text.</p></body></html>"""
+    assert metadata_of(html)["title"] == title
+    cut = "Harbour repairs to begin in spring after the storms of the winter, the council…"
+    html = f"""<html><head><meta property="og:title" content="{cut}"></head><body><article>
+    <h1>Harbour repairs to begin in spring after the storms of the winter, the council confirms</h1>
+    </article></body></html>"""
+    assert metadata_of(html)["title"].endswith("the council confirms")
+
+
+def test_the_h1_loses_the_site_name_like_a_declared_title() -> None:
+    html = """<html><head><title>Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst - Artlyst</title>
+    <meta property="og:site_name" content="Artlyst"></head>
+    <body><h1>Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst</h1><p>Text.</p></body></html>"""
+    assert metadata_of(html)["title"] == "Critics’ Choice: Best UK Art Exhibitions 2025"
+
+
 def test_language_is_identified_on_a_bounded_sample_of_the_text() -> None:
     """The detector reads the opening of the text only: a long page costs no more than a short one."""
     french = "Le conseil municipal a voté jeudi soir la rénovation complète de la médiathèque du quartier. " * 30

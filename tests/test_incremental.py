@@ -12,7 +12,7 @@ from typing import Any
 from pipelines.store.factory import open_store
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml
-from tests.redis_server import redis_server
+from tests.redis_server import SHORT_IDLE, redis_server
 
 FAST = {"NEWSARCHIVE_AUTOTHROTTLE_ENABLED": "false", "NEWSARCHIVE_DOWNLOAD_DELAY": "0"}
 
@@ -70,10 +70,11 @@ def test_redis_seen_store_is_shared_and_leaves_no_state_file(tmp_path: Path) -> 
     with redis_server(tmp_path) as redis_url, serve_fixture_site(site) as base:
         sites = tmp_path / "sites.yaml"
         sites.write_text(sites_yaml(base))
-        crawl(sites, tmp_path / "one", REDIS_URL=redis_url)
+        crawl(sites, tmp_path / "one", REDIS_URL=redis_url, **SHORT_IDLE)
         assert len(site.paths("/news/")) == 3
         site.clear()
-        crawl(sites, tmp_path / "one", REDIS_URL=redis_url, NEWSARCHIVE_SPOOL=str(tmp_path / "other-spool"))
+        crawl(sites, tmp_path / "one", REDIS_URL=redis_url, NEWSARCHIVE_SPOOL=str(tmp_path / "other-spool"),
+              **SHORT_IDLE)
         assert site.paths("/news/") == []
     assert list(open_store(str(tmp_path / "one" / "archive")).list("state/seen/")) == []
 

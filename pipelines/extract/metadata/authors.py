@@ -118,8 +118,11 @@ def looks_like_person(name: str, *, organisations: Iterable[str] = ()) -> bool:
     if lowered & (_ORG_WORDS | _JOB_WORDS):
         return False
     key = _key(name)
-    for org in filter(None, map(_key, organisations)):
-        if key == org or (len(org) > 3 and org in key) or (key in org and len(key) >= len(org) * 0.6):
+    for org in filter(_key, organisations):
+        org_key = _key(org)
+        if key == org_key or (len(org_key) > 3 and org_key in key):
+            return False
+        if key in org_key and len(key) >= len(org_key) * 0.6 and not _named_after(key, org):
             return False
     return all(
         w[0].isupper()
@@ -128,6 +131,12 @@ def looks_like_person(name: str, *, organisations: Iterable[str] = ()) -> bool:
         or "'" in w
         for w in words
     )
+
+
+def _named_after(key: str, site: str) -> bool:
+    """A site named after its author: the name opens the site's name and no organisation word follows
+    ("Ibrahim Diallo Blog", "Colin Watson's blog", "Jon Norris Photography"; not "Alpha Apex Group")."""
+    return _key(site).startswith(key) and not {w.lower().strip(".’'") for w in site.split()} & _ORG_WORDS
 
 
 def _caseless(letter: str) -> bool:

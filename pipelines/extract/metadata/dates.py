@@ -1,14 +1,16 @@
 """Publication and modification dates: which source to trust, and how to refuse a wrong one.
 
-Wrong dates are the most common extraction bug, so sources are tried from the most to the least
-deliberate (JSON-LD, meta, <time>, discovery hints, the URL, htmldate's text heuristics) and a date
+Wrong dates are the most common extraction bug, so declared sources are tried from the most to the least
+deliberate (JSON-LD, meta, <time>, discovery hints, the URL), the dates the page prints around its
+headline check that choice (`find_published`), htmldate's text heuristics are the last resort, and a date
 in the future of the fetch, or before the web had news sites, is never accepted.
 """
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -17,6 +19,7 @@ from lxml.html import HtmlElement
 
 from pipelines.extract.metadata.jsonld import JsonLd, first_text
 from pipelines.extract.metadata.metatags import MetaTags
+from pipelines.extract.metadata.written_dates import WrittenDate, headline_dates
 
 log = logging.getLogger(__name__)
 
@@ -171,24 +174,77 @@ def find_published(
     url: str,
     hints: dict[str, Any],
     fetched_at: datetime | None,
+    language: str | None = None,
 ) -> FoundDate | None:
-    """The publication date from the most deliberate source that gives a plausible one."""
+    """The publication date the page shows: declared dates checked against the dates printed by the headline.
+
+    The most deliberate source that gives a plausible date is the first choice (`declared`). When the page
+    prints dates around its headline (`written_dates`), they check it:
+    - the declared date is printed: kept;
+    - a declared modification date is printed ("Updated ..." under the headline): the declared publication
+      date stays, as the Mozilla reference (Readability.js) has it; the modification date only stands in
+      for a missing one;
+    - another declared date (a meta, a <time>) that is not a modification date is printed: that one;
+    - none is printed: the first printed date, when there is nothing declared or the printed one is earlier
+      (a declared date after the page's own printed one is a re-import or migration stamp; a later
+      printed one is an update).
+    htmldate's text search is the last resort, for pages that neither declare nor print one.
+    """
     limit = _as_utc(fetched_at)
     article = jsonld.article or {}
     hint_source: str = hints["source"] if hints.get("source") in ("sitemap", "feed") else "sitemap"
-    steps: list[tuple[str, Any]] = [
+    steps: list[tuple[str, Callable[[], list[Any]]]] = [
         ("jsonld", lambda: [first_text(article.get(k)) for k in ("datePublished", "dateCreated")]),
         ("meta", lambda: meta.all(*PUBLISHED_META)),
         ("time", lambda: _time_elements(tree)),
         (hint_source, lambda: [hints.get("published_at")]),
         ("url", lambda: [_url_date(url)]),
-        ("text", lambda: [_htmldate(tree, url, limit)]),
     ]
-    for source, values in steps:
-        found = _first_plausible(values(), source, limit)
-        if found:
-            return found
-    return None
+    declared = next((found for source, values in steps if (found := _first_plausible(values(), source, limit))), None)
+    written = [w for w in headline_dates(tree, language) if all(_plausible(_midnight(d), limit) for d in w.readings)]
+    if not written or (declared is not None and _printed(declared, written)):
+        return declared or _first_plausible([_htmldate(tree, url, limit)], "text", limit)
+    modified = _modified_candidates(jsonld, meta, limit)
+    shown_modified = next((m for m in modified if _printed(m, written)), None)
+    if shown_modified is not None:
+        return declared or shown_modified
+    modified_days = {m.value.date() for m in modified}
+    others = [c for source, values in steps for c in _all_plausible(values(), source, limit)]
+    others = [c for c in others if c.value.date() not in modified_days]
+    for printed in written:
+        shown = next((c for c in others if _printed(c, [printed])), None)
+        if shown is not None:
+            return shown
+    first = next((w.readings[0] for w in written if w.certain), None)
+    if first is not None and (declared is None or first < declared.value.date()):
+        return FoundDate(_midnight(first), "text")
+    return declared or _first_plausible([_htmldate(tree, url, limit)], "text", limit)
+
+
+def _modified_candidates(jsonld: JsonLd, meta: MetaTags, fetched_at: datetime) -> list[FoundDate]:
+    """Every plausible declared modification date, JSON-LD first."""
+    article_modified = [first_text((jsonld.article or {}).get("dateModified"))]
+    return _all_plausible(article_modified, "jsonld", fetched_at) + _all_plausible(
+        meta.all(*MODIFIED_META), "meta", fetched_at
+    )
+
+
+def _all_plausible(raws: list[Any], source: str, fetched_at: datetime) -> list[FoundDate]:
+    return [found for raw in raws if (found := _first_plausible([raw], source, fetched_at))]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def _printed(found: FoundDate, written: list[WrittenDate]) -> bool:
+    """Whether one of the printed dates is `found`'s day: in its own offset, or for a time stamped in UTC,
+    its day in any time zone (UTC-12 to UTC+14), since a page prints the local day of a UTC time."""
+    value = found.value
+    first = last = value.date()
+    if value.utcoffset() == timedelta(0) and value.timetz() != time(tzinfo=value.tzinfo):
+        first, last = (value - timedelta(hours=12)).date(), (value + timedelta(hours=14)).date()
+    return any(first <= day <= last for w in written for day in w.readings)
 
 
 def find_modified(
@@ -196,10 +252,7 @@ def find_modified(
 ) -> FoundDate | None:
     """The last-modified date; one earlier than the publication date is a publisher error and dropped."""
     limit = _as_utc(fetched_at)
-    article = jsonld.article or {}
-    found = _first_plausible([first_text(article.get("dateModified"))], "jsonld", limit) or _first_plausible(
-        meta.all(*MODIFIED_META), "meta", limit
-    )
+    found = next(iter(_modified_candidates(jsonld, meta, limit)), None)
     if found and published and found.value < published.value:
         return None
     return found

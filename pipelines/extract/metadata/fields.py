@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MAX_TAGS = 50
 MAX_HEADINGS = 3
+MAX_SUBHEADINGS = 5
 MAX_PUBLISHER_CHARS = 40  # longer "names" are misfilled fields (MSN puts the headline in application-name)
 
 
@@ -43,13 +44,19 @@ def _site_name(jsonld: JsonLd, meta: MetaTags) -> str | None:
     return clean(meta.get("og:site_name") or first_text(publisher) or meta.get("application-name")) or None
 
 
+def _declared_publishers(site_name: str | None, meta: MetaTags) -> list[str]:
+    """The names the publisher gives itself: what a byline naming the publisher, not a person, would say.
+    The domain is not one: on a personal site it spells the author's name ("karl-voit.at")."""
+    names = [site_name, meta.get("application-name"), (meta.get("twitter:site") or "").lstrip("@")]
+    return [n for n in names if n and len(n) <= MAX_PUBLISHER_CHARS]
+
+
 def _publishers(site_name: str | None, url: str, meta: MetaTags) -> list[str]:
-    """Every spelling of the publisher a title suffix or a byline might use."""
+    """Every spelling of the publisher a title suffix might use: its declared names and its domain."""
     domain = registered_domain(url)
     host = urlsplit(url).hostname or ""
-    names = [site_name, meta.get("application-name"), (meta.get("twitter:site") or "").lstrip("@"), domain, host]
-    names.append(domain.split(".")[0] if domain else None)
-    return [n for n in names if n and len(n) <= MAX_PUBLISHER_CHARS]
+    names = [domain, host, domain.split(".")[0] if domain else None]
+    return _declared_publishers(site_name, meta) + [n for n in names if n and len(n) <= MAX_PUBLISHER_CHARS]
 
 
 def _title(document: Document, jsonld: JsonLd, meta: MetaTags, publishers: list[str], hints: dict) -> str:
@@ -57,12 +64,15 @@ def _title(document: Document, jsonld: JsonLd, meta: MetaTags, publishers: list[
     title_tag = document.tree.find(".//title")
     declared = [
         first_text(article.get("headline")),
-        meta.get("og:title", "twitter:title", "title", "dc.title", "headline"),
+        meta.get("og:title"),
+        meta.get("twitter:title"),
+        meta.get("title", "dc.title", "headline"),
         title_tag.text_content() if title_tag is not None else None,
         hints.get("title"),
     ]
     headings = [h.text_content() for h in document.tree.xpath("//article//h1 | //h1")[:MAX_HEADINGS]]
-    return choose_title(declared, headings, publishers)
+    subheadings = [h.text_content() for h in document.tree.xpath("//h2 | //h3")[:MAX_SUBHEADINGS]]
+    return choose_title(declared, headings, publishers, subheadings)
 
 
 def _declared_language(document: Document, jsonld: JsonLd, meta: MetaTags, hints: dict) -> str | None:
@@ -162,9 +172,13 @@ def _extract(document: Document, url: str, *, fetched_at: datetime | None, hints
     meta = MetaTags(tree)
     site_name = _safe("site_name", lambda: _site_name(jsonld, meta), None)
     publishers = _publishers(site_name, url, meta)
+    organisations = _declared_publishers(site_name, meta)
+    language = _safe("language", lambda: _declared_language(document, jsonld, meta, hints), None)
     published = _safe(
         "published_at",
-        lambda: find_published(tree=tree, jsonld=jsonld, meta=meta, url=url, hints=hints, fetched_at=fetched_at),
+        lambda: find_published(
+            tree=tree, jsonld=jsonld, meta=meta, url=url, hints=hints, fetched_at=fetched_at, language=language
+        ),
         None,
     )
     modified = _safe(
@@ -173,11 +187,11 @@ def _extract(document: Document, url: str, *, fetched_at: datetime | None, hints
     canonical_candidates = [*tree.xpath("//link[@rel='canonical']/@href"), meta.get("og:url") or ""]
     return {
         "title": _safe("title", lambda: _title(document, jsonld, meta, publishers, hints), ""),
-        "authors": _safe("authors", lambda: find_authors(tree, jsonld, meta, organisations=publishers), []),
+        "authors": _safe("authors", lambda: find_authors(tree, jsonld, meta, organisations=organisations), []),
         "published_at": published.rfc3339() if published else None,
         "modified_at": modified.rfc3339() if modified else None,
         "date_source": published.source if published else None,
-        "language": _safe("language", lambda: _declared_language(document, jsonld, meta, hints), None),
+        "language": language,
         **dict(zip(("section", "section_raw"),
                    _safe("section", lambda: find_section(tree, jsonld, meta, url), (None, None)), strict=True)),
         "tags": _safe("tags", lambda: _tags(jsonld, meta), []),

@@ -21,6 +21,7 @@ _SEPARATOR_PATTERN = r"\s+[|\-–—·•»:]\s+|\s*[|_｜]\s*|\s+::\s+"
 _SEPARATOR = re.compile(_SEPARATOR_PATTERN)
 _SEPARATOR_AT_START = re.compile(rf"^(?:{_SEPARATOR_PATTERN})")
 _SEPARATOR_AT_END = re.compile(rf"(?:{_SEPARATOR_PATTERN})$")
+_TRAIL_MARKS = frozenset("|/-–—·•»:")  # what follows a headline as decoration, not as the rest of its text
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 
 
@@ -61,6 +62,14 @@ def _is_decoration_trail(segments: list[str]) -> bool:
     return all(len(t) <= TRAIL_LABEL_MAX_CHARS and 2 * len(t) < len(head) for t in trail)
 
 
+def _is_label_trail(segments: list[str], separators: list[str]) -> bool:
+    """`Headline | Label`: text after a pipe less than half the headline's length is a label (a section,
+    a tag list, "Opinion"); a headline itself never holds a pipe."""
+    if len(segments) < 2 or any(s.strip() not in ("|", "｜") for s in separators[: len(segments) - 1]):
+        return False
+    return all(2 * len(t) < len(segments[0]) for t in segments[1:])
+
+
 def strip_site_name(title: str, publishers: Iterable[str]) -> str:
     """Drop leading/trailing segments that name the publisher (and short trailing labels)."""
     publishers = [p for p in publishers if p]
@@ -71,7 +80,7 @@ def strip_site_name(title: str, publishers: Iterable[str]) -> str:
         end -= 1
     while end - start > 1 and _is_publisher(segments[start], publishers):
         start += 1
-    if _is_decoration_trail(segments[start:end]):
+    if _is_decoration_trail(segments[start:end]) or _is_label_trail(segments[start:end], separators[start:end]):
         end = start + 1
     pieces = [segments[start]]
     for index in range(start + 1, end):
@@ -83,36 +92,67 @@ def strip_site_name(title: str, publishers: Iterable[str]) -> str:
     return headline
 
 
+def _outweighs(heading: str, decoration: str) -> bool:
+    """The heading is longer than every segment it is decorated with: the headline, not the site name
+    of "Headline | Site" that a logo h1 repeats."""
+    return all(len(segment) < len(heading) for segment in _SEPARATOR.split(decoration))
+
+
 def _agrees(heading: str, declared: str) -> bool:
     """The declared title is the heading, the heading plus decoration at a separator, or a truncation of it."""
     if _key(heading) == _key(declared):
         return True
     if declared.startswith(heading):
-        return bool(_SEPARATOR_AT_START.match(declared[len(heading) :]))
+        rest = declared[len(heading) :]
+        return bool(_SEPARATOR_AT_START.match(rest)) and _outweighs(heading, rest)
     if declared.endswith(heading):
-        return bool(_SEPARATOR_AT_END.search(declared[: -len(heading)]))
+        rest = declared[: -len(heading)]
+        return bool(_SEPARATOR_AT_END.search(rest)) and _outweighs(heading, rest)
     truncated = declared.rstrip(" .…")
-    return len(truncated) >= TRUNCATED_MIN_CHARS and heading.startswith(truncated)
+    continued = heading[len(truncated) :].lstrip()
+    return len(truncated) >= TRUNCATED_MIN_CHARS and heading.startswith(truncated) and continued[:1] not in _TRAIL_MARKS
 
 
-def choose_title(declared: list[str | None], headings: list[str | None], publishers: Iterable[str]) -> str:
+def choose_title(
+    declared: list[str | None], headings: list[str | None], publishers: Iterable[str],
+    subheadings: Iterable[str | None] = (),
+) -> str:
     """The visible headline (an h1) when it is about the same story as the most trusted declared title:
     its undecorated or untruncated form ("Opinion | X" -> "X", an SEO headline cut at 110 characters),
-    or a rewording sharing enough of its words (og:title and <title> are the social and search
-    variants of the headline the reader sees). Otherwise the declared title without its decoration."""
+    the form any declared title (og:title, <title>) agrees with, or a rewording sharing enough of the
+    first one's words (og:title and <title> are the social and search variants of the headline the
+    reader sees). With no such h1, an h2/h3 a declared title agrees with (templates that give the post
+    title a lower heading). Otherwise the declared title without its decoration. A heading loses the
+    site name and labels the way a declared title does ("X – Site", "X | Opinion")."""
     publishers = list(publishers)
-    first = next((clean(t) for t in declared if clean(t)), "")
-    stripped = strip_site_name(first, publishers) if first else ""
-    usable = [h for h in map(clean, headings) if len(h) >= HEADLINE_MIN_CHARS and not _is_publisher(h, publishers)]
-    if first:
-        for heading in usable:
-            if _agrees(heading, first) or _agrees(heading, stripped):
-                return heading
-        overlaps = [(_overlap(heading, stripped), heading) for heading in usable]
-        best = max(overlaps, default=(0.0, ""), key=lambda pair: pair[0])
-        if best[0] >= SAME_STORY_OVERLAP:
-            return best[1]
-    return stripped or next((h for h in map(clean, headings) if h), "")
+    titles = [title for title in map(clean, declared) if title]
+    fallback = next((h for h in map(clean, headings) if h), "")
+    if not titles:
+        return fallback
+    forms = [form for title in titles for form in (title, strip_site_name(title, publishers))]
+    stripped = forms[1]
+    usable = _usable(headings, publishers)
+    if agreed := _agreeing(usable, forms, publishers):
+        return agreed
+    overlaps = [(_overlap(heading, stripped), heading) for heading in usable]
+    best = max(overlaps, default=(0.0, ""), key=lambda pair: pair[0])
+    if best[0] >= SAME_STORY_OVERLAP:
+        return strip_site_name(best[1], publishers)
+    return _agreeing(_usable(subheadings, publishers), forms, publishers) or stripped or fallback
+
+
+def _usable(headings: Iterable[str | None], publishers: list[str]) -> list[str]:
+    """Headings long enough to be a headline that do not name the site (a logo h1)."""
+    return [h for h in map(clean, headings) if len(h) >= HEADLINE_MIN_CHARS and not _is_publisher(h, publishers)]
+
+
+def _agreeing(headings: list[str], forms: list[str], publishers: list[str]) -> str:
+    """The first heading one of the declared titles' forms (as written, undecorated) agrees with, itself
+    undecorated; "" when none does."""
+    for heading in headings:
+        if any(_agrees(heading, form) for form in forms):
+            return strip_site_name(heading, publishers)
+    return ""
 
 
 def _overlap(one: str, other: str) -> float:
