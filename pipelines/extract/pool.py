@@ -29,6 +29,7 @@ from multiprocessing import resource_tracker
 from typing import Any
 
 from pipelines.extract.article import extract_article, warm_up
+from pipelines.gcpolicy import collect_less
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def die_with_parent(parent_pid: int) -> None:
 def start_worker(parent_pid: int) -> None:
     """Initializer of every worker: out of the crawl's process group (signals to it are the crawl's), SIGINT
     ignored, SIGTERM back to its default (the pool terminates a broken pool's workers with it), death
-    following the crawl's; then warm up."""
+    following the crawl's; then warm up (and collect garbage less often: pipelines.gcpolicy)."""
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     for signum in INTERRUPTS:  # setting "ignore" drops one sent to the crawl's group before we left it
@@ -67,6 +68,7 @@ def start_worker(parent_pid: int) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)  # the mask of the thread that started us
     die_with_parent(parent_pid)
     warm_up()
+    collect_less()
 
 
 @contextlib.contextmanager
