@@ -28,7 +28,6 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import resource_tracker
 from typing import Any
 
-from pipelines.extract.article import extract_article, warm_up
 from pipelines.gcpolicy import collect_less
 
 log = logging.getLogger(__name__)
@@ -67,6 +66,8 @@ def start_worker(parent_pid: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)  # the mask of the thread that started us
     die_with_parent(parent_pid)
+    from pipelines.extract.article import warm_up  # the extraction stack: imported where it runs (see ExtractionPool)
+
     warm_up()
     collect_less()
 
@@ -93,7 +94,11 @@ class ExtractionPool:
     """`await pool.extract(html, url, **kwargs)`: same result as `work(html, url, **kwargs)` (`extract_article`
     unless told; a module-level function, so workers can import it), off the event loop thread."""
 
-    def __init__(self, workers: int, work: Callable[..., dict[str, Any]] = extract_article) -> None:
+    def __init__(self, workers: int, work: Callable[..., dict[str, Any]] | None = None) -> None:
+        if work is None:
+            from pipelines.extract.article import extract_article
+
+            work = extract_article
         self.workers = workers
         self.work = work
         self._pool = self._start() if workers > 0 else None
