@@ -28,7 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import resource_tracker
 from typing import Any
 
-from pipelines.gcpolicy import collect_less
+from pipelines.gcpolicy import freeze_start_up
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def die_with_parent(parent_pid: int) -> None:
 def start_worker(parent_pid: int) -> None:
     """Initializer of every worker: out of the crawl's process group (signals to it are the crawl's), SIGINT
     ignored, SIGTERM back to its default (the pool terminates a broken pool's workers with it), death
-    following the crawl's; then warm up (and collect garbage less often: pipelines.gcpolicy)."""
+    following the crawl's; then warm up (and freeze what that made: pipelines.gcpolicy)."""
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     for signum in INTERRUPTS:  # setting "ignore" drops one sent to the crawl's group before we left it
@@ -69,7 +69,7 @@ def start_worker(parent_pid: int) -> None:
     from pipelines.extract.article import warm_up  # the extraction stack: imported where it runs (see ExtractionPool)
 
     warm_up()
-    collect_less()
+    freeze_start_up()
 
 
 @contextlib.contextmanager
