@@ -124,14 +124,21 @@ class Refusals:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.warned = False
+        # The crawl's log handlers drop what is below LOG_LEVEL; above DEBUG a refusal's DEBUG line is not even made
+        # (a news page's off-site links are refused by the dozen: the log records were 2 % of the reactor thread).
+        level = crawler.settings.get("LOG_LEVEL") or "DEBUG"
+        numeric = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+        self.debug = not isinstance(numeric, int) or numeric <= logging.DEBUG  # a level we cannot read: keep logging
 
     def note(self, reason: str, url: str, detail: str = "") -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(REFUSED_STAT.format(reason))
-        shown = ascii(url[:200])  # the URL only, escaped and cut: never what it points at
         level = logging.DEBUG
         if reason in WARN_REASONS and not self.warned:
             level, self.warned = logging.WARNING, True
+        elif not self.debug:
+            return
+        shown = ascii(url[:200])  # the URL only, escaped and cut: never what it points at
         log.log(level, "not requesting %s: %s%s (counted in %s; further refusals are logged at DEBUG)",
                 shown, reason, f" ({detail})" if detail else "", REFUSED_STAT.format(reason))
 
