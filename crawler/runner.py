@@ -25,6 +25,7 @@ from crawler.sites import Site
 from crawler.spiders.discover import DiscoverySpider
 from crawler.spiders.news import NewsSpider, site_domains
 from pipelines.days import DayRange
+from pipelines.gcpolicy import freeze_start_up
 from pipelines.state.crawlrun import SharedRun
 from pipelines.state.heartbeat import Heartbeat
 from pipelines.store.base import StoreError
@@ -102,6 +103,7 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
         heartbeat.start()
     shutdown.attach(process)
     process.crawl(crawler, sites=sites, window=window)
+    freeze_start_up()
     try:
         process.start(install_signal_handlers=False)
     finally:

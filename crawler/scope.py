@@ -10,12 +10,14 @@ may be connected to) is `crawler.resolver`; robots.txt is Scrapy's RobotsTxtMidd
 """
 
 import logging
+import re
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.crawler import Crawler
 
 from crawler.sites import Site
-from pipelines.extract.urls import host_in_domains
+from pipelines.extract.urls import host_in_domains, strip_session_ids
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,10 @@ SCHEMES = frozenset({"http", "https"})
 # Scrapy's URLLENGTH_LIMIT default; sitemaps.org allows < 2048 characters in a <loc>.
 DEFAULT_MAX_URL_LENGTH = 2083
 REFUSED_STAT = "newsarchive/refused/{}"
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# Links a crawl's pages repeat (navigation, footers, related stories) are checked once: at 100-odd links a page,
+# 90 % of them seen before, the string work was a fifth of the reactor thread. Cleared when full (≈ 5 MB).
+LINK_MEMO_SIZE = 20_000
 
 
 class MalformedURL(ValueError):
@@ -36,7 +42,7 @@ def absolute_url(href: str, base: str | None = None, *, max_length: int = DEFAUL
     href = href.strip()
     if len(href) > max_length:
         raise MalformedURL(f"longer than {max_length} characters")
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in href):
+    if _CONTROL_CHARS.search(href):
         raise MalformedURL("control characters")
     try:
         url = urljoin(base, href) if base else href
@@ -65,6 +71,41 @@ def refusal(url: str, site: Site | None) -> str | None:
     return None
 
 
+class ScopedLink(NamedTuple):
+    """A link as the spider may request it (absolute, session ids stripped), or why it may not."""
+
+    url: str
+    refused: str | None  # "malformed", or refusal()'s reason
+    detail: str = ""  # what is malformed
+
+
+class LinkScope:
+    """`absolute_url`, `strip_session_ids` and `refusal` of the links of one crawl, remembered (pure string work on
+    the link, its base and its site, so the answer for a repeated link is the one already found)."""
+
+    def __init__(self, max_length: int = DEFAULT_MAX_URL_LENGTH) -> None:
+        self.max_length = max_length
+        self._memo: dict[tuple[str, str | None, str], ScopedLink] = {}
+
+    def check(self, href: str, base: str | None, site: Site) -> ScopedLink:
+        if not isinstance(href, str):
+            return self._check(href, base, site)
+        key = (href, base, site.name)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= LINK_MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[key] = self._check(href, base, site)
+        return found
+
+    def _check(self, href: str, base: str | None, site: Site) -> ScopedLink:
+        try:
+            url = strip_session_ids(absolute_url(href, base, max_length=self.max_length))
+        except MalformedURL as error:
+            return ScopedLink(str(href), "malformed", str(error))
+        return ScopedLink(url, refusal(url, site))
+
+
 def site_domains(site: Site) -> tuple[str, ...]:
     """The site's allowed domains, or its homepage host when none are given."""
     return site.allowed_domains or (urlsplit(site.homepage).hostname or "",)
@@ -83,14 +124,21 @@ class Refusals:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.warned = False
+        # The crawl's log handlers drop what is below LOG_LEVEL; above DEBUG a refusal's DEBUG line is not even made
+        # (a news page's off-site links are refused by the dozen: the log records were 2 % of the reactor thread).
+        level = crawler.settings.get("LOG_LEVEL") or "DEBUG"
+        numeric = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+        self.debug = not isinstance(numeric, int) or numeric <= logging.DEBUG  # a level we cannot read: keep logging
 
     def note(self, reason: str, url: str, detail: str = "") -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(REFUSED_STAT.format(reason))
-        shown = ascii(url[:200])  # the URL only, escaped and cut: never what it points at
         level = logging.DEBUG
         if reason in WARN_REASONS and not self.warned:
             level, self.warned = logging.WARNING, True
+        elif not self.debug:
+            return
+        shown = ascii(url[:200])  # the URL only, escaped and cut: never what it points at
         log.log(level, "not requesting %s: %s%s (counted in %s; further refusals are logged at DEBUG)",
                 shown, reason, f" ({detail})" if detail else "", REFUSED_STAT.format(reason))
 

@@ -76,6 +76,9 @@ ROBOTSTXT_OBEY: Annotated[bool, "Obey robots.txt (including Crawl-delay)."] = Tr
 ROBOTSTXT_PARSER: Annotated[str, "Scrapy's robots.txt parser."] = "scrapy.robotstxt.ProtegoRobotParser"
 CONCURRENT_REQUESTS: Annotated[int, "Requests in flight at once, all sites together."] = 16
 CONCURRENT_REQUESTS_PER_DOMAIN: Annotated[int, "Requests in flight at once to one domain."] = 4
+SCRAPER_SLOT_MAX_ACTIVE_SIZE: Annotated[Bytes, "Response bytes whose items are still in the item pipelines "
+                                               "(extraction workers) before Scrapy stops downloading; Scrapy's "
+                                               "5 MB stalled the crawl while a worker caught up."] = 50_000_000
 DOWNLOAD_DELAY: Annotated[Seconds, "Delay between requests to one domain (a site's `delay` overrides it)."] = 0.5
 DOWNLOAD_DELAY_JITTER: Annotated[float, "±share of the delay picked at random, so requests do not tick like "
                                         "a metronome."] = 0.5

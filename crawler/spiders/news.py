@@ -25,7 +25,7 @@ from crawler.config import revisit_schedule
 from crawler.discovery.traps import ShapeBudget
 from crawler.distributed.leases import acknowledge_failed
 from crawler.distributed.run import shared_run_of
-from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
+from crawler.scope import DEFAULT_MAX_URL_LENGTH, LinkScope, refusals_of, site_domains
 from crawler.session import archive_session, crawl_seen_store
 from crawler.sites import Site
 from crawler.spiders import revisits
@@ -33,7 +33,6 @@ from crawler.spiders.budget import BUDGET_EXHAUSTED, PageBudget
 from crawler.spiders.policy import BackfillPolicy, CrawlPolicy, IncrementalPolicy
 from crawler.spiders.sources import FEED_TYPES, PROBED_FEEDS, FeedsAndSitemaps, discovery
 from pipelines.days import DayRange
-from pipelines.extract.urls import strip_session_ids
 from pipelines.run.report import site_stat
 from pipelines.state.seen import SeenStore, Validators
 
@@ -79,6 +78,7 @@ class NewsSpider(FeedsAndSitemaps, Spider):
                                                if site.allow_private_network for domain in site_domains(site))
         self.schedules: dict[str, tuple[timedelta, ...]] = {}  # site → revisit schedule (versions tracked)
         self.budget = PageBudget(0)
+        self.scope = LinkScope()
         # No allow_domains or deny here: hosts and deny_patterns are crawler.scope's, checked in request().
         self.link_extractor = LinkExtractor()
 
@@ -88,12 +88,11 @@ class NewsSpider(FeedsAndSitemaps, Spider):
                 priority: int = 0, base: str | None = None) -> Request | None:
         """A request carrying its site and discovery, or None when it is not to be fetched (the reason counted).
         `url` may be relative to `base`; a malformed or out-of-scope one is refused here, whatever produced it."""
-        try:
-            url = strip_session_ids(absolute_url(url, base, max_length=self.max_url_length))
-        except MalformedURL as error:
-            refusals_of(self.crawler).note("malformed", str(url), str(error))
+        url, reason, detail = self.scope.check(url, base, site)
+        if reason == "malformed":
+            refusals_of(self.crawler).note(reason, url, detail)
             return None
-        if reason := refusal(url, site):
+        if reason:
             refusals_of(self.crawler).note(reason, url, f"site {site.name}" if reason != "scheme" else "")
             return None
         page = callback is None  # else a feed or a sitemap
@@ -132,10 +131,6 @@ class NewsSpider(FeedsAndSitemaps, Spider):
     def incremental(self) -> bool:
         return self.settings.getbool("INCREMENTAL")
 
-    @property
-    def max_url_length(self) -> int:
-        return self.settings.getint("URLLENGTH_LIMIT") or DEFAULT_MAX_URL_LENGTH
-
     async def start(self) -> AsyncIterator[Request]:
         run = shared_run_of(self.crawler)
         if run is not None and not run.claim_seeding():
@@ -155,6 +150,7 @@ class NewsSpider(FeedsAndSitemaps, Spider):
         spider.seen = crawl_seen_store(crawler)
         spider.shapes = ShapeBudget(crawler.settings.getint("MAX_URLS_PER_SHAPE"))
         spider.budget = PageBudget.from_crawler(crawler)
+        spider.scope = LinkScope(crawler.settings.getint("URLLENGTH_LIMIT") or DEFAULT_MAX_URL_LENGTH)
         if isinstance(spider.policy, IncrementalPolicy):
             spider.policy = IncrementalPolicy(refetch=not crawler.settings.getbool("INCREMENTAL"))
         spider.schedules = revisits.schedules(spider.sites.values(), revisit_schedule(crawler.settings))

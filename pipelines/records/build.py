@@ -13,9 +13,6 @@ from typing import Any
 
 import jsonschema
 
-from pipelines.extract.article import extract_article
-from pipelines.extract.classify import classify_page
-from pipelines.extract.document import parse_html
 from pipelines.extract.urls import normalize_url, registered_domain
 from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.records.simhash import simhash_hex
@@ -114,6 +111,10 @@ def rekeyed(record: dict[str, Any]) -> dict[str, Any]:
 def standalone_record(html: bytes, url: str, *, content_type: str | None = None) -> dict[str, Any]:
     """A record-shaped view of one page without a crawl (`newsarchive extract`): the fields that depend only
     on the page, no capture, WARC or crawl fields."""
+    from pipelines.extract.article import extract_article  # not at the top: the crawl process writes records
+    from pipelines.extract.classify import classify_page  # and never extracts (pipelines.records.page)
+    from pipelines.extract.document import parse_html
+
     content = extract_article(html, url, content_type=content_type)
     document = parse_html(html, content_type=content_type)
     is_article, signals = classify_page(document, url) if document is not None else (False, ["empty"])

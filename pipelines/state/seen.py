@@ -23,6 +23,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, astuple, dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,8 +47,10 @@ CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT, last_mod
 """ + VERSIONS_SCHEMA
 
 
+@lru_cache(maxsize=20_000)
 def seen_key(url: str) -> str:
-    """The canonical form a URL is remembered by."""
+    """The canonical form a URL is remembered by (remembered: the spider asks about every link of every page, and
+    most links repeat from page to page)."""
     return normalize_url(strip_session_ids(url))
 
 
