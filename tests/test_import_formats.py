@@ -4,12 +4,13 @@ gzip per record) into the same records, with worker processes or without, FastWA
 import gzip
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.import_bench import build_warc, demo_pages
+from bench.import_bench import CAPTURED, build_warc, demo_pages
 from pipelines.store.factory import open_store
 from pipelines.store.members import Member, ScanCounts
 from pipelines.warc import reader
@@ -31,11 +32,12 @@ def arc_record(url: str, date: str, status: str, content_type: str, body: bytes)
 def arc_records(pages: list[tuple[str, bytes]]) -> list[bytes]:
     """An ARC v1 file's records: the filedesc (version block) first, then the pages and a stylesheet."""
     version = b"1 0 newsarchive-tests\nURL IP-address Archive-date Content-type Archive-length\n"
-    records = [f"filedesc://ARC-20240501.arc 0.0.0.0 20240501000000 text/plain {len(version)}\n".encode()
+    records = [f"filedesc://ARC-20240501.arc 0.0.0.0 {CAPTURED:%Y%m%d%H%M%S} text/plain {len(version)}\n".encode()
                + version + b"\n"]
-    for n, (url, html) in enumerate(pages):
-        records.append(arc_record(url, f"202405010000{n:02d}", "200 OK", "text/html; charset=utf-8", html))
-        records.append(arc_record(f"{url}.css", f"202405010000{n:02d}", "200 OK", "text/css", b"p{}"))
+    for n, (url, html) in enumerate(pages):  # dated as build_warc dates the same pages in the WARC layouts
+        when = f"{CAPTURED + timedelta(seconds=n):%Y%m%d%H%M%S}"
+        records.append(arc_record(url, when, "200 OK", "text/html; charset=utf-8", html))
+        records.append(arc_record(f"{url}.css", when, "200 OK", "text/css", b"p{}"))
     return records
 
 
