@@ -139,11 +139,17 @@ def write_crawl(writer: RotatingWarcWriter, pages: int) -> None:
                                           response_headers=[(b"Location", b"/news/1")]))
 
 
-def test_index_built_while_writing_is_the_indexers_own(tmp_path: Path, worker: CountingWorker) -> None:
+def live_writer(tmp_path: Path, worker: CountingWorker) -> tuple[LiveIndexes, RotatingWarcWriter, list[str]]:
+    """The crawl's writer with live indexes in 20 kB batches, rotating at 300 kB; the keys of the files it closed."""
     live = LiveIndexes(lambda: worker, batch=20_000)
     closed: list[str] = []
     writer = RotatingWarcWriter(tmp_path / "spool", host="h", max_size=300_000, warcinfo={"software": "t"},
                                 on_close=closed.append, indexes=live)
+    return live, writer, closed
+
+
+def test_index_built_while_writing_is_the_indexers_own(tmp_path: Path, worker: CountingWorker) -> None:
+    live, writer, closed = live_writer(tmp_path, worker)
     write_crawl(writer, 120)
     writer.close()
     assert len(closed) >= 2, "rotates"
@@ -162,10 +168,7 @@ def test_a_killed_worker_or_a_bad_partial_index_still_gives_the_indexers_own(
         tmp_path: Path, worker: CountingWorker, caplog: pytest.LogCaptureFixture) -> None:
     """A worker killed mid-file (the batches it held fail; a new worker takes the next ones) and a partial index
     gone wrong (lines that no batch wrote): the whole file is indexed instead, with one warning."""
-    live = LiveIndexes(lambda: worker, batch=20_000)
-    closed: list[str] = []
-    writer = RotatingWarcWriter(tmp_path / "spool", host="h", max_size=300_000, warcinfo={"software": "t"},
-                                on_close=closed.append, indexes=live)
+    live, writer, closed = live_writer(tmp_path, worker)
     write_crawl(writer, 20)
     worker.kill()
     write_crawl(writer, 100)
