@@ -81,7 +81,8 @@ CONCURRENT_REQUESTS_PER_DOMAIN: Annotated[int, "Requests in flight at once to on
 # response also holds its parsed page, many times its body's size (bench/README.md).
 SCRAPER_SLOT_MAX_ACTIVE_SIZE: Annotated[Bytes, "Response bytes whose items are still in the item pipelines "
                                                "(extraction workers) before Scrapy stops downloading; more keeps "
-                                               "the workers busier and costs memory well beyond these bytes."] = 5_000_000
+                                               "the workers busier and costs memory well beyond these bytes."
+                                  ] = 5_000_000
 DOWNLOAD_DELAY: Annotated[Seconds, "Delay between requests to one domain (a site's `delay` overrides it)."] = 0.5
 DOWNLOAD_DELAY_JITTER: Annotated[float, "±share of the delay picked at random, so requests do not tick like "
                                         "a metronome."] = 0.5
