@@ -88,8 +88,8 @@ class LinkScope:
         self._memo: dict[tuple[str, str | None, str], ScopedLink] = {}
 
     def check(self, href: str, base: str | None, site: Site) -> ScopedLink:
-        if not isinstance(href, str):
-            return self._check(href, base, site)
+        if not isinstance(href, str) or len(href) > self.max_length:  # refused anyway; a hostile page's huge
+            return self._check(href, base, site)  # links must not be kept, LINK_MEMO_SIZE of them per crawl
         key = (href, base, site.name)
         found = self._memo.get(key)
         if found is None:

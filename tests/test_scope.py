@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawler.scope import MalformedURL, absolute_url, refusal
+from crawler.scope import LinkScope, MalformedURL, absolute_url, refusal
 from crawler.sites import Site
 from tests.conftest import dumped_stats, run_cli
 from tests.hostile_urls_site import Bad, HostileSite, canaries, serve_hostile_site
@@ -32,6 +32,19 @@ SITE = Site(name="s", homepage="https://news.example/", allowed_domains=("news.e
 ])
 def test_refusal_reasons(url: str, reason: str | None) -> None:
     assert refusal(absolute_url(url), SITE) == reason
+
+
+def test_remembered_link_checks_answer_as_the_checks_do_and_keep_no_huge_link() -> None:
+    scope = LinkScope(max_length=200)
+    links = [("/a?sessionid=1", "https://news.example/x"), ("/denied/b", "https://news.example/"),
+             ("https://other.example/", None), ("file:///etc/passwd", None), ("http://[::1/x", None)]
+    for _ in range(2):  # the second round comes from memory
+        answers = [scope.check(href, base, SITE) for href, base in links]
+        assert [a.refused for a in answers] == [None, "denied", "offsite", "scheme", "malformed"]
+        assert answers[0].url == "https://news.example/a"
+    huge = "/" + "x" * 5000
+    assert scope.check(huge, "https://news.example/", SITE).refused == "malformed"
+    assert all(len(href) <= 200 for href, _, _ in scope._memo)
 
 
 def test_without_a_site_only_the_scheme_counts() -> None:
