@@ -6,9 +6,9 @@ leaves the other cores idle. A worker that dies (a C-level crash on a hostile pa
 this process, never the page or the crawl.
 
 Workers belong to the crawl: a terminal's Ctrl-C (SIGINT to the whole process group) or a SIGTERM to it is
-the crawl's to handle — it decides how to stop and closes the pool. So a worker starts life ignoring both
-(started under `children_ignore_interrupts`: an ignored signal stays ignored across exec, so none can kill it
-while it is still importing), then leaves the crawl's process group. On Linux the kernel kills it when the
+the crawl's to handle — it decides how to stop and closes the pool. So a worker starts life with both blocked
+(started under `children_ignore_interrupts`: the signal mask survives fork and exec, so none can kill it while it
+is still importing), ignores them, then leaves the crawl's process group. On Linux the kernel kills it when the
 crawl process dies, so a `kill -9` of the crawl leaves no worker (and so no multiprocessing resource
 tracker, which lives as long as a worker holds its pipe) behind.
 """
@@ -84,19 +84,21 @@ def start_worker(parent_pid: int, warm: Callable[[], None] | None = None) -> Non
 
 @contextlib.contextmanager
 def children_ignore_interrupts() -> Iterator[None]:
-    """Processes started meanwhile (workers, multiprocessing's resource tracker) begin life ignoring SIGINT and
-    SIGTERM. This process loses neither: they are blocked meanwhile, so one that arrives waits for its own
-    handler to be back (Linux queues a blocked signal even while its action is "ignore")."""
-    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
-        yield
-        return
+    """Processes this thread starts meanwhile (workers) begin life with SIGINT and SIGTERM blocked, which they
+    inherit across fork and exec; `start_worker` ignores both before it unblocks them, so one sent to the crawl's
+    process group meanwhile is dropped there, never raised while the worker imports.
+
+    This process keeps its handlers. Ignoring the signals here instead (as once done) lost a Ctrl-C: with this
+    thread blocking it, the kernel hands a signal sent to the process to another thread, which discards it while
+    its action is "ignore". Now that thread runs the C handler and the main thread the Python one, as always.
+    """
+    # The resource tracker unblocks both in the thread that starts it (it ignores them itself): started first, so
+    # it cannot undo our block while a worker spawns. A tracker already running is left as it is.
+    resource_tracker.ensure_running()
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
-    handlers = {signum: signal.signal(signum, signal.SIG_IGN) for signum in INTERRUPTS}
     try:
         yield
     finally:
-        for signum, handler in handlers.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
@@ -123,7 +125,7 @@ class ExtractionPool:
     def _start(self) -> ProcessPoolExecutor:
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         # spawn, not fork: the crawler process has threads (uploads) and a running event loop.
-        with children_ignore_interrupts():  # its queues start the resource tracker
+        with children_ignore_interrupts():
             return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                                        initializer=start_worker, initargs=(os.getpid(), self.warm))
 
