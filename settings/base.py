@@ -53,6 +53,8 @@ CRAWL_ID: Annotated[str, "Id of the run; empty: generated, e.g. 20261121T050600Z
 
 # -- WARC files -------------------------------------------------------------------------------------------
 WARC_MAX_SIZE: Annotated[Bytes, "WARC files rotate at this size and at the end of a run."] = 1_000_000_000
+WARC_MAX_AGE: Annotated[Seconds, "WARC files also rotate once they are this old (0: never by age), so a long "
+                                 "run's WARCs and records files reach the archive as it goes."] = 3600
 WARC_INDEX_BATCH: Annotated[Bytes, "A WARC's CDXJ is built while it is written: a worker process indexes each "
                                   "this many bytes of new records, so a closing WARC leaves at most this much to "
                                   "index; 0: the whole file is indexed when it closes."] = 1 * MiB

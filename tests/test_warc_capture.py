@@ -134,6 +134,12 @@ class StandInSession:
     closed: list[str] = field(default_factory=list)
     writers: list[RotatingWarcWriter] = field(default_factory=list)
 
+    def capture_held(self, warc_key: str, holder: object) -> None:
+        """No records file to keep open here."""
+
+    def finish_ready_records(self) -> None:
+        """No records file to finish."""
+
     def warc_closed(self, key: str) -> None:
         self.closed.append(key)
 

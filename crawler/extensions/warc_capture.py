@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Headers, Response
+from twisted.internet import task
 
 from pipelines import __version__
 from pipelines.state.digests import ArchivedPayload
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 ARCHIVED_SCHEMES = ("http", "https")
 RENDERED_FLAG = "playwright"  # scrapy-playwright's flag on the responses it made from a browser page
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+RECORDS_CHECK_INTERVAL = 2.0  # seconds
 
 
 class CaptureSession(Protocol):
@@ -51,7 +53,11 @@ class CaptureSession(Protocol):
     crawl_id: str
     live_indexes: LiveIndexes | None
 
+    def capture_held(self, warc_key: str, holder: object) -> None: ...
+
     def warc_closed(self, key: str) -> None: ...
+
+    def finish_ready_records(self) -> None: ...
 
     def use_warc_writer(self, writer: RotatingWarcWriter) -> None: ...
 
@@ -164,11 +170,13 @@ class WarcCaptureExtension:
             Path(session.spool_root),
             host=file_host(host, session.crawl_id),
             max_size=crawler.settings.getint("WARC_MAX_SIZE"),
+            max_age=crawler.settings.getfloat("WARC_MAX_AGE"),
             warcinfo=warcinfo_fields(crawler, session.crawl_id, host),
             on_close=session.warc_closed,
             indexes=session.live_indexes,
         )
         session.use_warc_writer(self.writer)
+        self.records_check: task.LoopingCall | None = None
 
     @classmethod
     def session_for(cls, crawler: Crawler) -> CaptureSession:
@@ -181,7 +189,19 @@ class WarcCaptureExtension:
     def from_crawler(cls, crawler: Crawler) -> Self:
         extension = cls(crawler, cls.session_for(crawler))
         crawler.signals.connect(extension.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
+
+    def spider_opened(self) -> None:
+        # Records files finish when their last capture's request is freed, which no write of ours sees: a crawl
+        # that waits (a held response, a long delay) still gets them out.
+        self.records_check = task.LoopingCall(self.session.finish_ready_records)
+        self.records_check.start(RECORDS_CHECK_INTERVAL, now=False)
+
+    def spider_closed(self) -> None:
+        if self.records_check is not None and self.records_check.running:
+            self.records_check.stop()
 
     def response_downloaded(self, response: Response, request: Request) -> None:
         """Archive one hop; `request.meta["warc"]` (also `response.meta`) points at its record."""
@@ -191,15 +211,20 @@ class WarcCaptureExtension:
             return  # a rendered DOM, not what a server sent: the page's exchanges were archived as they happened
         conditional = exchange_is_conditional(request.headers)
         warc = self.archive(lambda: exchange_from(response, request), capture_fields(request), conditional=conditional,
-                            what=f"{request.method} {response.url}")
+                            what=f"{request.method} {response.url}", holder=request)
         if warc is not None:
             request.meta["warc"] = warc
 
     def archive(self, exchange_of: Callable[[], Exchange], fields: list[tuple[str, str]], *, conditional: bool,
-                what: str) -> dict[str, Any] | None:
+                what: str, holder: object) -> dict[str, Any] | None:
         """Write one exchange (or its revisit) and its metadata record; the record's `warc` pointer, or None when the
         capture failed (logged and counted: one failed capture must not stop the crawl). Also used for the
-        exchanges of rendered pages (crawler/render/capture.py)."""
+        exchanges of rendered pages (crawler/render/capture.py).
+
+        The WARC's records file waits for `holder`, the Scrapy request whose record (if it makes one) is built from
+        this capture: Scrapy keeps it until the response's items are through the item pipelines. Held before
+        anything else can run, even when this write closed the WARC.
+        """
         stats = self.crawler.stats
         try:
             exchange = exchange_of()
@@ -210,6 +235,7 @@ class WarcCaptureExtension:
             if stats:
                 stats.inc_value("warc/write_errors")
             return None
+        self.session.capture_held(ref.key, holder)
         if revisit is None:
             self.session.payload_written(ArchivedPayload(exchange.url, warc_date(exchange.date), ref))
         if stats:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Iterable
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from playwright.async_api import Response as PageResponse
+from scrapy import Request
 from scrapy.crawler import Crawler
 
 from crawler.extensions.warc_capture import ARCHIVED_SCHEMES, WarcCaptureExtension, exchange_is_conditional
@@ -46,11 +48,14 @@ class PageCapture:
     """The exchanges of one rendered page: written as they complete; knows which one is the page's document."""
 
     def __init__(self, crawler: Crawler, capture: WarcCaptureExtension, resolver: GuardedResolver, *,
-                 page_url: str, page_fields: list[tuple[str, str]]) -> None:
+                 request: Request, page_fields: list[tuple[str, str]]) -> None:
         self.crawler = crawler
         self.capture = capture
         self.resolver = resolver
-        self.page_url = page_url
+        self.page_url = request.url
+        # The page's request holds every exchange's WARC open for records (its own is built from the document);
+        # weakly: the request holds this capture in its meta.
+        self.request = weakref.ref(request)
         self.page_fields = page_fields  # what the crawl knew about the page (discovery, referer): for its document
         self.browser = "chromium"
         settings = crawler.settings
@@ -108,8 +113,12 @@ class PageCapture:
         document = request.is_navigation_request() and page is not None and response.frame == page.main_frame
         fields = [*(self.page_fields if document else []), ("rendered", self.browser), ("page", self.page_url),
                   ("resourceType", request.resource_type)]
+        holder = self.request()
+        if holder is None:  # the page's request is gone (the crawl dropped it): nothing of it can become a record
+            return
         warc = self.capture.archive(lambda: exchange, fields, conditional=exchange_is_conditional(
-            exchange.request_headers), what=f"{exchange.method} {exchange.url} (rendered {self.page_url})")
+            exchange.request_headers), what=f"{exchange.method} {exchange.url} (rendered {self.page_url})",
+            holder=holder)
         if warc is None:
             return
         self.count("render/exchanges")

@@ -97,7 +97,7 @@ class RenderMiddleware:
         if not request.meta.get("render"):
             return
         site = (request.meta.get("newsarchive") or {}).get("site") or "default"
-        capture = PageCapture(self.crawler, self.capture, self.resolver, page_url=request.url,
+        capture = PageCapture(self.crawler, self.capture, self.resolver, request=request,
                               page_fields=capture_fields(request))
         name, kwargs = self.contexts.take(site)
         request.meta.update({

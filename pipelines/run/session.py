@@ -7,8 +7,13 @@ files, finish uploads, store the dedup entries they made valid, write the report
 
 A written record and its URLs in the seen-store go together, whatever kills the process: `add_record` marks
 the URLs right after the record's line is written, and a records file leaves the spool only after the
-seen-store's state of the run was saved (closers run first) — or, after a kill, once `recover()` has read
-its records into the seen-store again. So the seen-store itself need not write synchronously.
+seen-store made its marks durable (`flush`, before a records file is finished during the run; the state of the
+run is saved before the rest at its end) — or, after a kill, once `recover()` has read its records into the
+seen-store again. So the seen-store itself need not write synchronously.
+
+A WARC's records file is finished during the run, once the WARC is closed and none of its captures is still on
+its way through the crawl (`capture_held`), and uploaded right after its WARC: a long run's records reach the
+archive with each WARC (WARCs rotate by size and age), not all at its end.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,7 +73,9 @@ class ArchiveSession:
         self._closers: list[Callable[[], None]] = []
         self._warc_writer: RotatingWarcWriter | None = None
         self._sites: dict[str, SiteTally] = {}
-        self._uploaded_warcs: set[str] = set()  # added to by upload threads, read after they are done
+        self._uploaded_warcs: set[str] = set()  # added to by upload threads
+        self._records_waiting: set[str] = set()  # WARCs whose finished records file waits for the WARC's upload
+        self._uploads_lock = threading.Lock()  # the two sets above: one of the two threads uploads a records file
         self._not_indexed: set[str] = set()  # WARCs whose indexing failed in this run
         self.seen: SeenStore | None = None
         self.versioned_sites: set[str] = set()  # sites whose records' texts are kept for comparison (versions)
@@ -178,14 +186,20 @@ class ArchiveSession:
         """A full response was written; it becomes a dedup target once its WARC is uploaded and verified."""
         self.payloads.written(payload)
 
+    def capture_held(self, warc_key: str, holder: object) -> None:
+        """A capture was written to `warc_key`, and its record (if it makes one) may come as long as `holder` lives
+        (the crawl's request); the WARC's records file is finished only after that."""
+        self._records.hold(warc_key, holder)
+
     def warc_closed(self, key: str) -> None:
         """A WARC file is complete: index and upload it in the background.
 
-        Its records file stays open until the end of the run: an item is processed long after its response
-        was written when the scraper has a backlog (up to SCRAPER_SLOT_MAX_ACTIVE_SIZE of responses, more
-        than several small WARCs), and a finished records file is never reopened (keys are write-once).
-        A killed run's open records files are salvaged line by line by the next run's recovery.
+        Its records file stays open until no capture of the WARC is on its way any more: an item is processed
+        long after its response was written when the scraper has a backlog (up to SCRAPER_SLOT_MAX_ACTIVE_SIZE
+        of responses, more than several small WARCs), and a finished records file is never reopened (keys are
+        write-once). A killed run's open records files are salvaged line by line by the next run's recovery.
         """
+        self._records.warc_closed(key)  # finished at the next check: the capture that closed it is held after this
         self.output.in_background(lambda: self._index_and_upload(key))
 
     def _index_and_upload(self, warc_key: str) -> list[StoredObject]:
@@ -197,10 +211,14 @@ class ArchiveSession:
         if warc is None:
             return []
         uploaded = [warc]
-        self._uploaded_warcs.add(warc_key)
+        with self._uploads_lock:
+            self._uploaded_warcs.add(warc_key)
+            records_ready = warc_key in self._records_waiting
+            self._records_waiting.discard(warc_key)
         self.payloads.verified(warc_key)
         index = self.output.try_upload(cdxj_key_for(warc_key), f"CDXJ of {warc_key}") if indexed else None
-        return uploaded + ([index] if index else [])
+        records = self.output.try_upload(records_key_for(warc_key), f"records of {warc_key}") if records_ready else None
+        return uploaded + [stored for stored in (index, records) if stored is not None]
 
     # -- records ---------------------------------------------------------------------------------
 
@@ -211,14 +229,39 @@ class ArchiveSession:
         For a revisit, `warc` points at the original response in an earlier WARC (whose records file is
         another run's, write-once); `warc.revisit` says where this capture is.
         """
-        self._records.append((record["warc"].get("revisit") or record["warc"])["key"], record)
+        warc_key = (record["warc"].get("revisit") or record["warc"])["key"]
+        late = self._records.finished(warc_key) and self._warc_writer is not None
+        if not late:
+            self._records.append(warc_key, record)
         if self.seen is not None:
             remember_record(self.seen, record, versions=record["site"] in self.versioned_sites)
         self._sites.setdefault(record["site"], SiteTally()).count(record)
         if self._warc_writer is not None:
             payload = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            self._warc_writer.write_metadata(uri=record["url"], refers_to=f"<urn:uuid:{record['capture_id']}>",
-                                             payload=payload, content_type=RECORD_CONTENT_TYPE)
+            metadata_in = self._warc_writer.write_metadata(
+                uri=record["url"], refers_to=f"<urn:uuid:{record['capture_id']}>", payload=payload,
+                content_type=RECORD_CONTENT_TYPE)
+            if late:  # a capture that was not held (a bug of ours): the record still goes to a records file
+                log.error("%s: the records file of %s was finished before this record came; it goes to the records "
+                          "file of %s, the WARC that holds its metadata record", record["url"], warc_key, metadata_in)
+                self._records.append(metadata_in, record)
+        self.finish_ready_records()
+
+    def finish_ready_records(self) -> None:
+        """Finish the records files no record can come to any more, and upload each after its WARC (called after
+        each record and, by the capture, every few seconds)."""
+        ready = self._records.ready()
+        if not ready:
+            return
+        if self.seen is not None:
+            self.seen.flush()  # their records' marks, durable before the files can leave the spool
+        for warc_key in self._records.finish(ready):
+            with self._uploads_lock:
+                uploaded = warc_key in self._uploaded_warcs
+                if not uploaded:
+                    self._records_waiting.add(warc_key)  # the WARC's upload thread takes it
+            if uploaded:
+                self.output.upload_later(records_key_for(warc_key))
 
     # -- the end of a run ------------------------------------------------------------------------
 
@@ -266,6 +309,9 @@ class ArchiveSession:
         self.output.wait()
         if self.live_indexes is not None:  # every WARC is indexed now, or left to the next run
             self.live_indexes.close(kill=deadline is not None)
+        with self._uploads_lock:  # finished during the run, their WARCs not uploaded
+            records_of += sorted(self._records_waiting)
+            self._records_waiting.clear()
         for warc_key in records_of:
             records_key = records_key_for(warc_key)
             if warc_key in self._uploaded_warcs:

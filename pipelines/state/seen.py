@@ -112,6 +112,10 @@ class SeenStore(Protocol):
 
     def save_validators(self, url: str, validators: Validators) -> None: ...
 
+    def flush(self) -> None:
+        """Make every mark so far durable (before a records file holding them leaves the spool)."""
+        ...
+
     def snapshot(self, spool: Spool, crawl_id: str) -> str | None:
         """Write what must outlive the run into the spool at its end; → the key to upload, if any."""
         ...
@@ -242,6 +246,9 @@ class RedisSeenStore:
 
     def add(self, url: str, site: str) -> None:
         self.client.sadd(self.seen_set, seen_key(url))
+
+    def flush(self) -> None:
+        """Nothing waits: every mark is sent to Redis as it is made."""
 
     def validators(self, url: str) -> Validators:
         raw = self.client.hget(self.validators_hash, url)

@@ -7,6 +7,7 @@ in the spool is safe to upload, and a killed run leaves only `.open` files behin
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -55,10 +56,12 @@ class _OpenWarc:
     writer: ArchiveWarcWriter
     warcinfo_id: str
     index: LiveIndex | None
+    opened: float  # time.monotonic()
 
 
 class RotatingWarcWriter:
-    """Writes exchanges to size-rotated WARC files under `root` (the spool).
+    """Writes exchanges to WARC files under `root` (the spool), rotated by size and by age (`max_age` seconds: a
+    slow crawl's WARC and its records file reach the archive within that time, not only at the end of the run).
 
     Called from the Twisted reactor thread only, so it holds no lock. With `indexes`, each file's CDXJ is built
     while it is written (pipelines.warc.cdxj.LiveIndexes), so closing a file leaves little to index.
@@ -73,10 +76,12 @@ class RotatingWarcWriter:
         warcinfo: dict[str, str],
         on_close: Callable[[str], None],
         indexes: LiveIndexes | None = None,
+        max_age: float = 0,
     ) -> None:
         self.root = Path(root)
         self.host = host
         self.max_size = max_size
+        self.max_age = max_age  # seconds; 0: no rotation by age
         self.warcinfo = dict(warcinfo)
         self.on_close = on_close
         self.indexes = indexes
@@ -109,12 +114,12 @@ class RotatingWarcWriter:
             record_id=record_id,
             payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
         )
-        if current.fh.tell() >= self.max_size:
+        if current.fh.tell() >= self.max_size or (self.max_age and time.monotonic() - current.opened >= self.max_age):
             self.close()
         return ref
 
-    def write_metadata(self, *, uri: str, refers_to: str, payload: bytes, content_type: str) -> None:
-        """Append a metadata record about an earlier record (`refers_to`).
+    def write_metadata(self, *, uri: str, refers_to: str, payload: bytes, content_type: str) -> str:
+        """Append a metadata record about an earlier record (`refers_to`); → the key of the WARC it went to.
 
         No rotation here: the next capture rotates (metadata records are small next to the rotation size).
         """
@@ -122,6 +127,7 @@ class RotatingWarcWriter:
         record = metadata_record(current.writer, uri=uri, refers_to=refers_to, date=datetime.now(UTC),
                                  warcinfo_id=current.warcinfo_id, payload=payload, content_type=content_type)
         self._append(current, [record])
+        return current.key
 
     def _append(self, current: _OpenWarc, records: list[ArcWarcRecord]) -> tuple[int, int]:
         """Write the records, all or none; (offset, length) of the first one's gzip member."""
@@ -173,5 +179,6 @@ class RotatingWarcWriter:
         warcinfo = writer.create_warcinfo_record(final.name, self.warcinfo)
         writer.write_record(warcinfo)
         index = self.indexes.start(final) if self.indexes is not None else None
-        self._current = _OpenWarc(key, final, fh, writer, warcinfo.rec_headers.get_header("WARC-Record-ID"), index)
+        self._current = _OpenWarc(key, final, fh, writer, warcinfo.rec_headers.get_header("WARC-Record-ID"), index,
+                                  time.monotonic())
         return self._current
