@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pipelines.state.crawlrun import new_worker_id
-from pipelines.state.redis_client import connect
-from pipelines.store.base import archive_id
+from pipelines.state.redis_client import archive_keys, connect
 
 DONE = "__done__"
 DONE_TTL_S = 30 * 24 * 3600
@@ -48,7 +47,7 @@ class SourceClaims:
     @classmethod
     def open(cls, redis_url: str, archive_uri: str, command: str, *, lease_timeout: float) -> SourceClaims:
         """Connected and checked now (StoreUnavailableError / StoreConfigError as for the seen-store)."""
-        return cls(connect(redis_url), f"newsarchive:{archive_id(archive_uri)}:claims:{command}:",
+        return cls(connect(redis_url), f"{archive_keys(archive_uri)}claims:{command}:",
                    worker=new_worker_id(), lease_timeout=lease_timeout)
 
     def heartbeat(self) -> None:
