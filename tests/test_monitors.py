@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+from crawler.alerts import where
 from crawler.monitors import run_monitors
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml
@@ -118,6 +119,11 @@ def test_failed_monitors_are_in_the_report_and_posted_to_the_webhook(tmp_path: P
     assert post["body"]["crawl_id"] == report["crawl_id"] and post["body"]["failures"] == monitors["failures"]
     assert post["body"]["exit_code"] == 0 and post["body"]["report"].endswith(f"runs/{report['crawl_id']}.json")
     assert "T0KEN" not in stderr, "the webhook's path (its secret) is never logged"
+
+
+def test_the_webhook_is_named_by_scheme_and_host_only() -> None:
+    assert where("https://bot:pa55@hooks.example:8443/services/T0KEN?x=1") == "https://hooks.example:8443"
+    assert where("hooks.example/T0KEN") == "(not a URL)"
 
 
 def test_a_webhook_that_is_down_is_one_warning_and_never_fails_the_run(tmp_path: Path) -> None:
