@@ -23,6 +23,7 @@ from crawler.cli_common import (
 )
 from crawler.exit_codes import ExitCode
 from pipelines.store.base import ObjectStore, StoreError, check_key
+from pipelines.store.members import GZIP_MAGIC
 
 
 def pretty(record: dict[str, Any]) -> str:
@@ -147,7 +148,7 @@ def looks_like_warc(path: Path) -> bool:
     warcio, which prints a warning per line it cannot parse)."""
     with path.open("rb") as fh:
         head = fh.read(5)
-    return head.startswith((b"\x1f\x8b", b"WARC/"))
+    return head.startswith((GZIP_MAGIC, b"WARC/"))
 
 
 @warc_app.command("verify")
