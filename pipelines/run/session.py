@@ -14,7 +14,6 @@ its records into the seen-store again. So the seen-store itself need not write s
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from typing import Any
 
 from pipelines.extract.pool import ExtractionPool
 from pipelines.layout import WARC_SUFFIX, cdxj_key_for, digests_key, is_records_key, is_warc_key, records_key_for
-from pipelines.records.files import RecordsFiles
+from pipelines.records.files import RECORD_CONTENT_TYPE, RecordsFiles, record_json
 from pipelines.records.lookup import download
 from pipelines.records.types import Record
 from pipelines.run.output import RunOutput
@@ -34,8 +33,6 @@ from pipelines.store.atomic import partial_path, write_atomic
 from pipelines.store.base import StoredObject, StoreError, StoreOptions
 from pipelines.warc.cdxj import BATCH_BYTES, LiveIndexes, ready, write_cdxj
 from pipelines.warc.writer import RotatingWarcWriter
-
-RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-3.json"'
 
 log = logging.getLogger(__name__)
 
@@ -216,9 +213,8 @@ class ArchiveSession:
             remember_record(self.seen, record, versions=record["site"] in self.versioned_sites)
         self._sites.setdefault(record["site"], SiteTally()).count(record)
         if self._warc_writer is not None:
-            payload = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             self._warc_writer.write_metadata(uri=record["url"], refers_to=f"<urn:uuid:{record['capture_id']}>",
-                                             payload=payload, content_type=RECORD_CONTENT_TYPE)
+                                             payload=record_json(record), content_type=RECORD_CONTENT_TYPE)
 
     # -- the end of a run ------------------------------------------------------------------------
 
