@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipelines import package_version
-from pipelines.layout import run_report_key
+from pipelines.run.report import report_uri
 from pipelines.store.base import redact_uri
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def alert_body(report: dict[str, Any], exit_code: int) -> dict[str, Any]:
         "command": report["command"],
         "host": report["host"],
         "archive": report["archive"],
-        "report": f"{report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}",
+        "report": report_uri(report["archive"], report["crawl_id"]),
         "exit_reason": report["exit_reason"],
         "exit_code": exit_code,
         "sites": report["sites"],

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipelines import package_version
+from pipelines.layout import run_report_key
 from pipelines.records.types import Record
 from pipelines.store.base import StoredObject, redact_uri
 from pipelines.times import rfc3339
@@ -125,6 +126,11 @@ def counts_line(counts: dict[str, int]) -> str:
             f"failures · {counts.get('articles', 0)} articles · {counts.get('records', 0)} records · "
             f"{counts.get('extraction_failures', 0)} extraction failures · {counts.get('upload_failures', 0)} upload "
             f"failures · {counts.get('errors', 0)} errors")
+
+
+def report_uri(archive: str, crawl_id: str) -> str:
+    """Where a run's report is, as operators and webhooks are told: the archive (as the report names it) and key."""
+    return f"{archive.rstrip('/')}/{run_report_key(crawl_id)}"
 
 
 def manifest(objects: list[StoredObject]) -> list[dict[str, Any]]:
