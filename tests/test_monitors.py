@@ -8,8 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
+
 from crawler.alerts import where
-from crawler.monitors import run_monitors
+from crawler.monitors import earlier_reports, run_monitors
+from pipelines.store.factory import open_store
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml
 from tests.serving import serving
@@ -90,6 +93,16 @@ def seed_history(archive: Path, articles: list[int]) -> None:
         (archive / "runs" / f"{crawl_id}.json").write_text(json.dumps({
             "crawl_id": crawl_id, "command": "crawl", "exit_reason": "finished", "per_site": {
                 "gazette": {"articles": count, "records": count}}}))
+
+
+def test_the_history_is_the_newest_earlier_runs_of_the_same_command(tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    seed_history(tmp_path, [1, 2, 3, 4])
+    (tmp_path / "runs" / "20200101T000005Z-broken00.json").write_text("{cut off")
+    (tmp_path / "runs" / "20200101T000006Z-import00.json").write_text(json.dumps({"command": "import"}))
+    history = earlier_reports(open_store(str(tmp_path)), "crawl", 2, "20200101T000003Z-00000003")
+    assert [report["crawl_id"] for report in history] == ["20200101T000001Z-00000001", "20200101T000002Z-00000002"]
+    assert "earlier run report runs/20200101T000005Z-broken00.json skipped" in caplog.text
 
 
 def crawl(tmp_path: Path, site: FixtureSite, webhook: str) -> tuple[int, str, dict[str, Any]]:

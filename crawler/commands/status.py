@@ -8,7 +8,6 @@ measure is the yield, records per new article page fetched, not the record count
 judged on the records written. Medians, not means, so one odd run in the history does not hide or fake a drop.
 """
 
-import json
 import sys
 from datetime import datetime
 from statistics import median
@@ -17,8 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from crawler.cli_common import ArchiveOption, JsonOption, app, command_settings, failing_on, open_archive, print_json
-from pipelines.layout import RUNS_PREFIX, is_run_report_key
-from pipelines.run.report import COUNT_NAMES, STATUS_CLASSES
+from pipelines.run.report import COUNT_NAMES, STATUS_CLASSES, newest_reports, report_command
 from pipelines.store.base import ObjectStore, StoreError
 
 BASELINE_RUNS = 10  # earlier runs read beyond --runs, for the medians
@@ -36,19 +34,10 @@ SITE_COLUMNS = ("site", "command", "last run", "fetched", RESPONSES_COLUMN, "net
 
 def load_reports(store: ObjectStore, count: int) -> list[dict[str, Any]]:
     """The newest `count` run reports, oldest first; unreadable ones are skipped with a warning."""
-    keys = sorted(o.key for o in store.list(RUNS_PREFIX) if is_run_report_key(o.key))[-count:]
-    reports = []
-    for key in keys:
-        try:
-            reports.append(json.loads(store.get(key)))
-        except (StoreError, ValueError) as error:
-            typer.echo(f"newsarchive: skipping {key}: {error}", err=True)
-    return reports
+    def skipped(key: str, error: Exception) -> None:
+        typer.echo(f"newsarchive: skipping {key}: {error}", err=True)
 
-
-def command_of(report: dict[str, Any]) -> str:
-    """What made the run; crawl reports predate the field."""
-    return report.get("command") or "crawl"
+    return list(newest_reports(store, count, skipped))[::-1]
 
 
 def duration(report: dict[str, Any]) -> float | None:
@@ -63,7 +52,7 @@ def run_summary(report: dict[str, Any]) -> dict[str, Any]:
     counts = report.get("counts") or {}
     return {
         "crawl_id": report.get("crawl_id"),
-        "command": command_of(report),
+        "command": report_command(report),
         "started_at": report.get("started_at"),
         "duration_s": duration(report),
         "exit_reason": report.get("exit_reason"),
@@ -103,10 +92,10 @@ def site_health(reports: list[dict[str, Any]], shown: list[dict[str, Any]]) -> l
     for position, report in enumerate(reports):
         if report not in shown:
             continue
-        command = command_of(report)
+        command = report_command(report)
         for site, stats in (report.get("per_site") or {}).items():
             earlier = [r["per_site"][site] for r in reports[:position]
-                       if command_of(r) == command and site in (r.get("per_site") or {})]
+                       if report_command(r) == command and site in (r.get("per_site") or {})]
             sites[site, command] = {"site": site, "crawl_id": report.get("crawl_id"), "command": command,
                                     **stats, "flags": site_flags(stats, earlier)}
     return [sites[key] for key in sorted(sites)]

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import socket
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from pipelines import package_version
-from pipelines.layout import run_report_key
+from pipelines.layout import RUNS_PREFIX, is_run_report_key, run_report_key
 from pipelines.records.types import Record
-from pipelines.store.base import StoredObject, redact_uri
+from pipelines.store.base import ObjectStore, StoredObject, StoreError, redact_uri
 from pipelines.times import rfc3339
 
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
@@ -177,6 +178,23 @@ class RunReport:
 
     def encode(self) -> bytes:
         return (json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def newest_reports(store: ObjectStore, scan: int,
+                   skipped: Callable[[str, Exception], None]) -> Iterator[dict[str, Any]]:
+    """The run reports among the archive's newest `scan`, newest first, read as they are asked for; an unreadable
+    one is handed to `skipped` (key, error) and passed over."""
+    keys = sorted(o.key for o in store.list(RUNS_PREFIX) if is_run_report_key(o.key))[-scan:]
+    for key in reversed(keys):
+        try:
+            yield json.loads(store.get(key))
+        except (StoreError, ValueError) as error:
+            skipped(key, error)
+
+
+def report_command(report: dict[str, Any]) -> str:
+    """The command that made a run; crawl reports predate the field."""
+    return report.get("command") or "crawl"
 
 
 def _summed(values: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, int]:
