@@ -98,24 +98,14 @@ def claimed(settings: Settings, command: str, sources: Iterable[str], stop: Stop
     if not settings.get("REDIS_URL"):
         yield sources, print_source
         return
-    from pipelines.state.claims import SourceClaims
-    from pipelines.state.heartbeat import Heartbeat
+    from pipelines.state.claims import SourceClaims, claimed_sources
 
     with failing_on(StoreError):
         claims = SourceClaims.open(settings["REDIS_URL"], settings["ARCHIVE_URI"], command,
                                    lease_timeout=settings.getfloat("DISTRIBUTED_LEASE_TIMEOUT"))
         claims.heartbeat()
-    heartbeat = Heartbeat(claims)
-    heartbeat.start()
-
-    def done(source: str, summary: dict[str, Any]) -> None:
-        claims.finished(source, summary)
-        print_source(source, summary)
-
-    try:
-        yield claims.sources(sources, stopped=lambda: stop.requested), done
-    finally:
-        heartbeat.stop()
+    with claimed_sources(claims, sources, stopped=lambda: stop.requested, on_done=print_source) as mine:
+        yield mine
 
 
 def finish(result: BatchResult, sink: RecordSink, *, as_json: bool = False) -> None:
