@@ -22,6 +22,7 @@ from crawler.cli_common import (
     print_json,
 )
 from crawler.exit_codes import ExitCode
+from pipelines.records.types import record_version
 from pipelines.store.base import ObjectStore, StoreError, check_key
 from pipelines.store.members import GZIP_MAGIC
 
@@ -44,7 +45,7 @@ def pretty(record: dict[str, Any]) -> str:
     ]
     if record["duplicate_of"]:
         lines.append(f"duplicate:  of {record['duplicate_of']}")
-    if (record.get("version") or 1) > 1:  # records of schema 1 and 2 have no version: first versions
+    if record_version(record) > 1:
         lines.append(f"version:    {record['version']}, changed {record['changed_at']} (newsarchive history URL)")
     warc = record["warc"]
     lines += [f"warc:       {warc['key']} @{warc['offset']}+{warc['length']}", "", record["text"]]
