@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipelines import package_version
-from pipelines.layout import run_report_key
+from pipelines.run.report import report_uri
+from pipelines.store.base import redact_uri
 
 log = logging.getLogger(__name__)
 TIMEOUT = 10.0  # seconds to connect, and between reads; the run is over, only its exit waits
@@ -23,7 +24,7 @@ TIMEOUT = 10.0  # seconds to connect, and between reads; the run is over, only i
 def where(url: str) -> str:
     """The webhook for messages: scheme and host only (a webhook's path often is its secret)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.netloc else "(not a URL)"
+    return redact_uri(f"{parts.scheme}://{parts.netloc}") if parts.netloc else "(not a URL)"
 
 
 def alert_body(report: dict[str, Any], exit_code: int) -> dict[str, Any]:
@@ -34,7 +35,7 @@ def alert_body(report: dict[str, Any], exit_code: int) -> dict[str, Any]:
         "command": report["command"],
         "host": report["host"],
         "archive": report["archive"],
-        "report": f"{report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}",
+        "report": report_uri(report["archive"], report["crawl_id"]),
         "exit_reason": report["exit_reason"],
         "exit_code": exit_code,
         "sites": report["sites"],

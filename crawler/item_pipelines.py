@@ -1,17 +1,18 @@
 """Scrapy item pipelines: thin glue from the spider's article items to records in the archive.
 
-An item is a dict made by the spider (see crawler.spiders.news.page_item); the pure work happens
-in pipelines.extract.article, pipelines.records.build and pipelines.state.dedup.
+An item is a dict made by the spider (a `PageItem`, crawler.items), a `RecordItem` once it is an article's record;
+the pure work happens in pipelines.extract.article, pipelines.records.build and pipelines.state.dedup.
 """
 
 import logging
-from typing import Any, Self
+from typing import Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.distributed.run import shared_run_of
+from crawler.items import PageItem, RecordItem
 from crawler.session import archive_session
 from pipelines.extract.pool import ExtractionPool, default_workers
 from pipelines.records.build import Capture, InvalidRecordError, build_record, rekeyed
@@ -42,7 +43,7 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    async def process_item(self, item: PageItem) -> RecordItem:
         content = await self.pool.extract(item["body"], item["url"], fetched_at=item["fetched_at"],
                                           hints=item["discovery"].get("hints"), content_type=item.get("content_type"),
                                           rules=item.get("rules"), article_patterns=item.get("article_patterns", ()),
@@ -54,14 +55,15 @@ class ExtractPipeline:
                            log_level="DEBUG")
         self.stats.inc_value("newsarchive/articles")
         self.stats.inc_value(site_stat(item["site"], "articles"))
-        if not item.get("warc"):
+        warc = item["warc"]
+        if not warc:
             self.stats.inc_value("newsarchive/errors")
             raise DropItem(f"no WARC capture for {item['url']}: not recorded (capture extension disabled?)")
         if content.get("extraction_failed"):
             self.stats.inc_value("newsarchive/extraction_failures")
         capture = Capture(
             url=item["url"], requested_url=item["requested_url"], fetched_at=item["fetched_at"],
-            http_status=item["status"], warc=item["warc"], site=item["site"], crawl_id=self.crawl_id,
+            http_status=item["status"], warc=warc, site=item["site"], crawl_id=self.crawl_id,
             discovery=item["discovery"], article_signals=tuple(content["article_signals"]),
             rendered=bool(item.get("rendered")),
         )
@@ -85,13 +87,13 @@ class VersionPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item: RecordItem) -> RecordItem:
         record = item["record"]
         seen = self.session.seen
         if seen is None or record["site"] not in self.session.versioned_sites:
             return item
-        if item.get("fetch") is not None:
-            seen.save_fetch(item["fetch"])  # when it was fetched, and its validators: the revisit schedule's
+        if (fetch := item.get("fetch")) is not None:
+            seen.save_fetch(fetch)  # when it was fetched, and its validators: the revisit schedule's
         previous = seen.latest_version(record["id"])
         if previous is None:
             return item
@@ -104,8 +106,8 @@ class VersionPipeline:
             self.stats.inc_value("newsarchive/revisits/unchanged")
             raise DropItem(f"{record['url']}: text unchanged since version {previous.version}; no new record",
                            log_level="DEBUG")
-        record.update(version=previous.version + 1, previous_id=previous.capture_id, changed_at=record["fetched_at"],
-                      changes=changes.as_dict())  # type: ignore[typeddict-item]
+        record.update({"version": previous.version + 1, "previous_id": previous.capture_id,
+                       "changed_at": record["fetched_at"], "changes": changes.as_dict()})  # type: ignore[typeddict-item]
         item["new_version"] = True
         self.stats.inc_value("newsarchive/versions")
         return item
@@ -134,7 +136,7 @@ class DedupPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item: RecordItem) -> RecordItem:
         record = item["record"]
         seen = self.session.seen
         taken_earlier = (self.incremental and not item.get("new_version") and seen is not None
@@ -171,7 +173,7 @@ class RecordWriterPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item: RecordItem) -> RecordItem:
         try:
             self.session.add_record(item["record"])
         except InvalidRecordError as error:  # a bug of ours, never a reason to write a broken record

@@ -11,8 +11,8 @@ per-site counts and coverage of the records written, its exit_reason) and the ar
 
 from __future__ import annotations
 
-import json
 import logging
+from itertools import islice
 from statistics import median
 from typing import Any
 
@@ -22,8 +22,8 @@ from spidermon.results.monitor import MonitorResult
 from spidermon.runners import MonitorRunner
 
 from crawler.exit_codes import LOW_DISK_REASON
-from pipelines.layout import RUNS_PREFIX, is_run_report_key
-from pipelines.store.base import ObjectStore, StoreError
+from pipelines.run.report import newest_reports, report_command
+from pipelines.store.base import ObjectStore
 
 log = logging.getLogger(__name__)
 
@@ -117,19 +117,12 @@ def run_monitors(report: dict[str, Any], history: list[dict[str, Any]], *, thres
 def earlier_reports(store: ObjectStore, command: str, count: int, crawl_id: str) -> list[dict[str, Any]]:
     """The newest `count` reports of earlier runs of `command` in the archive, oldest first (unreadable ones
     skipped)."""
-    keys = sorted(o.key for o in store.list(RUNS_PREFIX) if is_run_report_key(o.key))[-HISTORY_SCAN:]
-    found: list[dict[str, Any]] = []
-    for key in reversed(keys):
-        if len(found) == count:
-            break
-        try:
-            report = json.loads(store.get(key))
-        except (StoreError, ValueError) as error:
-            log.warning("monitors: earlier run report %s skipped: %s", key, error)
-            continue
-        if (report.get("command") or "crawl") == command and report.get("crawl_id") != crawl_id:
-            found.append(report)
-    return found[::-1]
+    def skipped(key: str, error: Exception) -> None:
+        log.warning("monitors: earlier run report %s skipped: %s", key, error)
+
+    earlier = (report for report in newest_reports(store, HISTORY_SCAN, skipped)
+               if report_command(report) == command and report.get("crawl_id") != crawl_id)
+    return list(islice(earlier, count))[::-1]
 
 
 def review_report(settings: BaseSettings, store: ObjectStore, report: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,7 @@ def test_every_report_is_json(tmp_path: Path) -> None:
     warc_file = tmp_path / "archive" / warc_keys[0]
     imported = document("import", str(warc_file), env={**env, "ARCHIVE_URI": str(tmp_path / "other")})
     assert imported["exit_code"] == 0 and imported["report"]["counts"]["records"] == report["counts"]["records"]
+    assert imported["report_uri"] == f"{tmp_path / 'other'}/runs/{imported['report']['crawl_id']}.json"
     reextracted = document("reextract", "--force", env=env)
     assert reextracted["report"]["command"] == "reextract"
     assert reextracted["report"]["counts"]["records"] == report["counts"]["records"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.run.session import RECORD_CONTENT_TYPE
+from pipelines.records.files import RECORD_CONTENT_TYPE
 from pipelines.store.factory import open_store
 from pipelines.warc.lint import lint_warc
 from pipelines.warc.records import warc_fields

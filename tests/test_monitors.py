@@ -8,7 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
-from crawler.monitors import run_monitors
+import pytest
+
+from crawler.alerts import where
+from crawler.monitors import earlier_reports, run_monitors
+from pipelines.store.factory import open_store
 from tests.conftest import run_cli
 from tests.fixture_news_site import FixtureSite, days, serve_fixture_site, sites_yaml
 from tests.serving import serving
@@ -91,6 +95,16 @@ def seed_history(archive: Path, articles: list[int]) -> None:
                 "gazette": {"articles": count, "records": count}}}))
 
 
+def test_the_history_is_the_newest_earlier_runs_of_the_same_command(tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    seed_history(tmp_path, [1, 2, 3, 4])
+    (tmp_path / "runs" / "20200101T000005Z-broken00.json").write_text("{cut off")
+    (tmp_path / "runs" / "20200101T000006Z-import00.json").write_text(json.dumps({"command": "import"}))
+    history = earlier_reports(open_store(str(tmp_path)), "crawl", 2, "20200101T000003Z-00000003")
+    assert [report["crawl_id"] for report in history] == ["20200101T000001Z-00000001", "20200101T000002Z-00000002"]
+    assert "earlier run report runs/20200101T000005Z-broken00.json skipped" in caplog.text
+
+
 def crawl(tmp_path: Path, site: FixtureSite, webhook: str) -> tuple[int, str, dict[str, Any]]:
     with serve_fixture_site(site) as base:
         (tmp_path / "sites.yaml").write_text(sites_yaml(base))
@@ -118,6 +132,11 @@ def test_failed_monitors_are_in_the_report_and_posted_to_the_webhook(tmp_path: P
     assert post["body"]["crawl_id"] == report["crawl_id"] and post["body"]["failures"] == monitors["failures"]
     assert post["body"]["exit_code"] == 0 and post["body"]["report"].endswith(f"runs/{report['crawl_id']}.json")
     assert "T0KEN" not in stderr, "the webhook's path (its secret) is never logged"
+
+
+def test_the_webhook_is_named_by_scheme_and_host_only() -> None:
+    assert where("https://bot:pa55@hooks.example:8443/services/T0KEN?x=1") == "https://hooks.example:8443"
+    assert where("hooks.example/T0KEN") == "(not a URL)"
 
 
 def test_a_webhook_that_is_down_is_one_warning_and_never_fails_the_run(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from pipelines.extract.article import empty_result
 from pipelines.layout import records_key_for
-from pipelines.records.build import InvalidRecordError, build_record
-from pipelines.records.files import RecordsFile
+from pipelines.records.build import SCHEMA_VERSION, InvalidRecordError, build_record, record_schema
+from pipelines.records.files import RECORD_CONTENT_TYPE, RecordsFile, record_json
 from pipelines.records.types import Record
 from tests.test_records import capture
 
@@ -42,3 +42,15 @@ def test_a_record_that_breaks_the_schema_is_never_written(tmp_path: Path) -> Non
         records.append(record("x") | {"http_status": "200"})  # type: ignore[typeddict-item]
     records.close()
     assert records.count == 0 and (tmp_path / "r.jsonl.gz").read_bytes() == b""
+
+
+def test_a_record_is_the_same_bytes_in_its_file_and_its_warc_metadata_record(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl.gz"
+    records = RecordsFile(path)
+    records.append(one := record("ü"))
+    records.close()
+    assert gzip.decompress(path.read_bytes()) == record_json(one) + b"\n"
+    assert "ü" in record_json(one).decode("utf-8"), "UTF-8, not \\u escapes"
+    schema = record_schema()
+    assert f'application/json; profile="{schema["$id"]}"' == RECORD_CONTENT_TYPE
+    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION

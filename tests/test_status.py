@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crawler.commands.status import site_flags
+from pipelines.run.health import site_flags
 from pipelines.store.factory import open_store
 from tests.conftest import run_cli
 

@@ -22,7 +22,9 @@ from crawler.cli_common import (
     print_json,
 )
 from crawler.exit_codes import ExitCode
+from pipelines.records.types import record_version
 from pipelines.store.base import ObjectStore, StoreError, check_key
+from pipelines.store.members import GZIP_MAGIC
 
 
 def pretty(record: dict[str, Any]) -> str:
@@ -43,7 +45,7 @@ def pretty(record: dict[str, Any]) -> str:
     ]
     if record["duplicate_of"]:
         lines.append(f"duplicate:  of {record['duplicate_of']}")
-    if (record.get("version") or 1) > 1:  # records of schema 1 and 2 have no version: first versions
+    if record_version(record) > 1:
         lines.append(f"version:    {record['version']}, changed {record['changed_at']} (newsarchive history URL)")
     warc = record["warc"]
     lines += [f"warc:       {warc['key']} @{warc['offset']}+{warc['length']}", "", record["text"]]
@@ -147,7 +149,7 @@ def looks_like_warc(path: Path) -> bool:
     warcio, which prints a warning per line it cannot parse)."""
     with path.open("rb") as fh:
         head = fh.read(5)
-    return head.startswith((b"\x1f\x8b", b"WARC/"))
+    return head.startswith((GZIP_MAGIC, b"WARC/"))
 
 
 @warc_app.command("verify")

@@ -24,8 +24,8 @@ from crawler.exit_codes import ExitCode
 from crawler.interrupt import Interrupted
 from crawler.logs import say
 from crawler.sites import SitesConfigError, load_sites, parse_sites, select_sites
-from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, is_records_key, is_warc_key, run_report_key
-from pipelines.run.report import counts_line
+from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, is_records_key, is_warc_key
+from pipelines.run.report import counts_line, report_uri
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -46,10 +46,10 @@ def summary_document(result: "CrawlResult") -> dict[str, Any]:
     """`--json`: the run report as stored, and where it is (`report_uri`, or `report_in_spool` when it could not
     be uploaded), the exit code, the sites that blocked the crawl and the files left in the spool."""
     report = result.report
-    report_uri = None
+    uri = None
     if report is not None and result.report_in_spool is None:
-        report_uri = f"{report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}"
-    return {"exit_code": int(result.exit_code), "report_uri": report_uri,
+        uri = report_uri(report["archive"], report["crawl_id"])
+    return {"exit_code": int(result.exit_code), "report_uri": uri,
             "report_in_spool": str(result.report_in_spool) if result.report_in_spool else None,
             "blocked": result.blocked, "spooled": result.spooled, "report": report}
 LIMIT_REASONS = {"closespider_timeout": "--max-duration", "closespider_pagecount": "--max-pages"}
@@ -72,11 +72,11 @@ def summarize(result: "CrawlResult") -> None:
             say(f"  {archive}/{key}")
     shared = report.get("distributed")
     if shared and result.report_in_spool is None:
-        merged = f"{archive}/{run_report_key(shared['run'])}"
+        merged = report_uri(archive, shared["run"])
         say(f"run report of the shared crawl: {merged}" if shared.get("merged") else
             f"worker {shared['worker']} done; the last worker of run {shared['run']} writes its report to {merged}")
     elif result.report_in_spool is None:
-        say(f"run report: {archive}/{run_report_key(report['crawl_id'])}")
+        say(f"run report: {report_uri(archive, report['crawl_id'])}")
     else:
         say(f"run report: not uploaded; it waits in the spool at {result.report_in_spool}", err=True)
     if exit_code == ExitCode.INTERRUPTED:

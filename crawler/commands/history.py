@@ -15,6 +15,7 @@ from crawler.cli_common import (
     print_json,
 )
 from crawler.exit_codes import ExitCode
+from pipelines.records.types import record_version
 from pipelines.store.base import StoreError
 
 
@@ -23,14 +24,14 @@ def versions_of(records: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     writes another record of the same version)."""
     versions: dict[int, dict[str, Any]] = {}
     for record in records:
-        versions.setdefault(int(record.get("version") or 1), record)
+        versions.setdefault(record_version(record), record)
     return dict(sorted(versions.items()))
 
 
 def summary(record: dict[str, Any]) -> str:
     """One line of `history`: when, which run, and what changed."""
     changes = record.get("changes")
-    line = f"  version {record.get('version') or 1}  {record['fetched_at']}  crawl {record['crawl_id']}  " \
+    line = f"  version {record_version(record)}  {record['fetched_at']}  crawl {record['crawl_id']}  " \
            f"{record['word_count']} words  {record['title'] or '(no title)'}"
     if not changes:
         return line

@@ -33,7 +33,8 @@ from crawler.cli_common import (
 from crawler.exit_codes import ExitCode, batch_exit_code
 from crawler.logs import configure_command_logging, say
 from pipelines.extract.version import EXTRACTOR_VERSION
-from pipelines.layout import is_records_key, run_report_key
+from pipelines.layout import is_records_key
+from pipelines.run.report import report_uri
 from pipelines.run.stop import Stop
 from pipelines.store.base import StoreError
 
@@ -97,24 +98,14 @@ def claimed(settings: Settings, command: str, sources: Iterable[str], stop: Stop
     if not settings.get("REDIS_URL"):
         yield sources, print_source
         return
-    from pipelines.state.claims import SourceClaims
-    from pipelines.state.heartbeat import Heartbeat
+    from pipelines.state.claims import SourceClaims, claimed_sources
 
     with failing_on(StoreError):
         claims = SourceClaims.open(settings["REDIS_URL"], settings["ARCHIVE_URI"], command,
                                    lease_timeout=settings.getfloat("DISTRIBUTED_LEASE_TIMEOUT"))
         claims.heartbeat()
-    heartbeat = Heartbeat(claims)
-    heartbeat.start()
-
-    def done(source: str, summary: dict[str, Any]) -> None:
-        claims.finished(source, summary)
-        print_source(source, summary)
-
-    try:
-        yield claims.sources(sources, stopped=lambda: stop.requested), done
-    finally:
-        heartbeat.stop()
+    with claimed_sources(claims, sources, stopped=lambda: stop.requested, on_done=print_source) as mine:
+        yield mine
 
 
 def finish(result: BatchResult, sink: RecordSink, *, as_json: bool = False) -> None:
@@ -122,10 +113,10 @@ def finish(result: BatchResult, sink: RecordSink, *, as_json: bool = False) -> N
     scripts rely on. A report whose upload failed is named where it waits, never as if it were in the archive."""
     report = result.report
     in_spool = sink.output.report_in_spool
-    report_uri = None if in_spool else f"{report['archive'].rstrip('/')}/{run_report_key(report['crawl_id'])}"
+    uri = None if in_spool else report_uri(report["archive"], report["crawl_id"])
     exit_code = batch_exit_code(result)
     if as_json:
-        print_json({"exit_code": int(exit_code), "report_uri": report_uri,
+        print_json({"exit_code": int(exit_code), "report_uri": uri,
                     "report_in_spool": str(in_spool) if in_spool else None, "report": report})
         raise typer.Exit(int(exit_code))
     counts = report["counts"]
@@ -136,7 +127,7 @@ def finish(result: BatchResult, sink: RecordSink, *, as_json: bool = False) -> N
     if in_spool:
         say(f"run report: not uploaded; it waits in the spool at {in_spool}", err=True)
     else:
-        say(f"run report: {report_uri}")
+        say(f"run report: {uri}")
     if report["failed_uploads"] and not result.interrupted:
         say(f"{len(report['failed_uploads'])} upload(s) failed; the files stay in the spool and the next "
             "run uploads them", err=True)

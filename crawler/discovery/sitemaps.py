@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from pipelines.warc.codings import GZIP_MAGIC, decoded_prefix
+from pipelines.store.members import GZIP_MAGIC
+from pipelines.warc.codings import decoded_prefix
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
 MAX_URLS = 50_000

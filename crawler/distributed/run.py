@@ -34,7 +34,7 @@ SHARED_COMPONENTS = {
     # outermost: the output it sees is what reaches the scheduler and the item pipelines
     "SPIDER_MIDDLEWARES": {"crawler.distributed.leases.LeaseMiddleware": 1},
     "EXTENSIONS": {"crawler.distributed.leases.SharedCrawlExtension": 130},
-    "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.politeness.PolitenessGateMiddleware": 990,
+    "DOWNLOADER_MIDDLEWARES": {"crawler.distributed.gate.PolitenessGateMiddleware": 990,
                                "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
                                "crawler.middlewares.robots.SharedRobotsTxtMiddleware": 100},
 }

@@ -9,10 +9,10 @@ where delays live and `response_downloaded` is the last moment before the slot p
   the stats say `newsarchive/site/<site>/blocked` = 1, and the run exits with ExitCode.BLOCKED.
 
 In a shared crawl (REDIS_URL, docs/distributed.md) the same delays hold across all workers: the host's interval
-(the floor, else DOWNLOAD_DELAY) is paced by `PolitenessGateMiddleware`, the last step before a request leaves, on
-one clock in Redis (pipelines.state.politeness): the next request to a host leaves the interval after the previous
-one was answered, whichever workers sent them; the local slot adds no delay of its own; Retry-After holds the host
-for every worker, and a site one worker finds blocking is blocked for all.
+(the floor, else DOWNLOAD_DELAY) is paced by `PolitenessGateMiddleware` (crawler.distributed.gate), the last step
+before a request leaves, on one clock in Redis (pipelines.state.politeness): the next request to a host leaves the
+interval after the previous one was answered, whichever workers sent them; the local slot adds no delay of its
+own; Retry-After holds the host for every worker, and a site one worker finds blocking is blocked for all.
 """
 
 from __future__ import annotations
@@ -21,18 +21,14 @@ import logging
 from collections import deque
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from itertools import count
 from time import monotonic
 from typing import Any, Self
 
 from scrapy import Request, signals
 from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import DeferredLock
-from twisted.internet.task import deferLater
 
 from crawler.distributed.run import shared_run_of
 from pipelines.run.report import site_stat
@@ -44,8 +40,6 @@ log = logging.getLogger(__name__)
 BAN_STATUSES = frozenset({403, 429})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 MIN_BACKOFF_DELAY = 0.001  # seconds
-GATE_POLL = 0.02  # seconds between looks while another worker's request to the host is on its way
-TURN_META = "newsarchive_turn"
 POLITENESS_ATTRIBUTE = "_newsarchive_politeness"
 # Markup of captcha / bot-check interstitials (Cloudflare, reCAPTCHA, hCaptcha, PerimeterX, DataDome, Distil).
 CHALLENGE_MARKERS = (b"g-recaptcha", b"h-captcha", b"hcaptcha.com/", b"cf-challenge", b"/cdn-cgi/challenge-platform",
@@ -260,63 +254,3 @@ def site_of(request: Request) -> str | None:
 
 def politeness_of(crawler: Crawler) -> PolitenessMiddleware | None:
     return getattr(crawler, POLITENESS_ATTRIBUTE, None)
-
-
-class PolitenessGateMiddleware:
-    """Shared crawls only, the last downloader middleware before the capture stamp: a request to a host with a
-    delay waits for the host's turn on the run's one clock (pipelines.state.politeness); the turn is done when
-    its response's headers arrive (or it fails), and the host's next request, from any worker, leaves the
-    interval after that. One request per host and worker asks at a time."""
-
-    def __init__(self, crawler: Crawler, shared: SharedPoliteness) -> None:
-        self.crawler = crawler
-        self.shared = shared
-        self.locks: dict[str, DeferredLock] = {}
-        self.hold_for = crawler.settings.getfloat("DOWNLOAD_TIMEOUT")
-        self.turns = count()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        run = shared_run_of(crawler)
-        if run is None:
-            raise NotConfigured("not a shared crawl")
-        gate = cls(crawler, run.politeness)
-        crawler.signals.connect(gate.answered, signal=signals.headers_received)
-        crawler.signals.connect(gate.answered, signal=signals.request_left_downloader)
-        return gate
-
-    def _interval(self, key: str) -> float:
-        politeness = politeness_of(self.crawler)
-        return politeness.interval(key) if politeness is not None else 0.0
-
-    async def process_request(self, request: Request) -> None:
-        key = self.crawler.engine.downloader.get_slot_key(request)
-        interval = self._interval(key)
-        if not interval:
-            return
-        token = f"{id(self)}-{next(self.turns)}"
-        lock = self.locks.setdefault(key, DeferredLock())
-        await maybe_deferred_to_future(lock.acquire())
-        try:
-            while True:
-                wait = self.shared.turn(key, token, hold_for=self.hold_for + interval)
-                if wait == 0:
-                    request.meta[TURN_META] = (key, token)
-                    return
-                await pause(GATE_POLL if wait is None else wait)
-        finally:
-            lock.release()
-
-    def answered(self, request: Request, **_: Any) -> None:
-        """Headers came (or the request left the downloader without them): the host's next turn is one
-        interval from now."""
-        turn = request.meta.pop(TURN_META, None)
-        if turn is not None:
-            key, token = turn
-            self.shared.done(key, token, self._interval(key))
-
-
-async def pause(seconds: float) -> None:
-    from twisted.internet import reactor
-
-    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))

@@ -22,8 +22,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
+from crawler.distributed.gate import pause
 from crawler.distributed.run import shared_run_of
-from crawler.middlewares.politeness import pause
 from pipelines.state.politeness import SharedPoliteness
 
 WAIT_FOR_OTHER = 30.0  # seconds a worker waits for another's copy before fetching robots.txt itself

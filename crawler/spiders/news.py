@@ -25,6 +25,7 @@ from crawler.config import revisit_schedule
 from crawler.discovery.traps import ShapeBudget
 from crawler.distributed.leases import acknowledge_failed
 from crawler.distributed.run import shared_run_of
+from crawler.items import PageItem
 from crawler.scope import DEFAULT_MAX_URL_LENGTH, LinkScope, refusals_of, site_domains
 from crawler.session import archive_session, crawl_seen_store
 from crawler.sites import Site
@@ -38,7 +39,7 @@ from pipelines.state.seen import SeenStore, Validators
 
 log = logging.getLogger(__name__)
 
-def page_item(response: Response, site: Site) -> dict[str, Any]:
+def page_item(response: Response, site: Site) -> PageItem:
     """What the item pipelines need to classify the page and build a record if it is an article (in an extraction
     worker: pipelines.records.page); the body is the decoded page."""
     meta = response.meta

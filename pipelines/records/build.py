@@ -101,7 +101,7 @@ def build_record(content: dict[str, Any], capture: Capture) -> Record:
     }
 
 
-def rekeyed(record: dict[str, Any]) -> dict[str, Any]:
+def rekeyed(record: Record) -> Record:
     """The record with its own URL as canonical URL (and the id that follows), when its canonical tag names
     another article's URL (pipelines.state.dedup.RecordIds)."""
     canonical = normalize_url(record["url"])

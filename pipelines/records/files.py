@@ -9,9 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.gcpolicy import CycleNudge
-from pipelines.records.build import validate_record
+from pipelines.records.build import SCHEMA_VERSION, validate_record
 from pipelines.records.types import Record
 from pipelines.store.atomic import close_and_publish, partial_path
+
+# The Content-Type of a record written into a WARC as a metadata record: its schema's `$id` (schema.json).
+RECORD_CONTENT_TYPE = f'application/json; profile="https://newsarchive.invalid/schema/record-{SCHEMA_VERSION}.json"'
+
+
+def record_json(record: Record) -> bytes:
+    """A record as the archive stores it, in records files and WARC metadata records alike: compact UTF-8 JSON."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class RecordsFile:
@@ -27,8 +35,7 @@ class RecordsFile:
     def append(self, record: Record) -> None:
         """Add one record (schema-checked first: an invalid record raises InvalidRecordError and is not written)."""
         validate_record(record)
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._fh.write(gzip.compress(line.encode("utf-8"), mtime=0))
+        self._fh.write(gzip.compress(record_json(record) + b"\n", mtime=0))
         self._fh.flush()
         self.count += 1
 

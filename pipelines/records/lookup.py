@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.days import ALL_DAYS, DayRange
 from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, current_records_keys, is_warc_key, key_day
-from pipelines.records.types import Record
+from pipelines.records.types import Record, record_version
 from pipelines.store.base import READ_CHUNK, ObjectStore, StoredObject
 
 URL_FIELDS = ("url", "requested_url", "canonical_url")
@@ -63,7 +63,7 @@ def matches_url(record: Record, url: str) -> bool:
 def records_of(store: ObjectStore, url: str) -> list[Record]:
     """Every record of a URL (its versions, and re-captures by a refetch), oldest first; one scan of records/."""
     found = [rec for obj in records_objects(store) for rec in read_records(store, obj.key) if matches_url(rec, url)]
-    return sorted(found, key=lambda rec: (rec["fetched_at"], rec.get("version") or 1))
+    return sorted(found, key=lambda rec: (rec["fetched_at"], record_version(rec)))
 
 
 def latest_record(store: ObjectStore, url: str) -> Record | None:

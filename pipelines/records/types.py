@@ -7,6 +7,7 @@ what is stored. `schema.json` stays the contract; these types follow it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict
 
 DiscoveryVia = Literal["sitemap", "feed", "link", "seed", "backfill", "import", "revisit"]
@@ -112,3 +113,8 @@ class Record(TypedDict):
     previous_id: str | None  # capture_id of the version this one replaces
     changed_at: str | None  # fetched_at of this version when it is a change
     changes: Changes | None
+
+
+def record_version(record: Mapping[str, Any]) -> int:
+    """Which version of its article a record is; records of schema 1 and 2 have no `version`: they are first ones."""
+    return int(record.get("version") or 1)

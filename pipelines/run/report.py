@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import socket
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from pipelines import package_version
+from pipelines.layout import RUNS_PREFIX, is_run_report_key, run_report_key
 from pipelines.records.types import Record
-from pipelines.store.base import StoredObject, redact_uri
+from pipelines.store.base import ObjectStore, StoredObject, StoreError, redact_uri
 from pipelines.times import rfc3339
 
 STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx")
@@ -127,6 +129,11 @@ def counts_line(counts: dict[str, int]) -> str:
             f"failures · {counts.get('errors', 0)} errors")
 
 
+def report_uri(archive: str, crawl_id: str) -> str:
+    """Where a run's report is, as operators and webhooks are told: the archive (as the report names it) and key."""
+    return f"{archive.rstrip('/')}/{run_report_key(crawl_id)}"
+
+
 def manifest(objects: list[StoredObject]) -> list[dict[str, Any]]:
     return [{"key": o.key, "size": o.size, "sha256": o.sha256} for o in sorted(objects, key=lambda o: o.key)]
 
@@ -171,6 +178,23 @@ class RunReport:
 
     def encode(self) -> bytes:
         return (json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def newest_reports(store: ObjectStore, scan: int,
+                   skipped: Callable[[str, Exception], None]) -> Iterator[dict[str, Any]]:
+    """The run reports among the archive's newest `scan`, newest first, read as they are asked for; an unreadable
+    one is handed to `skipped` (key, error) and passed over."""
+    keys = sorted(o.key for o in store.list(RUNS_PREFIX) if is_run_report_key(o.key))[-scan:]
+    for key in reversed(keys):
+        try:
+            yield json.loads(store.get(key))
+        except (StoreError, ValueError) as error:
+            skipped(key, error)
+
+
+def report_command(report: dict[str, Any]) -> str:
+    """The command that made a run; crawl reports predate the field."""
+    return report.get("command") or "crawl"
 
 
 def _summed(values: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, int]:

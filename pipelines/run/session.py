@@ -1,9 +1,10 @@
 """One archive session per crawl: the order of everything a crawl writes, decided in one place.
 
 The WARC capture and the record pipeline both write through this object. It owns the run's output (store,
-spool, uploads, report: `RunOutput`), the records files of the WARCs (`RecordsFiles`) and the bookkeeping of
-which payloads may become dedup targets (`PayloadTracker`). The end of a run: close WARCs, close records
-files, finish uploads, store the dedup entries they made valid, write the report last.
+spool, uploads, report: `RunOutput`), the records files of the WARCs (`RecordsFiles`), their CDXJ indexes
+(`WarcIndexes`, pipelines.run.indexing) and the bookkeeping of which payloads may become dedup targets
+(`PayloadTracker`). The end of a run: close WARCs, close records files, finish uploads, store the dedup entries
+they made valid, write the report last.
 
 A written record and its URLs in the seen-store go together, whatever kills the process: `add_record` marks
 the URLs right after the record's line is written, and a records file leaves the spool only after the
@@ -18,35 +19,27 @@ archive with each WARC (WARCs rotate by size and age), not all at its end.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pipelines.extract.pool import ExtractionPool
-from pipelines.layout import WARC_SUFFIX, cdxj_key_for, digests_key, is_records_key, is_warc_key, records_key_for
-from pipelines.records.files import RecordsFiles
-from pipelines.records.lookup import download
+from pipelines.layout import cdxj_key_for, digests_key, is_records_key, is_warc_key, records_key_for
+from pipelines.records.files import RECORD_CONTENT_TYPE, RecordsFiles, record_json
 from pipelines.records.types import Record
+from pipelines.run.indexing import WarcIndexes
 from pipelines.run.output import RunOutput
 from pipelines.run.report import RunReport, SiteTally, crawl_counts, per_site_report
 from pipelines.state.digests import ArchivedPayload, PayloadTracker, open_digest_index, sync
 from pipelines.state.seen import SeenStore, remember_record, remember_records_file
-from pipelines.store.atomic import partial_path, write_atomic
+from pipelines.store.atomic import write_atomic
 from pipelines.store.base import StoredObject, StoreError, StoreOptions
-from pipelines.warc.cdxj import BATCH_BYTES, LiveIndexes, ready, write_cdxj
+from pipelines.warc.cdxj import BATCH_BYTES, LiveIndexes, ready
 from pipelines.warc.writer import RotatingWarcWriter
 
-RECORD_CONTENT_TYPE = 'application/json; profile="https://newsarchive.invalid/schema/record-3.json"'
-
 log = logging.getLogger(__name__)
-
-UNINDEXED_DIR = ".unindexed"  # in the spool: one note per WARC uploaded without its CDXJ (how many runs tried)
-MAX_INDEX_ATTEMPTS = 3
 
 
 class ArchiveSession:
@@ -69,6 +62,7 @@ class ArchiveSession:
         # index_batch 0: when it closes, in an upload thread.
         self.live_indexes = (LiveIndexes(lambda: ExtractionPool(1, warm=ready), index_batch) if index_batch > 0
                              else None)
+        self.indexes = WarcIndexes(self.output, self.live_indexes)
         self._records = RecordsFiles(lambda warc_key: self.spool.path(records_key_for(warc_key)))
         self._closers: list[Callable[[], None]] = []
         self._warc_writer: RotatingWarcWriter | None = None
@@ -76,7 +70,6 @@ class ArchiveSession:
         self._uploaded_warcs: set[str] = set()  # added to by upload threads
         self._records_waiting: set[str] = set()  # WARCs whose finished records file waits for the WARC's upload
         self._uploads_lock = threading.Lock()  # the two sets above: one of the two threads uploads a records file
-        self._not_indexed: set[str] = set()  # WARCs whose indexing failed in this run
         self.seen: SeenStore | None = None
         self.versioned_sites: set[str] = set()  # sites whose records' texts are kept for comparison (versions)
         # A worker of a shared crawl: what its report says of the run, and how it hands the report over
@@ -96,66 +89,14 @@ class ArchiveSession:
         records of a records file are added to the seen-store before the file goes up, and a WARC an earlier
         run uploaded without its CDXJ (indexing failed) is indexed now."""
         self.output.recover(prepare=self._prepare_leftover)
-        self._index_uploaded()
+        self.indexes.index_uploaded()
 
     def _prepare_leftover(self, key: str) -> None:
         if is_warc_key(key) and not self.spool.path(cdxj_key_for(key)).exists():
-            self._index(key)
+            self.indexes.index(key)
         if is_records_key(key) and self.seen is not None:
             remembered = remember_records_file(self.seen, self.spool.path(key))
             log.info("seen-store: %d record(s) of %s, left by an earlier run, remembered", remembered, key)
-
-    def _index(self, warc_key: str) -> bool:
-        """Write the CDXJ of a WARC in the spool. A failure is one line, leaves a note for a later run to index it
-        again (from the archive), and never keeps the WARC itself from being uploaded."""
-        note = self.spool_root / UNINDEXED_DIR / warc_key
-        try:
-            write_cdxj(self.spool.path(warc_key), self.live_indexes)
-        except Exception as error:  # a WARC the indexer cannot read, a full disk, …: the capture matters more
-            log.error("CDXJ of %s not written (%s: %s); the WARC is uploaded without it and indexed again by the "
-                      "next run", warc_key, type(error).__name__, error)
-            self.failed_uploads.append({"key": cdxj_key_for(warc_key), "error": f"not indexed: {error}"})
-            self._not_indexed.add(warc_key)
-            with contextlib.suppress(OSError):
-                note.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(note, f"{_attempts(note) + 1}\n".encode())
-            return False
-        with contextlib.suppress(OSError):
-            note.unlink(missing_ok=True)
-        return True
-
-    def _index_uploaded(self) -> None:
-        """Index the WARCs earlier runs uploaded without a CDXJ (a note in the spool names each): fetched back from
-        the archive into the spool, indexed, the index uploaded. MAX_INDEX_ATTEMPTS runs try, then an operator."""
-        notes = self.spool_root / UNINDEXED_DIR
-        for note in sorted(notes.rglob("*" + WARC_SUFFIX)) if notes.is_dir() else []:
-            warc_key = note.relative_to(notes).as_posix()
-            if warc_key in self._not_indexed or (self.spool_root / warc_key).exists():
-                continue  # failed just now, or still in the spool (recovery indexes it with the others)
-            try:
-                if self.store.head(cdxj_key_for(warc_key)) is not None or self.store.head(warc_key) is None:
-                    note.unlink()  # indexed meanwhile, or nothing to index
-                elif _attempts(note) >= MAX_INDEX_ATTEMPTS:
-                    log.error("CDXJ of %s: indexing failed in %d runs; build it by hand (cdxj-indexer -s -p) and "
-                              "remove %s", warc_key, MAX_INDEX_ATTEMPTS, note)
-                else:
-                    self._fetch_and_index(warc_key)
-            except (StoreError, OSError) as error:
-                log.error("CDXJ of %s still missing (%s); the next run tries again", warc_key, error)
-
-    def _fetch_and_index(self, warc_key: str) -> None:
-        """A working copy of an archived WARC, indexed; the index is uploaded (or waits in the spool)."""
-        path = self.spool.path(warc_key)
-        partial = partial_path(path)
-        try:
-            if download(self.store, warc_key, partial) is None:
-                return
-            os.replace(partial, path)
-            if self._index(warc_key):
-                self.output.upload_now(cdxj_key_for(warc_key), f"CDXJ of {warc_key}")
-        finally:
-            partial.unlink(missing_ok=True)
-            path.unlink(missing_ok=True)  # the archive holds the WARC
 
     def load_digests(self) -> None:
         """Learn the payloads earlier runs archived (their `state/digests/` files not seen yet)."""
@@ -206,7 +147,7 @@ class ArchiveSession:
         """Index a finished WARC (CDXJ beside it), upload the WARC, let its payloads be dedup targets, upload the
         CDXJ. Neither failure stops the other: a WARC not indexed still goes up (a later run indexes it), a
         WARC that cannot go up stays in the spool with its records file (`finish`), both for the next run."""
-        indexed = self._index(warc_key)
+        indexed = self.indexes.index(warc_key)
         warc = self.output.try_upload(warc_key, f"{warc_key} (with its records and index)")
         if warc is None:
             return []
@@ -237,9 +178,8 @@ class ArchiveSession:
             remember_record(self.seen, record, versions=record["site"] in self.versioned_sites)
         self._sites.setdefault(record["site"], SiteTally()).count(record)
         if self._warc_writer is not None:
-            payload = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             metadata_in = self._warc_writer.write_metadata(
-                uri=record["url"], refers_to=f"<urn:uuid:{record['capture_id']}>", payload=payload,
+                uri=record["url"], refers_to=f"<urn:uuid:{record['capture_id']}>", payload=record_json(record),
                 content_type=RECORD_CONTENT_TYPE)
             if late:  # a capture that was not held (a bug of ours): the record still goes to a records file
                 log.error("%s: the records file of %s was finished before this record came; it goes to the records "
@@ -364,10 +304,3 @@ class ArchiveSession:
     def failed_uploads(self) -> list[dict[str, str]]:
         return self.output.failed_uploads
 
-
-def _attempts(note: Path) -> int:
-    """How many runs already failed to index the WARC a note names."""
-    try:
-        return int(note.read_text().strip() or 0)
-    except (OSError, ValueError):
-        return 0

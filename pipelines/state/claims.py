@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pipelines.state.crawlrun import new_worker_id
-from pipelines.state.redis_client import connect
-from pipelines.store.base import archive_id
+from pipelines.state.heartbeat import Heartbeat
+from pipelines.state.redis_client import archive_keys, connect
 
 DONE = "__done__"
 DONE_TTL_S = 30 * 24 * 3600
@@ -48,7 +49,7 @@ class SourceClaims:
     @classmethod
     def open(cls, redis_url: str, archive_uri: str, command: str, *, lease_timeout: float) -> SourceClaims:
         """Connected and checked now (StoreUnavailableError / StoreConfigError as for the seen-store)."""
-        return cls(connect(redis_url), f"newsarchive:{archive_id(archive_uri)}:claims:{command}:",
+        return cls(connect(redis_url), f"{archive_keys(archive_uri)}claims:{command}:",
                    worker=new_worker_id(), lease_timeout=lease_timeout)
 
     def heartbeat(self) -> None:
@@ -91,3 +92,22 @@ class SourceClaims:
             held = still
             if held:
                 time.sleep(RECHECK_S)
+
+
+@contextmanager
+def claimed_sources(claims: SourceClaims, sources: Iterable[str], *, stopped: Callable[[], bool],
+                    on_done: Callable[[str, dict[str, Any]], None]
+                    ) -> Iterator[tuple[Iterable[str], Callable[[str, dict[str, Any]], None]]]:
+    """The sources this worker claims, and the hook that marks each one done (then calls `on_done`); the worker's
+    heartbeat beats meanwhile, so the others take its claims over only if it dies."""
+    heartbeat = Heartbeat(claims)
+    heartbeat.start()
+
+    def done(source: str, summary: dict[str, Any]) -> None:
+        claims.finished(source, summary)
+        on_done(source, summary)
+
+    try:
+        yield claims.sources(sources, stopped=stopped), done
+    finally:
+        heartbeat.stop()

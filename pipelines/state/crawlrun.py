@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.state.politeness import SharedPoliteness
-from pipelines.state.redis_client import connect
-from pipelines.store.base import archive_id
+from pipelines.state.redis_client import archive_keys, connect
 
 # Take the best request (lowest score) and lease it to a worker: → {lease id, request} or nil.
 TAKE = """
@@ -91,7 +90,7 @@ def run_key(parts: Any) -> str:
 
 
 def runs_prefix(archive_uri: str) -> str:
-    return f"newsarchive:{archive_id(archive_uri)}:run:"
+    return f"{archive_keys(archive_uri)}run:"
 
 
 def new_worker_id() -> str:
@@ -133,7 +132,7 @@ class SharedRun:
     def open(cls, redis_url: str, archive_uri: str, key: str, *, lease_timeout: float) -> SharedRun:
         """Connected and checked now (StoreUnavailableError / StoreConfigError as for the seen-store)."""
         return cls(connect(redis_url), f"{runs_prefix(archive_uri)}{key}:", worker=new_worker_id(),
-                   lease_timeout=lease_timeout, politeness_prefix=f"newsarchive:{archive_id(archive_uri)}:polite:")
+                   lease_timeout=lease_timeout, politeness_prefix=f"{archive_keys(archive_uri)}polite:")
 
     # -- identity and membership -----------------------------------------------------------------
 

@@ -12,7 +12,6 @@ their texts: an alias is dropped, a lying canonical is replaced by the page's ow
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from pipelines.records.simhash import hamming
 from pipelines.records.types import Record
@@ -81,7 +80,7 @@ class RecordIds:
 
     texts: dict[str, tuple[str, int]] = field(default_factory=dict)  # id → (text SHA-1, SimHash)
 
-    def claim(self, record: dict[str, Any], *, taken_earlier: bool, index: DuplicateIndex) -> Claim:
+    def claim(self, record: Record, *, taken_earlier: bool, index: DuplicateIndex) -> Claim:
         simhash = int(record["simhash"], 16)
         mine = self.texts.get(record["id"])
         if mine is not None:
@@ -91,7 +90,7 @@ class RecordIds:
             return Claim.ALIAS if index.find(record["text_sha1"], simhash) is not None else Claim.REKEY
         return Claim.NEW
 
-    def add(self, record: dict[str, Any]) -> None:
+    def add(self, record: Record) -> None:
         self.texts[record["id"]] = (record["text_sha1"], int(record["simhash"], 16))
 
     def __contains__(self, record_id: object) -> bool:

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipelines.layout import DIGESTS_PREFIX
-from pipelines.state.redis_client import connect
-from pipelines.store.base import ObjectStore, StoreError, archive_id
+from pipelines.state.redis_client import archive_keys, connect
+from pipelines.store.base import ObjectStore, StoreError
 from pipelines.warc.writer import CaptureRef
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ class RedisDigestIndex:
 
 def redis_namespace(archive_uri: str) -> str:
     """`newsarchive:<hash of the archive URI>:digests`: the same archive spelled differently shares it."""
-    return f"newsarchive:{archive_id(archive_uri)}:digests"
+    return f"{archive_keys(archive_uri)}digests"
 
 
 def open_digest_index(*, archive_uri: str, spool_root: Path, redis_url: str = "") -> DigestIndex:

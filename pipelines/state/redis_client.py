@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.store.base import StoreConfigError, StoreUnavailableError, redact_uri
+from pipelines.store.base import StoreConfigError, StoreUnavailableError, archive_id, redact_uri
 
 if TYPE_CHECKING:
     import redis
+
+
+def archive_keys(archive_uri: str) -> str:
+    """`newsarchive:<hash of the archive URI>:`, the prefix of every Redis key of one archive (the same archive
+    spelled differently shares it; two archives on one Redis never meet)."""
+    return f"newsarchive:{archive_id(archive_uri)}:"
 
 
 def connect(redis_url: str) -> redis.Redis:

@@ -28,15 +28,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipelines.extract.urls import normalize_url, strip_session_ids
-from pipelines.state.redis_client import connect
+from pipelines.state.redis_client import archive_keys, connect
 from pipelines.state.sync import StateSync
 from pipelines.state.versions import VERSIONS_SCHEMA, ArticleVersion, PageFetch, Tracked, parse_time
-from pipelines.store.base import (
-    ObjectStore,
-    StoreConfigError,
-    archive_id,
-    writable_hint,
-)
+from pipelines.store.base import ObjectStore, StoreConfigError, writable_hint
 from pipelines.store.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -304,7 +299,7 @@ def open_seen_store(archive_uri: str, store: ObjectStore, *, local_dir: Path, re
     """Redis when `redis_url` is set; else the local SQLite file in `local_dir`, merged with the archive's
     state now (see pipelines.state.sync)."""
     if redis_url:
-        return RedisSeenStore.from_url(redis_url, f"newsarchive:{archive_id(archive_uri)}:")
+        return RedisSeenStore.from_url(redis_url, archive_keys(archive_uri))
     local = local_dir / "seen.sqlite"
     try:
         seen = SqliteSeenStore(local)  # creates the tables first: a pull merges only tables the file has

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pipelines.records.types import record_version
+
 VERSIONS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS article_versions (id TEXT, version INTEGER, url TEXT, site TEXT, capture_id TEXT,
   fetched_at TEXT, title TEXT, text BLOB, PRIMARY KEY (id, version));
@@ -40,7 +42,7 @@ class ArticleVersion:
 
     @classmethod
     def of_record(cls, record: Mapping[str, Any]) -> ArticleVersion:
-        return cls(id=record["id"], version=int(record.get("version") or 1), url=record["url"], site=record["site"],
+        return cls(id=record["id"], version=record_version(record), url=record["url"], site=record["site"],
                    capture_id=record["capture_id"], fetched_at=record["fetched_at"], title=record.get("title") or "",
                    text=record.get("text") or "")
 

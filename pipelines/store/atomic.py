@@ -1,18 +1,25 @@
 """Atomic files: written as `<name>.open`, fsynced, renamed to `<name>`, and the directory fsynced.
 
 Anything with its final name is complete, so the spool may upload it; a killed run leaves only `.open`
-files, which the spool's recovery salvages or drops. Every writer of archive files goes through here.
+files, which the spool's recovery salvages (`salvage`: the complete part kept) or drops. Every writer of
+archive files goes through here.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from pipelines.store.members import GZIP_MAGIC, complete_prefix_length
+
+log = logging.getLogger(__name__)
+
 OPEN_SUFFIX = ".open"
+TEXT_SUFFIXES = (".cdxj", ".jsonl", ".ndjson", ".txt")  # line-oriented: complete up to the last \n
 
 
 def partial_path(path: Path) -> Path:
@@ -65,3 +72,48 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write a small file whole or not at all."""
     with atomic_file(path) as fh:
         fh.write(data)
+
+
+def salvage(open_path: Path) -> None:
+    """Keep the complete prefix of an interrupted file under its final name; drop it if empty."""
+    final = open_path.with_name(open_path.name[: -len(OPEN_SUFFIX)])
+    with open_path.open("r+b") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        magic = fh.read(len(GZIP_MAGIC))
+        if magic == GZIP_MAGIC:
+            keep = complete_prefix_length(fh)
+        elif final.name.endswith(TEXT_SUFFIXES) or size == 0:
+            keep = _complete_lines_length(fh, size)
+        else:
+            log.warning("spool: leaving %s alone: unknown format, cannot tell what is complete", open_path)
+            return
+        if keep < size:
+            fh.truncate(keep)
+            fh.flush()
+            os.fsync(fh.fileno())
+    if keep == 0:
+        log.warning("spool: %s held no complete record; removed", open_path)
+        open_path.unlink()
+        return
+    if keep < size:
+        log.warning("spool: %s: kept %d complete bytes, dropped a cut-off tail of %d", open_path, keep, size - keep)
+    try:
+        os.link(open_path, final)  # never clobber: a finished file of the same name wins
+    except FileExistsError:
+        log.error("spool: both %s and %s exist; leaving the .open file for an operator", open_path, final)
+        return
+    open_path.unlink()
+
+
+def _complete_lines_length(fh: BinaryIO, size: int) -> int:
+    """Length up to and including the last newline (0 if there is none)."""
+    end = size
+    while end > 0:
+        start = max(0, end - 64 * 1024)
+        fh.seek(start)
+        block = fh.read(end - start)
+        newline = block.rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        end = start
+    return 0

@@ -21,8 +21,7 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from pipelines.store.base import (
     DEFAULT_S3_PART_SIZE,
@@ -31,11 +30,11 @@ from pipelines.store.base import (
     StoreConfigError,
     StoredObject,
     StoreError,
-    StoreUnavailableError,
     check_key,
     check_range,
     hash_object,
 )
+from pipelines.store.s3_errors import error_code, http_status, s3_error
 
 MIN_PART_SIZE = 5 * 1024 * 1024  # S3's floor for every part but the last
 METADATA_KEY = "sha256"
@@ -119,7 +118,7 @@ class S3Store:
                 Metadata={METADATA_KEY: sha256},
             )
         except ClientError as exc:
-            if _status(exc) == 412:
+            if http_status(exc) == 412:
                 return self._resolve_conflict(key, size, sha256)
             raise self._error(exc, "upload", key) from exc
         except BotoCoreError as exc:
@@ -150,7 +149,7 @@ class S3Store:
             )
         except ClientError as exc:
             self._abort(full_key, upload_id)
-            if _status(exc) == 412:
+            if http_status(exc) == 412:
                 return self._resolve_conflict(key, size, sha256)
             raise self._error(exc, "upload", key) from exc
         except BotoCoreError as exc:
@@ -232,7 +231,7 @@ class S3Store:
         try:
             return self._client.get_object(**args)["Body"].read()
         except ClientError as exc:
-            code = _code(exc)
+            code = error_code(exc)
             if code == "InvalidRange":
                 return b""
             if code in ("NoSuchKey", "404"):
@@ -247,7 +246,7 @@ class S3Store:
         try:
             response = self._client.head_object(Bucket=self.bucket, Key=self.prefix + key, ChecksumMode="ENABLED")
         except ClientError as exc:
-            if _status(exc) == 404:
+            if http_status(exc) == 404:
                 return None
             raise self._error(exc, "inspect", key) from exc
         except BotoCoreError as exc:
@@ -274,36 +273,8 @@ class S3Store:
             raise self._error(exc, "list", self.prefix or "/") from exc
 
     def _error(self, exc: Exception, action: str, key: str) -> StoreError:
-        """A StoreError that says what failed and what the operator can do about it; a StoreConfigError when
-        the configuration is wrong (credentials, bucket), a StoreUnavailableError when S3 did not answer."""
-        where = f"{self.uri}: cannot {action} {key!r}"
-        if isinstance(exc, NoCredentialsError):
-            return StoreConfigError(
-                f"{where}: no AWS credentials found — set them the standard AWS way "
-                "(environment, profile, or instance role)"
-            )
-        if isinstance(exc, ClientError):
-            code = _code(exc)
-            if code == "NoSuchBucket":
-                return StoreConfigError(f"{where}: bucket {self.bucket!r} does not exist — create it or fix "
-                                        "ARCHIVE_URI")
-            if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"):
-                return StoreConfigError(f"{where}: access denied ({code}) — check the AWS credentials and bucket "
-                                        "policy")
-            message = exc.response.get("Error", {}).get("Message", "")
-            error_type = StoreUnavailableError if _status(exc) >= 500 else StoreError
-            return error_type(f"{where}: {code} {message}".rstrip())
-        endpoint = self._client.meta.endpoint_url
-        error_type = StoreUnavailableError if isinstance(exc, BotoConnectionError | HTTPClientError) else StoreError
-        return error_type(f"{where}: {exc} (endpoint {endpoint}; check AWS_ENDPOINT_URL and the network)")
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _status(exc: ClientError) -> int:
-    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        return s3_error(exc, f"{self.uri}: cannot {action} {key!r}", bucket=self.bucket,
+                        endpoint=self._client.meta.endpoint_url)
 
 
 def _sha256_of(head: dict[str, Any]) -> str | None:

@@ -19,10 +19,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 from pipelines.layout import CDXJ_SUFFIX, crawl_warc_of_records, is_run_report_key, is_warc_key, warc_of_index
-from pipelines.store.atomic import OPEN_SUFFIX
+from pipelines.store.atomic import OPEN_SUFFIX, salvage
 from pipelines.store.base import (
     ObjectExistsError,
     ObjectStore,
@@ -35,13 +34,11 @@ from pipelines.store.base import (
     sha256_file,
     writable_hint,
 )
-from pipelines.store.members import GZIP_MAGIC, complete_prefix_length
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
 ARCHIVE_NAME = ".archive-uri"  # which archive this spool feeds, so leftovers never go elsewhere
-TEXT_SUFFIXES = (".cdxj", ".jsonl", ".ndjson", ".txt")  # line-oriented: complete up to the last \n
 
 
 def archive_spool_root(spool_dir: Path, archive_uri: str) -> Path:
@@ -203,7 +200,7 @@ class Spool:
                 if open_path.name.endswith(CDXJ_SUFFIX + OPEN_SUFFIX):
                     open_path.unlink()  # derived from its WARC: rebuilt by `prepare`, never uploaded half-written
                 else:
-                    _salvage(open_path)
+                    salvage(open_path)
             except OSError as exc:
                 log.error("recovery: cannot salvage %s (%s); left as it is", open_path, exc)
         if prepare is not None:
@@ -252,51 +249,6 @@ def _upload_rank(key: str) -> tuple[int, str]:
 def _warc_needed_by(key: str) -> str | None:
     """The WARC a CDXJ index or a crawl's records file points into: it must be in the archive first."""
     return warc_of_index(key) or crawl_warc_of_records(key)
-
-
-def _salvage(open_path: Path) -> None:
-    """Keep the complete prefix of an interrupted file under its final name; drop it if empty."""
-    final = open_path.with_name(open_path.name[: -len(OPEN_SUFFIX)])
-    with open_path.open("r+b") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        magic = fh.read(len(GZIP_MAGIC))
-        if magic == GZIP_MAGIC:
-            keep = complete_prefix_length(fh)
-        elif final.name.endswith(TEXT_SUFFIXES) or size == 0:
-            keep = _complete_lines_length(fh, size)
-        else:
-            log.warning("spool: leaving %s alone: unknown format, cannot tell what is complete", open_path)
-            return
-        if keep < size:
-            fh.truncate(keep)
-            fh.flush()
-            os.fsync(fh.fileno())
-    if keep == 0:
-        log.warning("spool: %s held no complete record; removed", open_path)
-        open_path.unlink()
-        return
-    if keep < size:
-        log.warning("spool: %s: kept %d complete bytes, dropped a cut-off tail of %d", open_path, keep, size - keep)
-    try:
-        os.link(open_path, final)  # never clobber: a finished file of the same name wins
-    except FileExistsError:
-        log.error("spool: both %s and %s exist; leaving the .open file for an operator", open_path, final)
-        return
-    open_path.unlink()
-
-
-def _complete_lines_length(fh: BinaryIO, size: int) -> int:
-    """Length up to and including the last newline (0 if there is none)."""
-    end = size
-    while end > 0:
-        start = max(0, end - 64 * 1024)
-        fh.seek(start)
-        block = fh.read(end - start)
-        newline = block.rfind(b"\n")
-        if newline >= 0:
-            return start + newline + 1
-        end = start
-    return 0
 
 
 _owned: dict[Path, tuple[int, int]] = {}  # spool root → (lock fd, Spool objects using it)

@@ -17,13 +17,14 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 
 import brotli
 
+from pipelines.store.members import GZIP_MAGIC
+
 if sys.version_info >= (3, 14):
     from compression import zstd
 else:
     from backports import zstd
 
 STEP = 64 * 1024  # bytes in and out per decoding step
-GZIP_MAGIC = b"\x1f\x8b"
 DECODABLE = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd"})
 DECODE_ERRORS = (zlib.error, brotli.error, zstd.ZstdError, EOFError)
 

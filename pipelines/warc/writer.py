@@ -9,15 +9,16 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
 
 from pipelines.layout import warc_key
+from pipelines.records.types import WarcPointer
 from pipelines.store.atomic import close_and_publish, partial_path
 from pipelines.warc.cdxj import LiveIndex, LiveIndexes
 from pipelines.warc.records import Exchange, Revisit, exchange_records, metadata_record, warc_fields
@@ -37,9 +38,10 @@ class CaptureRef:
     record_id: str
     payload_digest: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> WarcPointer:
         """The fields of an article record's `warc` object (RECORDS.md), without its `revisit`."""
-        return asdict(self)
+        return WarcPointer(key=self.key, filename=self.filename, offset=self.offset, length=self.length,
+                           record_id=self.record_id, payload_digest=self.payload_digest)
 
 
 class ArchiveWarcWriter(WARCWriter):
