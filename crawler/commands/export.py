@@ -63,8 +63,9 @@ def export_wacz_command(
     from pipelines.warc.wacz import export_wacz
 
     days = day_range(date_from, date_to)
+    settings = command_settings(archive)  # the environment first, as every command
     check_output(output)
-    store = open_archive(command_settings(archive))
+    store = open_archive(settings)
     with failing_on(StoreError, ValueError, OSError):
         counts = export_wacz(store, output, days)
     if as_json:
@@ -86,8 +87,9 @@ def export_records_command(
     from pipelines.records.export import export_records
 
     days = day_range(date_from, date_to)
+    settings = command_settings(archive)  # the environment first, as every command
     check_output(output)
-    store = open_archive(command_settings(archive))
+    store = open_archive(settings)
     with failing_on(StoreError, ValueError, OSError):
         count = export_records(store, output, fmt.value, days)
     if as_json:
