@@ -69,8 +69,10 @@ def test_extract_prints_a_record(tmp_path: Path) -> None:
     assert record["language"] == "en" and record["is_article"] is True
 
 
-def test_extract_errors_exit_2(tmp_path: Path) -> None:
-    assert run_cli("extract", str(tmp_path / "missing.html"), "--url", "https://a.example/").returncode == 2
+def test_extract_errors_exit_4_for_a_missing_file_else_2(tmp_path: Path) -> None:
+    missing = run_cli("extract", str(tmp_path / "missing.html"), "--url", "https://a.example/")
+    assert missing.returncode == 4 and missing.stderr == f"newsarchive: no such file: {tmp_path / 'missing.html'}\n"
+    assert run_cli("extract", str(tmp_path), "--url", "https://a.example/").returncode == 2  # a directory
     (tmp_path / "p.html").write_text("<p>x</p>")
     assert run_cli("extract", str(tmp_path / "p.html"), "--url", "not-a-url").returncode == 2
 

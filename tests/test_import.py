@@ -153,6 +153,16 @@ def test_bad_sources_fail_alone(crawled: dict[str, Any], tmp_path: Path) -> None
     assert len(records) == len(crawled["records"])
 
 
+def test_only_missing_files_is_not_found_and_no_run(tmp_path: Path) -> None:
+    """Nothing to import at all: exit 4, as `warc verify` and `extract` of a missing file, one line, no run report."""
+    archive = tmp_path / "archive"
+    missing = [str(tmp_path / "a.warc.gz"), str(tmp_path / "b.warc.gz")]
+    result, report, records = import_into(str(archive), tmp_path / "spool", *missing)
+    assert result.returncode == 4
+    assert result.stderr == f"newsarchive: no such file: {missing[0]} (nor the 1 other sources)\n"
+    assert report is None and records == [] and result.stdout == ""
+
+
 def test_import_from_s3_into_s3(crawled: dict[str, Any], tmp_path: Path) -> None:
     with moto_s3_server() as endpoint:
         source_bucket, archive_bucket = create_bucket(endpoint), create_bucket(endpoint)
