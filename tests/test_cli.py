@@ -116,3 +116,5 @@ def test_flags_and_values_read_as_placeholders_in_help() -> None:
     assert result.returncode == 0
     assert "<bool>" not in result.stdout and "<str>" not in result.stdout and "<list[str]>" not in result.stdout
     assert "WARC" in result.stdout and "URI" in result.stdout
+    discover = run_cli("discover", "--help", env={"COLUMNS": "120"})
+    assert "discover [OPTIONS] {URL}" in discover.stdout and "TEXT" not in discover.stdout.split("Options")[0]
