@@ -34,7 +34,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert result.returncode == 0, result.stderr[-3000:]
     (warc,) = (root / "archive").rglob("*.warc.gz")
     records = [r for path in (root / "archive").rglob("*.jsonl.gz") for r in jsonl_gz(path.read_bytes())]
-    return {"warc": warc, "records": {r["url"]: r for r in records}}
+    (report,) = (root / "archive" / "runs").iterdir()
+    return {"warc": warc, "records": {r["url"]: r for r in records}, "counts": json.loads(report.read_text())["counts"]}
 
 
 def import_into(archive: str, spool: Path, *args: str) -> tuple[Any, dict[str, Any] | None, list[dict[str, Any]]]:
@@ -75,6 +76,11 @@ def test_import_finds_the_crawls_articles_at_the_same_offsets(crawled: dict[str,
     assert report["counts"]["records"] == len(records)
     assert report["per_site"]["127-0-0-1"]["records"] == len(records)
     assert report["per_site"]["127-0-0-1"]["coverage"]["text"] == 1.0
+    # The responses it read, by status class as the crawl counted them when it archived them (status shows these)
+    classes = ("responses", "responses_2xx", "responses_3xx", "responses_4xx", "responses_5xx")
+    assert {k: report["counts"][k] for k in classes} == {k: crawled["counts"][k] for k in classes}
+    site = report["per_site"]["127-0-0-1"]
+    assert site["fetched"] == sum(site[k] for k in classes[1:]) == report["counts"]["responses"]
     (source_line,) = report["sources"]
     assert source_line["status"] == "imported" and source_line["corrupt"] == 0
     assert source_line["records_key"].endswith(f"/{crawled['warc'].name.removesuffix('.warc.gz')}.jsonl.gz")
