@@ -21,7 +21,8 @@ class ExitCode(IntEnum):
                          # directory, S3 credentials or bucket, REDIS_URL; nothing was fetched
     UPLOAD_PENDING = 3   # crawl done, but some files could not be uploaded: they are safe in the spool,
                          # and the next run (any command that crawls) uploads them first
-    NOT_FOUND = 4        # `show`/`warc verify`: no record of that URL, no such file or archive key
+    NOT_FOUND = 4        # not found: no capture or record of that URL (`show`, `history`), no such input file or
+                         # archive key (`warc verify`, `import`, `extract`); a missing sites file is USAGE (config)
     BLOCKED = 5          # crawl done, but at least one site was blocking the crawler (403/429/captcha storm):
                          # its remaining pages were not fetched; the run report's stats name the site
     UNAVAILABLE = 6      # the archive's store (S3) or Redis did not answer at start-up; nothing was fetched:

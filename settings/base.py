@@ -160,7 +160,8 @@ REVISIT: Annotated[list[str], "Re-fetch schedule of archived articles, durations
 PROGRESS: Annotated[Literal["auto", "rich", "plain", "off"], "Live progress: rich (a live line), plain (log "
                     "lines every PROGRESS_INTERVAL), off; auto: rich on a terminal, plain elsewhere."] = "auto"
 PROGRESS_INTERVAL: Annotated[Seconds, "How often plain progress lines are logged."] = 10.0
-PROGRESS_PER_SITE: Annotated[bool, "The live line (or plain progress lines) add one line of counts per site."] = False
+PROGRESS_PER_SITE: Annotated[bool, "The live line (or plain progress lines) add one line per site: its responses by "
+                             "status class (robots.txt included), network failures, articles."] = False
 EXTRACT_WORKERS: Annotated[int, "Extraction processes, so the crawl keeps downloading: -1: all cores but one; "
                                 "0: in the crawl process."] = -1
 IMPORT_WORKERS: Annotated[int, "Extraction processes of `import` and `reextract` (the command itself reads the WARCs "

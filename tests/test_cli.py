@@ -69,8 +69,10 @@ def test_extract_prints_a_record(tmp_path: Path) -> None:
     assert record["language"] == "en" and record["is_article"] is True
 
 
-def test_extract_errors_exit_2(tmp_path: Path) -> None:
-    assert run_cli("extract", str(tmp_path / "missing.html"), "--url", "https://a.example/").returncode == 2
+def test_extract_errors_exit_4_for_a_missing_file_else_2(tmp_path: Path) -> None:
+    missing = run_cli("extract", str(tmp_path / "missing.html"), "--url", "https://a.example/")
+    assert missing.returncode == 4 and missing.stderr == f"newsarchive: no such file: {tmp_path / 'missing.html'}\n"
+    assert run_cli("extract", str(tmp_path), "--url", "https://a.example/").returncode == 2  # a directory
     (tmp_path / "p.html").write_text("<p>x</p>")
     assert run_cli("extract", str(tmp_path / "p.html"), "--url", "not-a-url").returncode == 2
 
@@ -114,3 +116,5 @@ def test_flags_and_values_read_as_placeholders_in_help() -> None:
     assert result.returncode == 0
     assert "<bool>" not in result.stdout and "<str>" not in result.stdout and "<list[str]>" not in result.stdout
     assert "WARC" in result.stdout and "URI" in result.stdout
+    discover = run_cli("discover", "--help", env={"COLUMNS": "120"})
+    assert "discover [OPTIONS] {URL}" in discover.stdout and "TEXT" not in discover.stdout.split("Options")[0]

@@ -73,3 +73,17 @@ def test_unknown_format_and_empty_range(crawled: tuple[Path, ArchiveContents], t
     none = run_cli("export", "records", "--format", "jsonl", "-o", str(output), "--from", "2999-01-01",
                    "--archive", str(archive))
     assert none.returncode == 0 and output.read_text() == ""
+
+
+@pytest.mark.parametrize("command", [["records", "--format", "jsonl"], ["wacz"]])
+def test_an_output_that_cannot_be_written_is_a_usage_error_naming_it(command: list[str], tmp_path: Path) -> None:
+    """-o is checked before the archive is read: one line naming the path as given (not the partial file's
+    name, no errno), exit 2 as for any bad argument."""
+    archive = str(tmp_path / "archive")  # empty: the check comes first
+    plain = tmp_path / "plain.txt"
+    plain.write_text("a file, not a directory")
+    for output, why in [(tmp_path, "is a directory"), (plain / "out", f"{plain} is not a directory")]:
+        result = run_cli("export", *command, "-o", str(output), "--archive", archive)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == f"newsarchive: --output {output}: cannot write it: {why}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.txt"]

@@ -34,7 +34,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert result.returncode == 0, result.stderr[-3000:]
     (warc,) = (root / "archive").rglob("*.warc.gz")
     records = [r for path in (root / "archive").rglob("*.jsonl.gz") for r in jsonl_gz(path.read_bytes())]
-    return {"warc": warc, "records": {r["url"]: r for r in records}}
+    (report,) = (root / "archive" / "runs").iterdir()
+    return {"warc": warc, "records": {r["url"]: r for r in records}, "counts": json.loads(report.read_text())["counts"]}
 
 
 def import_into(archive: str, spool: Path, *args: str) -> tuple[Any, dict[str, Any] | None, list[dict[str, Any]]]:
@@ -75,6 +76,11 @@ def test_import_finds_the_crawls_articles_at_the_same_offsets(crawled: dict[str,
     assert report["counts"]["records"] == len(records)
     assert report["per_site"]["127-0-0-1"]["records"] == len(records)
     assert report["per_site"]["127-0-0-1"]["coverage"]["text"] == 1.0
+    # The responses it read, by status class as the crawl counted them when it archived them (status shows these)
+    classes = ("responses", "responses_2xx", "responses_3xx", "responses_4xx", "responses_5xx")
+    assert {k: report["counts"][k] for k in classes} == {k: crawled["counts"][k] for k in classes}
+    site = report["per_site"]["127-0-0-1"]
+    assert site["fetched"] == sum(site[k] for k in classes[1:]) == report["counts"]["responses"]
     (source_line,) = report["sources"]
     assert source_line["status"] == "imported" and source_line["corrupt"] == 0
     assert source_line["records_key"].endswith(f"/{crawled['warc'].name.removesuffix('.warc.gz')}.jsonl.gz")
@@ -151,6 +157,16 @@ def test_bad_sources_fail_alone(crawled: dict[str, Any], tmp_path: Path) -> None
     assert [s["status"] for s in report["sources"]] == ["failed", "failed", "imported"]
     assert report["sources"][1]["error"] == "no readable WARC or ARC record"  # a plain WARC cut off in its header
     assert len(records) == len(crawled["records"])
+
+
+def test_only_missing_files_is_not_found_and_no_run(tmp_path: Path) -> None:
+    """Nothing to import at all: exit 4, as `warc verify` and `extract` of a missing file, one line, no run report."""
+    archive = tmp_path / "archive"
+    missing = [str(tmp_path / "a.warc.gz"), str(tmp_path / "b.warc.gz")]
+    result, report, records = import_into(str(archive), tmp_path / "spool", *missing)
+    assert result.returncode == 4
+    assert result.stderr == f"newsarchive: no such file: {missing[0]} (nor the 1 other sources)\n"
+    assert report is None and records == [] and result.stdout == ""
 
 
 def test_import_from_s3_into_s3(crawled: dict[str, Any], tmp_path: Path) -> None:

@@ -1,8 +1,12 @@
 """The progress display: a rich line on terminals, plain log lines elsewhere, with the numbers operators watch."""
 
 import io
+import json
+import re
+from pathlib import Path
 
 from crawler.extensions.progress import human_bytes, progress_line, progress_mode
+from tests.conftest import run_cli
 
 
 class FakeTty(io.StringIO):
@@ -28,3 +32,16 @@ def test_mode_follows_the_terminal() -> None:
 
 def test_human_bytes() -> None:
     assert [human_bytes(n) for n in (512, 1_500, 3_200_000, 4_000_000_000)] == ["512 B", "1.5 kB", "3.2 MB", "4.0 GB"]
+
+
+def test_per_site_line_adds_up_as_the_run_line_does(tmp_path: Path) -> None:
+    """A site's line says as many responses as its status classes add up to (robots.txt included, as in its
+    classes and in the server's log), so with one site it says what the run line and the report say."""
+    archive = tmp_path / "archive"
+    result = run_cli("demo", env={"ARCHIVE_URI": str(archive), "NEWSARCHIVE_PROGRESS_PER_SITE": "true"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    site_line = re.compile(r"^  demo-news: (\d+) responses \(2xx (\d+) · 3xx (\d+) · 4xx (\d+) · 5xx (\d+)\)", re.M)
+    *_, last = site_line.findall(result.stderr)
+    total, *classes = map(int, last)
+    [report_file] = (archive / "runs").iterdir()
+    assert total == sum(classes) == json.loads(report_file.read_text())["counts"]["responses"]

@@ -77,3 +77,25 @@ def test_ls_lists_warcs_with_size_and_day(crawled: tuple[Path, ArchiveContents])
     later = run_cli("warc", "ls", "--from", "2999-01-01", env={"ARCHIVE_URI": str(archive)})
     assert later.returncode == 0 and later.stdout == "" and "0 WARC file(s)" in later.stderr
     assert run_cli("warc", "ls", "--from", "yesterday", "--archive", str(archive)).returncode == 2
+
+
+def test_gzipped_page_is_not_a_warc_in_one_line(tmp_path: Path) -> None:
+    """A gzip file that holds no WARC (a saved page) is one verdict line, like a plain HTML file: no traceback,
+    no warcio warnings."""
+    page = tmp_path / "page.warc.gz"
+    page.write_bytes(gzip.compress(b"<!DOCTYPE html><html><body>a saved page</body></html>\n" * 50))
+    result = run_cli("warc", "verify", str(page))
+    assert result.returncode == 1
+    assert result.stdout == f"FAIL {page}: not a WARC file (a gzip file, but it does not hold a WARC record)\n"
+    assert result.stderr == "newsarchive: 1 of 1 WARC file(s) failed verification\n"
+
+
+def test_unreadable_first_record_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    """warcio failing on the first record (here: an HTTP status line it cannot parse) is a problem at offset 0;
+    warcio's own offset lookup raises when no record was read."""
+    bad = tmp_path / "bad.warc.gz"
+    bad.write_bytes(gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\nContent-Type: application/http; "
+                                  b"msgtype=response\r\nContent-Length: 10\r\n\r\nHTTP/1.1 x"))
+    result = run_cli("warc", "verify", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"FAIL {bad}" in result.stdout and "  digest: unreadable at @0: " in result.stdout

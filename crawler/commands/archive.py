@@ -2,6 +2,7 @@
 
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -144,12 +145,21 @@ def fetch_key(target: str, store: ObjectStore, scratch: Path) -> Path:
     return dest
 
 
-def looks_like_warc(path: Path) -> bool:
-    """A WARC starts as one: a gzip member, or the `WARC/` version line (an HTML page must not get as far as
-    warcio, which prints a warning per line it cannot parse)."""
+def not_a_warc(path: Path) -> str | None:
+    """Why the file is no WARC at all, else None. A WARC starts with the `WARC/` version line, plain or in its first
+    gzip member; anything else (an HTML page, a gzipped one) must not get as far as warcio, which prints a warning
+    per line it cannot parse."""
     with path.open("rb") as fh:
-        head = fh.read(5)
-    return head.startswith((GZIP_MAGIC, b"WARC/"))
+        head = fh.read(64 * 1024)  # a gzip header and the start of its deflate stream
+    if not head.startswith(GZIP_MAGIC):
+        return None if head.startswith(b"WARC/") else "not a WARC file (it starts with neither gzip nor 'WARC/')"
+    try:
+        inflated = zlib.decompressobj(wbits=31).decompress(head, len(b"WARC/"))
+    except zlib.error:
+        return None  # a damaged first member: the digest check says where
+    if b"WARC/".startswith(inflated):
+        return None  # a WARC, or one cut short in its first bytes: the digest check says where
+    return "not a WARC file (a gzip file, but it does not hold a WARC record)"
 
 
 @warc_app.command("verify")
@@ -173,8 +183,8 @@ def warc_verify(
                 store = store or open_archive(settings)
                 with failing_on(StoreError):
                     path = fetch_key(target, store, Path(scratch))
-            if not looks_like_warc(path):
-                problems = ["not a WARC file (it starts with neither gzip nor 'WARC/')"]
+            if reason := not_a_warc(path):
+                problems = [reason]
             else:
                 problems = [f"digest: {p}" for p in digest_problems(path)] + [f"lint: {p}" for p in lint_warc(path)]
             results.append({"file": target, "ok": not problems, "problems": problems})

@@ -55,7 +55,8 @@ def check_sites_file(path: Path, site: Site) -> None:
 
 @app.command()
 def discover(
-    url: Annotated[str, typer.Argument(help="The site's homepage, like https://herald.example/", show_default=False)],
+    url: Annotated[str, typer.Argument(metavar="URL", help="The site's homepage, like https://herald.example/",
+                                       show_default=False)],
     name: Annotated[str | None, typer.Option(
         "--name", help="The entry's name. [default: from the host name, like 'herald']", show_default=False)] = None,
     write: Annotated[Path | None, typer.Option(

@@ -1,5 +1,6 @@
 """`newsarchive export wacz|records`: the archive as one file for replay tools or for analysis."""
 
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -15,10 +16,12 @@ from crawler.cli_common import (
     app,
     command_settings,
     day_range,
+    fail,
     failing_on,
     open_archive,
     print_json,
 )
+from crawler.exit_codes import ExitCode
 from pipelines.store.base import StoreError
 
 export_app = ReadableTyper(help="Export the archive: a WACZ for replay tools, or the records as JSONL/Parquet.",
@@ -26,6 +29,21 @@ export_app = ReadableTyper(help="Export the archive: a WACZ for replay tools, or
 app.add_typer(export_app, name="export")
 
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="The file to write (replaced when complete).")]
+
+
+def check_output(output: Path) -> None:
+    """`-o` names a file this process can create: said before the archive is read, as a bad argument (exit 2),
+    rather than as an OSError about the partial file once the export is under way. Nothing is created here."""
+    if output.is_dir():
+        raise fail(ExitCode.USAGE, f"--output {output}: cannot write it: is a directory")
+    existing = next(parent for parent in output.parents if parent.exists())  # created by the export if need be
+    if not existing.is_dir():
+        raise fail(ExitCode.USAGE, f"--output {output}: cannot write it: {existing} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise fail(ExitCode.USAGE, f"--output {output}: cannot write it: {error.strerror}") from error
 
 
 class RecordsFormat(StrEnum):
@@ -45,7 +63,9 @@ def export_wacz_command(
     from pipelines.warc.wacz import export_wacz
 
     days = day_range(date_from, date_to)
-    store = open_archive(command_settings(archive))
+    settings = command_settings(archive)  # the environment first, as every command
+    check_output(output)
+    store = open_archive(settings)
     with failing_on(StoreError, ValueError, OSError):
         counts = export_wacz(store, output, days)
     if as_json:
@@ -67,7 +87,9 @@ def export_records_command(
     from pipelines.records.export import export_records
 
     days = day_range(date_from, date_to)
-    store = open_archive(command_settings(archive))
+    settings = command_settings(archive)  # the environment first, as every command
+    check_output(output)
+    store = open_archive(settings)
     with failing_on(StoreError, ValueError, OSError):
         count = export_records(store, output, fmt.value, days)
     if as_json:

@@ -26,6 +26,8 @@ def extract(
     else:
         try:
             html = file.read_bytes()
+        except FileNotFoundError as error:
+            raise fail(ExitCode.NOT_FOUND, f"no such file: {file}") from error
         except OSError as error:
             raise fail(ExitCode.USAGE, f"cannot read {file}: {error.strerror}") from error
     if not url.startswith(("http://", "https://")):

@@ -156,7 +156,7 @@ def import_warcs(
     configure_command_logging(verbose)
     missing = [source for source in sources if "://" not in source and not Path(source).expanduser().is_file()]
     if len(missing) == len(sources):  # nothing to do: a run that cannot start writes no run report
-        raise fail(ExitCode.USAGE, f"no such file: {missing[0]}" + (f" (nor the {len(missing) - 1} other sources)"
+        raise fail(ExitCode.NOT_FOUND, f"no such file: {missing[0]}" + (f" (nor the {len(missing) - 1} other sources)"
                                                                     if len(missing) > 1 else ""))
     captures = CaptureFilter(tuple(h.lower().strip(".") for h in host or ()), day_range(first, last))
     if site is not None and site_slug(site) != site:

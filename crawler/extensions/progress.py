@@ -48,12 +48,14 @@ def progress_line(stats: dict[str, Any], elapsed: float, queued: int | None = No
 
 
 def site_lines(stats: dict[str, Any], sites: list[str]) -> list[str]:
-    """Per site: responses by status class, network failures, articles (PROGRESS_PER_SITE)."""
+    """Per site: responses by status class, network failures, articles (PROGRESS_PER_SITE). Its responses are
+    what its classes add up to, robots.txt included (`fetched`, the site's own requests, leaves robots.txt out)."""
     lines = []
     for site in sites:
         site_counts = {name: stats.get(site_stat(site, name), 0) for name in SITE_COUNTERS}
         classes = " · ".join(f"{klass} {site_counts[f'responses_{klass}']}" for klass in STATUS_CLASSES)
-        lines.append(f"  {site}: {site_counts['fetched']} responses ({classes}) · {site_counts['network_failures']} "
+        responses = sum(site_counts[f"responses_{klass}"] for klass in STATUS_CLASSES)
+        lines.append(f"  {site}: {responses} responses ({classes}) · {site_counts['network_failures']} "
                      f"network failures · {site_counts['articles']} articles")
     return lines
 

@@ -138,5 +138,6 @@ def digest_problems(path: Path) -> list[str]:
                     where = f"@{records.get_record_offset()} {record.rec_type} {uri}".rstrip()
                     problems += [f"{where}: {problem}" for problem in record.digest_checker.problems]
         except Exception as exc:  # warcio raises several unrelated types for unreadable input
-            problems.append(f"unreadable after @{records.get_record_offset()}: {exc}")
+            # the offset where reading stopped (warcio's get_record_offset() raises if no record was read yet)
+            problems.append(f"unreadable at @{records.offset}: {exc}")
     return problems

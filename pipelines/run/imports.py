@@ -19,6 +19,7 @@ from pipelines.extract.urls import host_in_domains
 from pipelines.layout import imported_records_key, source_basename
 from pipelines.records.types import Discovery, Record
 from pipelines.run.pages import archived_page_record, article_signals, page_capture, site_slug
+from pipelines.run.report import status_class
 from pipelines.run.sink import RecordSink, RunTally
 from pipelines.run.workers import BatchWorkers
 from pipelines.state.dedup import DuplicateIndex
@@ -128,10 +129,14 @@ class Importer:
         """The HTML pages of one source WARC that the filters take, counted as they are read."""
         discovery = Discovery(via="import", source=pointer, hints={})
         for page in read_pages(stream, counts):
+            # By status class as a crawl counts them (the run's: all it read; a site's: what the filters take)
+            taken = self.captures.takes(page)
+            page_site = (self.site or site_slug(urlsplit(page.url).hostname or "")) if taken else None
             self.tally.add(None, "responses")
-            if not self.captures.takes(page):
+            if klass := status_class(page.status):
+                self.tally.add(page_site, f"responses_{klass}")
+            if page_site is None:
                 continue
-            page_site = self.site or site_slug(urlsplit(page.url).hostname or "")
             self.tally.add(page_site, "fetched")
             if page.is_html_ok():
                 yield ImportTask(page, pointer, page_site, self.sink.crawl_id, discovery)
