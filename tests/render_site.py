@@ -3,7 +3,9 @@
 The article page holds a headline and an empty `<div id="story">`; `/static/story.js` fetches
 `/api/story/<slug>.json` (gzip-encoded when asked, so the decoded-body storing is exercised) and writes its
 paragraphs into the page, then loads a photo bigger than the test's resource cap and tries an address on a private
-network (which the in-browser guard must block). The server logs every request it answered.
+network (which the in-browser guard must block). The article page has a Last-Modified that does not change when
+its story does (the text is in the JSON) and answers a matching If-Modified-Since with 304, as a CDN would. The
+server logs every request it answered.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/\d{2}/"
 SLUG = "harbour-tunnel"
 ARTICLE_PATH = f"/news/2026/05/04/{SLUG}"
 JSON_PATH = f"/api/story/{SLUG}.json"
+ARTICLE_MODIFIED = "Mon, 04 May 2026 08:00:00 GMT"  # the shell's Last-Modified, whatever the JSON says
 PHOTO_PATH = "/img/photo.bin"
 PHOTO_SIZE = 300_000
 PRIVATE_URL = "http://192.168.77.77/tracker.gif"  # never to be requested: a private address
@@ -134,6 +137,7 @@ class RenderSite:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     killed: list[int] = field(default_factory=list)  # browser processes killed by the killer page
+    paragraphs: list[str] = field(default_factory=lambda: list(PARAGRAPHS))  # the story the JSON serves; tests edit it
 
     def paths(self) -> list[str]:
         with self.lock:
@@ -144,8 +148,8 @@ class RenderSite:
             return [headers for seen, headers in self.requests if seen == path]
 
 
-def story_json() -> bytes:
-    return json.dumps({"headline": HEADLINE, "paragraphs": PARAGRAPHS}).encode("utf-8")
+def story_json(paragraphs: list[str] = PARAGRAPHS) -> bytes:
+    return json.dumps({"headline": HEADLINE, "paragraphs": paragraphs}).encode("utf-8")
 
 
 def handler_for(site: RenderSite) -> type[BaseHTTPRequestHandler]:
@@ -164,11 +168,14 @@ def handler_for(site: RenderSite) -> type[BaseHTTPRequestHandler]:
             if path == "/":
                 return self.send(200, "text/html; charset=utf-8", HOME_HTML.encode())
             if path == ARTICLE_PATH:
-                return self.send(200, "text/html; charset=utf-8", ARTICLE_HTML.encode())
+                if self.headers.get("If-Modified-Since") == ARTICLE_MODIFIED:
+                    return self.send(304, "text/html; charset=utf-8", b"")
+                return self.send(200, "text/html; charset=utf-8", ARTICLE_HTML.encode(), modified=ARTICLE_MODIFIED)
             if path == "/static/story.js":
                 return self.send(200, "application/javascript", STORY_JS.encode())
             if path == JSON_PATH:
-                body = story_json()
+                with site.lock:
+                    body = story_json(site.paragraphs)
                 if "gzip" in self.headers.get("Accept-Encoding", ""):
                     return self.send(200, "application/json", gzip.compress(body), coding="gzip")
                 return self.send(200, "application/json", body)
@@ -193,12 +200,15 @@ def handler_for(site: RenderSite) -> type[BaseHTTPRequestHandler]:
                 return self.send(200, "image/png", b"\x89PNG\r\n\x1a\n" + bytes(PHOTO_SIZE - 8))
             return self.send(404, "text/plain", b"not here\n")
 
-        def send(self, status: int, content_type: str, body: bytes, coding: str | None = None) -> None:
+        def send(self, status: int, content_type: str, body: bytes, coding: str | None = None,
+                 modified: str | None = None) -> None:
             with suppress(BrokenPipeError, ConnectionResetError):  # a killed browser, a page that timed out
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 if coding:
                     self.send_header("Content-Encoding", coding)
+                if modified:
+                    self.send_header("Last-Modified", modified)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -215,8 +225,10 @@ def serve_render_site(site: RenderSite) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def sites_yaml(base: str, *, render: bool, homepage: str = "/") -> str:
+def sites_yaml(base: str, *, render: bool, homepage: str = "/", revisit: list[str] | None = None) -> str:
     site = {"name": "gazette", "homepage": base + homepage, "allowed_domains": ["127.0.0.1"],
             "article_patterns": [ARTICLE_PATTERN], "language": "en", "delay": 0, "allow_private_network": True,
             "render": render}
+    if revisit is not None:
+        site["revisit"] = revisit
     return yaml.safe_dump({"sites": [site]}, sort_keys=False)
