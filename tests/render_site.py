@@ -85,31 +85,39 @@ STALL_PATH = "/news/2026/05/04/stalled"  # its blocking script never comes: the 
 KILLER_PATH = "/news/2026/05/04/browser-killer"  # its JSON request makes the server kill the whole browser, once
 KILL_JSON = "/api/story/browser-killer.json"
 STALL_SECONDS = 30
+HUNG_PATH = "/news/2026/05/04/hung-tracker"  # its text is in the HTML, but its tracking pixel never comes
+HUNG_TOKEN = "numbatpixel"
 KILLER_TOKEN = "wombatrestart"
 
 
-def shell(title: str, script: str) -> bytes:
-    """An article page whose body is empty until `script` runs."""
+def shell(title: str, script: str, story: str = "") -> bytes:
+    """An article page whose body is `story` (empty: until `script` runs)."""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta property="og:type" content="article">
 <meta property="article:published_time" content="2026-05-04T08:00:00Z">
-{script}</head><body><article><h1>{title}</h1><div id="story"></div></article></body></html>""".encode()
+{script}</head><body><article><h1>{title}</h1><div id="story">{story}</div></article></body></html>""".encode()
 
 
 HOG_HTML = shell("Heap hog", "<script>window.addEventListener('load', () => setTimeout(() => {"
                  " const keep = []; for (;;) keep.push(new Array(1 << 20).fill(Math.random())); }, 50));</script>")
 STALL_HTML = shell("Stalled page", '<script src="/static/never.js"></script>')
+HUNG_HTML = shell("Hung tracker", "", "".join(
+    f"<p>{HUNG_TOKEN} paragraph {i}: the text of this article is in its HTML, and the page is taken once its time is "
+    "up although its tracking pixel never answered and its load event never came.</p>" for i in range(4))
+    + '<img src="/img/hung.gif" width="1" height="1">')
 KILLER_HTML = shell("Browser killer", f"""<script>
 fetch("{KILL_JSON}").then(r => r.json()).then(story => {{
   for (const text of story.paragraphs) {{
     const p = document.createElement("p"); p.textContent = text; document.getElementById("story").appendChild(p);
   }}
 }});</script>""")
+HOSTILE_PAGES = {HOG_PATH: HOG_HTML, STALL_PATH: STALL_HTML, KILLER_PATH: KILLER_HTML, HUNG_PATH: HUNG_HTML}
 HOSTILE_HTML = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Harbour Gazette: hostile</title></head>
 <body><ul><li><a href="{HOG_PATH}">hog</a></li><li><a href="{STALL_PATH}">stall</a></li>
-<li><a href="{KILLER_PATH}">killer</a></li><li><a href="{ARTICLE_PATH}">{HEADLINE}</a></li></ul></body></html>"""
+<li><a href="{KILLER_PATH}">killer</a></li><li><a href="{HUNG_PATH}">hung</a></li>
+<li><a href="{ARTICLE_PATH}">{HEADLINE}</a></li></ul></body></html>"""
 KILLER_PARAGRAPHS = [f"{KILLER_TOKEN} paragraph {i}: the browser was started again after it was killed, and this "
                      "page was rendered by the new one, with every exchange of the first attempt still archived."
                      for i in range(4)]
@@ -181,10 +189,9 @@ def handler_for(site: RenderSite) -> type[BaseHTTPRequestHandler]:
                 return self.send(200, "application/json", body)
             if path == "/hostile":
                 return self.send(200, "text/html; charset=utf-8", HOSTILE_HTML.encode())
-            if path in (HOG_PATH, STALL_PATH, KILLER_PATH):
-                page = {HOG_PATH: HOG_HTML, STALL_PATH: STALL_HTML, KILLER_PATH: KILLER_HTML}[path]
-                return self.send(200, "text/html; charset=utf-8", page)
-            if path == "/static/never.js":
+            if path in HOSTILE_PAGES:
+                return self.send(200, "text/html; charset=utf-8", HOSTILE_PAGES[path])
+            if path in ("/static/never.js", "/img/hung.gif"):
                 time.sleep(STALL_SECONDS)
                 return self.send(200, "application/javascript", b"")
             if path == KILL_JSON:

@@ -31,6 +31,8 @@ from tests.render_site import (
     ARTICLE_PATH,
     HEADLINE,
     HOG_PATH,
+    HUNG_PATH,
+    HUNG_TOKEN,
     JSON_PATH,
     KILLER_PATH,
     KILLER_TOKEN,
@@ -278,6 +280,12 @@ def test_a_page_that_never_loads_times_out(hostile: Hostile) -> None:
     assert hostile.stats("newsarchive/render/").get("failures", 0) >= 2  # the stalled page and its retry
     assert hostile.crawl.responses_to(STALL_PATH)
     assert hostile.record_of(STALL_PATH) is None
+
+
+def test_a_page_whose_load_event_never_comes_is_taken_as_it_is(hostile: Hostile) -> None:
+    """Its document is in, only a tracking pixel hangs: the record has the text, as a plain fetch would."""
+    record = hostile.record_of(HUNG_PATH)
+    assert record is not None and record["rendered"] is True and record["text"].count(HUNG_TOKEN) == 4
 
 
 def test_a_killed_browser_is_restarted_and_loses_no_written_capture(hostile: Hostile) -> None:
