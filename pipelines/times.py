@@ -13,7 +13,8 @@ def rfc3339(moment: datetime) -> str:
 
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_DURATION = re.compile(r"(\d{1,12})\s*([smhd])")
+MAX_DURATION_DAYS = 36500  # past any revisit; a few thousand years made `now - duration` overflow at crawl start
 
 
 def parse_duration(text: object) -> timedelta:
@@ -21,7 +22,10 @@ def parse_duration(text: object) -> timedelta:
     match = _DURATION.fullmatch(text.strip().lower()) if isinstance(text, str) else None
     if match is None or int(match[1]) == 0:
         raise ValueError(f"bad duration {text!r} — expected a whole number and a unit, like 30s, 15m, 1h or 2d")
-    return timedelta(seconds=int(match[1]) * DURATION_UNITS[match[2]])
+    seconds = int(match[1]) * DURATION_UNITS[match[2]]
+    if seconds > MAX_DURATION_DAYS * DURATION_UNITS["d"]:
+        raise ValueError(f"bad duration {text!r} — at most {MAX_DURATION_DAYS}d (a hundred years)")
+    return timedelta(seconds=seconds)
 
 
 def parse_schedule(items: object) -> tuple[timedelta, ...]:

@@ -108,10 +108,12 @@ REMOTE_CONTROL_ENABLED: Annotated[bool, "Scrapy's remote-control HTTP server (2.
 # -- browser capture of sites with `render: true` (crawler/render/, docs/rendering.md) -------------------------
 CHROMIUM_PATH: Annotated[str, "The Chromium (or Chrome) executable that renders the pages of sites with "
                               "`render: true`; empty: `chromium` on PATH, else Playwright's own download."] = ""
-RENDER_PAGE_TIMEOUT: Annotated[Seconds, "A rendered page whose navigation (to its load event) takes longer fails "
-                                        "(retried like a network error)."] = 30.0
-RENDER_SETTLE_TIME: Annotated[Seconds, "After the load event, wait at most this long for the page's network to go "
-                                       "quiet (scripts fetching the article) before its DOM is taken."] = 10.0
+RENDER_PAGE_TIMEOUT: Annotated[Seconds, "A rendered page whose document is not in and parsed within this long fails "
+                                        "(retried like a network error); one whose load event has not come by then "
+                                        "(an image or tracker that never answers) is taken as it is."] = 30.0
+RENDER_SETTLE_TIME: Annotated[Seconds, "After the load event (or RENDER_PAGE_TIMEOUT), wait at most this long for the "
+                                       "page's network to go quiet (scripts fetching the article) before its DOM is "
+                                       "taken."] = 10.0
 RENDER_PAGES_PER_CONTEXT: Annotated[int, "A site's browser context (cookies, cache, memory) is replaced by a new "
                                          "one after this many pages; 0: never."] = 20
 RENDER_MAX_RESOURCE_SIZE: Annotated[Bytes, "A resource a rendered page loads (script, JSON, image) whose body is "

@@ -3,7 +3,9 @@
 The article page holds a headline and an empty `<div id="story">`; `/static/story.js` fetches
 `/api/story/<slug>.json` (gzip-encoded when asked, so the decoded-body storing is exercised) and writes its
 paragraphs into the page, then loads a photo bigger than the test's resource cap and tries an address on a private
-network (which the in-browser guard must block). The server logs every request it answered.
+network (which the in-browser guard must block). The article page has a Last-Modified that does not change when
+its story does (the text is in the JSON) and answers a matching If-Modified-Since with 304, as a CDN would. The
+server logs every request it answered.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ ARTICLE_PATTERN = r"/news/\d{4}/\d{2}/\d{2}/"
 SLUG = "harbour-tunnel"
 ARTICLE_PATH = f"/news/2026/05/04/{SLUG}"
 JSON_PATH = f"/api/story/{SLUG}.json"
+ARTICLE_MODIFIED = "Mon, 04 May 2026 08:00:00 GMT"  # the shell's Last-Modified, whatever the JSON says
 PHOTO_PATH = "/img/photo.bin"
 PHOTO_SIZE = 300_000
 PRIVATE_URL = "http://192.168.77.77/tracker.gif"  # never to be requested: a private address
@@ -82,31 +85,39 @@ STALL_PATH = "/news/2026/05/04/stalled"  # its blocking script never comes: the 
 KILLER_PATH = "/news/2026/05/04/browser-killer"  # its JSON request makes the server kill the whole browser, once
 KILL_JSON = "/api/story/browser-killer.json"
 STALL_SECONDS = 30
+HUNG_PATH = "/news/2026/05/04/hung-tracker"  # its text is in the HTML, but its tracking pixel never comes
+HUNG_TOKEN = "numbatpixel"
 KILLER_TOKEN = "wombatrestart"
 
 
-def shell(title: str, script: str) -> bytes:
-    """An article page whose body is empty until `script` runs."""
+def shell(title: str, script: str, story: str = "") -> bytes:
+    """An article page whose body is `story` (empty: until `script` runs)."""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta property="og:type" content="article">
 <meta property="article:published_time" content="2026-05-04T08:00:00Z">
-{script}</head><body><article><h1>{title}</h1><div id="story"></div></article></body></html>""".encode()
+{script}</head><body><article><h1>{title}</h1><div id="story">{story}</div></article></body></html>""".encode()
 
 
 HOG_HTML = shell("Heap hog", "<script>window.addEventListener('load', () => setTimeout(() => {"
                  " const keep = []; for (;;) keep.push(new Array(1 << 20).fill(Math.random())); }, 50));</script>")
 STALL_HTML = shell("Stalled page", '<script src="/static/never.js"></script>')
+HUNG_HTML = shell("Hung tracker", "", "".join(
+    f"<p>{HUNG_TOKEN} paragraph {i}: the text of this article is in its HTML, and the page is taken once its time is "
+    "up although its tracking pixel never answered and its load event never came.</p>" for i in range(4))
+    + '<img src="/img/hung.gif" width="1" height="1">')
 KILLER_HTML = shell("Browser killer", f"""<script>
 fetch("{KILL_JSON}").then(r => r.json()).then(story => {{
   for (const text of story.paragraphs) {{
     const p = document.createElement("p"); p.textContent = text; document.getElementById("story").appendChild(p);
   }}
 }});</script>""")
+HOSTILE_PAGES = {HOG_PATH: HOG_HTML, STALL_PATH: STALL_HTML, KILLER_PATH: KILLER_HTML, HUNG_PATH: HUNG_HTML}
 HOSTILE_HTML = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Harbour Gazette: hostile</title></head>
 <body><ul><li><a href="{HOG_PATH}">hog</a></li><li><a href="{STALL_PATH}">stall</a></li>
-<li><a href="{KILLER_PATH}">killer</a></li><li><a href="{ARTICLE_PATH}">{HEADLINE}</a></li></ul></body></html>"""
+<li><a href="{KILLER_PATH}">killer</a></li><li><a href="{HUNG_PATH}">hung</a></li>
+<li><a href="{ARTICLE_PATH}">{HEADLINE}</a></li></ul></body></html>"""
 KILLER_PARAGRAPHS = [f"{KILLER_TOKEN} paragraph {i}: the browser was started again after it was killed, and this "
                      "page was rendered by the new one, with every exchange of the first attempt still archived."
                      for i in range(4)]
@@ -134,6 +145,7 @@ class RenderSite:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     killed: list[int] = field(default_factory=list)  # browser processes killed by the killer page
+    paragraphs: list[str] = field(default_factory=lambda: list(PARAGRAPHS))  # the story the JSON serves; tests edit it
 
     def paths(self) -> list[str]:
         with self.lock:
@@ -144,8 +156,8 @@ class RenderSite:
             return [headers for seen, headers in self.requests if seen == path]
 
 
-def story_json() -> bytes:
-    return json.dumps({"headline": HEADLINE, "paragraphs": PARAGRAPHS}).encode("utf-8")
+def story_json(paragraphs: list[str] = PARAGRAPHS) -> bytes:
+    return json.dumps({"headline": HEADLINE, "paragraphs": paragraphs}).encode("utf-8")
 
 
 def handler_for(site: RenderSite) -> type[BaseHTTPRequestHandler]:
@@ -164,20 +176,22 @@ def handler_for(site: RenderSite) -> type[BaseHTTPRequestHandler]:
             if path == "/":
                 return self.send(200, "text/html; charset=utf-8", HOME_HTML.encode())
             if path == ARTICLE_PATH:
-                return self.send(200, "text/html; charset=utf-8", ARTICLE_HTML.encode())
+                if self.headers.get("If-Modified-Since") == ARTICLE_MODIFIED:
+                    return self.send(304, "text/html; charset=utf-8", b"")
+                return self.send(200, "text/html; charset=utf-8", ARTICLE_HTML.encode(), modified=ARTICLE_MODIFIED)
             if path == "/static/story.js":
                 return self.send(200, "application/javascript", STORY_JS.encode())
             if path == JSON_PATH:
-                body = story_json()
+                with site.lock:
+                    body = story_json(site.paragraphs)
                 if "gzip" in self.headers.get("Accept-Encoding", ""):
                     return self.send(200, "application/json", gzip.compress(body), coding="gzip")
                 return self.send(200, "application/json", body)
             if path == "/hostile":
                 return self.send(200, "text/html; charset=utf-8", HOSTILE_HTML.encode())
-            if path in (HOG_PATH, STALL_PATH, KILLER_PATH):
-                page = {HOG_PATH: HOG_HTML, STALL_PATH: STALL_HTML, KILLER_PATH: KILLER_HTML}[path]
-                return self.send(200, "text/html; charset=utf-8", page)
-            if path == "/static/never.js":
+            if path in HOSTILE_PAGES:
+                return self.send(200, "text/html; charset=utf-8", HOSTILE_PAGES[path])
+            if path in ("/static/never.js", "/img/hung.gif"):
                 time.sleep(STALL_SECONDS)
                 return self.send(200, "application/javascript", b"")
             if path == KILL_JSON:
@@ -193,12 +207,15 @@ def handler_for(site: RenderSite) -> type[BaseHTTPRequestHandler]:
                 return self.send(200, "image/png", b"\x89PNG\r\n\x1a\n" + bytes(PHOTO_SIZE - 8))
             return self.send(404, "text/plain", b"not here\n")
 
-        def send(self, status: int, content_type: str, body: bytes, coding: str | None = None) -> None:
+        def send(self, status: int, content_type: str, body: bytes, coding: str | None = None,
+                 modified: str | None = None) -> None:
             with suppress(BrokenPipeError, ConnectionResetError):  # a killed browser, a page that timed out
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 if coding:
                     self.send_header("Content-Encoding", coding)
+                if modified:
+                    self.send_header("Last-Modified", modified)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -215,8 +232,10 @@ def serve_render_site(site: RenderSite) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def sites_yaml(base: str, *, render: bool, homepage: str = "/") -> str:
+def sites_yaml(base: str, *, render: bool, homepage: str = "/", revisit: list[str] | None = None) -> str:
     site = {"name": "gazette", "homepage": base + homepage, "allowed_domains": ["127.0.0.1"],
             "article_patterns": [ARTICLE_PATTERN], "language": "en", "delay": 0, "allow_private_network": True,
             "render": render}
+    if revisit is not None:
+        site["revisit"] = revisit
     return yaml.safe_dump({"sites": [site]}, sort_keys=False)

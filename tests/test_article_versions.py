@@ -159,6 +159,8 @@ def test_history_lists_versions_and_prints_the_word_diff(runs: dict[str, Any]) -
     assert [v["version"] for v in data["versions"]] == [1, 2]
     assert data["diff"]["from_version"] == 1 and data["diff"]["to_version"] == 2
     assert {"op": "insert", "text": NOTE} in data["diff"]["paragraphs"]
+    as_copied = history(runs["root"], url.replace("http://", "HTTP://") + "?utm_source=feed#comments", "--json")
+    assert {**json.loads(as_copied.stdout), "url": url} == data, "a browser's form of the URL names the same article"
     only_one = json.loads(history(runs["root"], runs["base"] + CHROME, "--json").stdout)
     assert [v["version"] for v in only_one["versions"]] == [1] and only_one["diff"] is None
 

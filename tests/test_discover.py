@@ -188,7 +188,8 @@ def test_javascript_only_articles_are_warned(tmp_path: Path) -> None:
     with serve_scheme_site(site) as url:
         proposal = discovered(url, tmp_path)
     (warning,) = [w for w in proposal["warnings"] if w.startswith("articles need JavaScript")]
-    assert "/article/" in warning
+    assert "/article/" in warning and warning.endswith("`render: true` is set")
+    assert proposal["entry"]["render"] is True
     assert [page for page in proposal["pages"] if page["needs_javascript"]]
 
 

@@ -31,6 +31,8 @@ from tests.render_site import (
     ARTICLE_PATH,
     HEADLINE,
     HOG_PATH,
+    HUNG_PATH,
+    HUNG_TOKEN,
     JSON_PATH,
     KILLER_PATH,
     KILLER_TOKEN,
@@ -75,9 +77,9 @@ class Crawled:
 
 
 def crawl(root: Path, base: str, *, render: bool, name: str, homepage: str = "/",
-          env: dict[str, str] | None = None) -> Crawl:
+          env: dict[str, str] | None = None, revisit: list[str] | None = None) -> Crawl:
     sites = root / f"{name}.yaml"
-    sites.write_text(sites_yaml(base, render=render, homepage=homepage))
+    sites.write_text(sites_yaml(base, render=render, homepage=homepage, revisit=revisit))
     archive = root / f"{name}-archive"
     run = run_cli("crawl", "--sites", str(sites), timeout=300, env={
         "ARCHIVE_URI": str(archive), "NEWSARCHIVE_SPOOL": str(root / f"{name}-spool"),
@@ -202,6 +204,36 @@ def test_pywb_replays_the_page_with_its_text_in_chromium(crawled: Crawled, tmp_p
     assert json.loads(story_json())["headline"] == HEADLINE
 
 
+def test_a_rendered_article_edited_in_its_json_gets_version_2(tmp_path: Path) -> None:
+    """A revisit of a render site asks for the page in full: its shell is unchanged (the server answers a
+    conditional GET with 304), the edit is in the JSON its script loads."""
+    needs_browser()
+    site = RenderSite()
+    bounds = {"NEWSARCHIVE_RENDER_PAGE_TIMEOUT": "8", "NEWSARCHIVE_RENDER_SETTLE_TIME": "3",
+              "NEWSARCHIVE_RETRY_TIMES": "0"}
+    note = "Correction: an earlier version of this article gave the tunnel's daily traffic as forty thousand vehicles."
+    with serve_render_site(site) as base:
+        crawl(tmp_path, base, render=True, name="revisited", revisit=["1s", "1h"], env=bounds)
+        time.sleep(1.5)  # the first revisit is due
+        with site.lock:
+            site.paragraphs[1] = site.paragraphs[1].replace("forty thousand", "fifty thousand")
+            site.paragraphs.append(note)
+        before = len(site.paths())
+        second = crawl(tmp_path, base, render=True, name="revisited", revisit=["1s", "1h"], env=bounds)
+        asked = site.requests[before:]
+    assert second.run.returncode == 0, second.run.stderr[-3000:]
+    assert [headers.get("If-Modified-Since") for path, headers in asked if path == ARTICLE_PATH] == [None]
+    assert JSON_PATH in [path for path, _ in asked]
+    versions = sorted((r for r in second.contents.records if r["url"].endswith(ARTICLE_PATH)),
+                      key=lambda r: r["version"])
+    assert [r["version"] for r in versions] == [1, 2]
+    latest = versions[-1]
+    assert latest["rendered"] and "fifty thousand" in latest["text"] and latest["text"].endswith(note)
+    assert latest["discovery"]["via"] == "revisit"
+    changes = latest["changes"]
+    assert (changes["paragraphs_added"], changes["paragraphs_edited"], changes["notice"]["position"]) == (1, 1, "end")
+
+
 # -- the bounds, attacked: a page that eats its heap, one that never loads, one whose visit kills the browser ------
 
 @dataclass
@@ -248,6 +280,12 @@ def test_a_page_that_never_loads_times_out(hostile: Hostile) -> None:
     assert hostile.stats("newsarchive/render/").get("failures", 0) >= 2  # the stalled page and its retry
     assert hostile.crawl.responses_to(STALL_PATH)
     assert hostile.record_of(STALL_PATH) is None
+
+
+def test_a_page_whose_load_event_never_comes_is_taken_as_it_is(hostile: Hostile) -> None:
+    """Its document is in, only a tracking pixel hangs: the record has the text, as a plain fetch would."""
+    record = hostile.record_of(HUNG_PATH)
+    assert record is not None and record["rendered"] is True and record["text"].count(HUNG_TOKEN) == 4
 
 
 def test_a_killed_browser_is_restarted_and_loses_no_written_capture(hostile: Hostile) -> None:

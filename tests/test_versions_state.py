@@ -100,6 +100,8 @@ def test_revisits_decay_and_catch_up_once() -> None:
     (["6h", "1h"], "durations must grow"),
     ("1h", "expected a list of durations"),
     ([True], "bad duration True"),
+    (["1h", "99999999d"], "bad duration '99999999d' — at most 36500d (a hundred years)"),
+    (["9" * 30 + "d"], f"bad duration '{'9' * 30}d' — expected a whole number and a unit"),
 ])
 def test_a_bad_revisit_key_names_the_file_site_and_key(value: object, message: str) -> None:
     with pytest.raises(SitesConfigError) as info:

@@ -14,7 +14,7 @@ import typer
 from crawler.addresses import ip_literal
 from crawler.cli_common import VerboseOption, app, command_settings, fail, print_json
 from crawler.exit_codes import ExitCode
-from crawler.sites import KNOWN_KEYS, Site, SitesConfigError, append_site, parse_sites
+from crawler.sites import Site, SitesConfigError, append_site, parse_sites
 
 DEFAULT_BUDGET = 60
 MIN_BUDGET = 10
@@ -103,8 +103,7 @@ def discover(
     if observations.homepage_url is None and not any(source.usable for source in observations.sources):
         raise fail(ExitCode.FAILURE, f"{site.homepage}: nothing to go on: the homepage failed "
                    f"({observations.homepage_error or 'no response'}) and no feed or sitemap was found")
-    proposal = propose(observations, name=site.name, allow_private_network=allow_private_network,
-                       render_key="render" in KNOWN_KEYS)
+    proposal = propose(observations, name=site.name, allow_private_network=allow_private_network)
     if as_json:
         print_json(report(proposal, observations))
     else:

@@ -64,9 +64,8 @@ def needs_javascript(page: Page, observations: Observations) -> bool:
             and page.scripts > 0)
 
 
-def propose(observations: Observations, *, name: str, allow_private_network: bool = False,
-            render_key: bool = False) -> Proposal:
-    """The sites-file entry for the site; `render_key`: the sites file knows `render` (browser capture)."""
+def propose(observations: Observations, *, name: str, allow_private_network: bool = False) -> Proposal:
+    """The sites-file entry for the site, `render: true` when its articles need JavaScript (docs/rendering.md)."""
     homepage = observations.homepage_url or observations.homepage
     pages = [page for page in observations.pages.values() if page.fetched]
     javascript = [page for page in pages if needs_javascript(page, observations)]
@@ -92,10 +91,10 @@ def propose(observations: Observations, *, name: str, allow_private_network: boo
             proposal.entry[key] = values
     if allow_private_network:
         proposal.entry["allow_private_network"] = True
-    if needs_render and render_key:
+    if needs_render:
         proposal.entry["render"] = True
     _describe(observations, pages, articles, others, proposal)
-    _warn(observations, articles, evidence, needs_render, render_key, proposal)
+    _warn(observations, articles, evidence, needs_render, proposal)
     return proposal
 
 
@@ -188,18 +187,16 @@ def _source_contents(source: Source) -> str:
 
 
 def _warn(observations: Observations, articles: list[str], is_article: _ArticleEvidence, needs_render: bool,
-          render_key: bool, proposal: Proposal) -> None:
+          proposal: Proposal) -> None:
     warnings = proposal.warnings
     if observations.homepage_error:
         warnings.append(f"the homepage could not be used ({observations.homepage_error}): what is proposed comes "
                         "from robots.txt, feeds and sitemaps only")
     warnings += _robots_warnings(observations)
     if needs_render:
-        hint = ("`render: true` is set" if render_key
-                else "a crawl archives them with no text unless the site is fetched through a browser")
         warnings.append(f"articles need JavaScript: {len(proposal.javascript)} pages the site calls articles have "
                         f"next to no text in their HTML and scripts to fill it in (e.g. {proposal.javascript[0]}); "
-                        f"{hint}")
+                        "`render: true` is set")
     if not articles:
         warnings.append("no articles among the pages sampled: check the entry by hand (a paywall, a consent wall, a "
                         "page made by JavaScript, or a site that is not a news site?)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import Iterable
 from contextlib import suppress
@@ -66,10 +67,12 @@ class PageCapture:
         self.pending: set[asyncio.Task[None]] = set()
         self.document: dict[str, Any] | None = None  # the warc pointer of the main frame's last document
         self.page: Page | None = None
+        self.started = time.monotonic()  # when the page was set up, just before its navigation (attach)
         self.guarded = False  # set once the page's route guard is in place (crawler/render/middleware.py)
 
     def attach(self, page: Page) -> None:
         self.page = page
+        self.started = time.monotonic()
         browser = page.context.browser
         if browser is not None:
             self.browser = f"{browser.browser_type.name} {browser.version}"

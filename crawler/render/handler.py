@@ -4,6 +4,7 @@ Scrapy's DOWNLOAD_TIMEOUT does not reach a download handler's coroutine, and Pla
 navigation and waits, not every call: a browser killed while a page was being created left `new_page()` waiting
 forever (seen in tests/test_render.py), and with it the crawl. So the whole page download — page, navigation,
 settling, DOM — gets one deadline; past it the request fails with RenderDeadline, which is retried like a timeout.
+And the page methods run without scrapy-playwright's wait for the load event after each (`_apply_page_methods`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from playwright.async_api import Page
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -32,6 +34,13 @@ class BoundedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.deadline = page_deadline(crawler.settings)
+
+    async def _apply_page_methods(self, page: Page, request: Request, spider: Any) -> None:
+        """scrapy-playwright (0.0.48) waits for the load event after every page method, failing a page whose load
+        event never comes. The one page method here (`settle`, crawler/render/middleware.py) waits for it itself,
+        bounded, so that a page whose image or tracker never answers is taken as it is: it runs alone."""
+        for method in request.meta.get("playwright_page_methods") or ():
+            method.result = await method.method(page, *method.args, **method.kwargs)
 
     async def download_request(self, request: Request, spider: Any = None) -> Response:  # type: ignore[override]
         if not request.meta.get("playwright"):

@@ -7,7 +7,8 @@ page to settle — all objects that live only for this download (taken out again
 carries plain data). The response that comes back is the rendered DOM: it is never archived as a response (the
 WARC capture skips it), its `warc` pointer is the page's document exchange, and its record says `rendered: true`.
 
-Bounds per page: RENDER_PAGE_TIMEOUT for the navigation, RENDER_SETTLE_TIME for the network to go quiet,
+Bounds per page: RENDER_PAGE_TIMEOUT for the navigation (the document parsed; the load event within it, or the
+page is taken without), RENDER_SETTLE_TIME for the network to go quiet,
 RENDER_MAX_RESOURCES exchanges, RENDER_MAX_RESOURCE_SIZE per body, RENDER_JS_HEAP of JavaScript memory; a site's
 context is replaced after RENDER_PAGES_PER_CONTEXT pages (crawler/render/contexts.py).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from contextlib import suppress
 from functools import partial
 from typing import Self
@@ -52,8 +54,14 @@ async def init_page(page: Page, request: Request) -> None:
     capture.guarded = True
 
 
-async def settle(page: Page, capture: PageCapture, *, quiet_for: float) -> None:
-    """After the load event: wait (bounded) for the network to go quiet, then for the exchanges to be archived."""
+async def settle(page: Page, capture: PageCapture, *, load_within: float, quiet_for: float) -> None:
+    """Once the document is parsed: wait (bounded) for the load event, then for the network to go quiet, then for
+    the exchanges to be archived. The load event gets what is left of RENDER_PAGE_TIMEOUT: a page whose image or
+    tracker never answers has its text all the same, and is taken as it is then."""
+    left = load_within - (time.monotonic() - capture.started)
+    if left > 0:
+        with suppress(PlaywrightError):
+            await page.wait_for_load_state("load", timeout=left * 1000)
     with suppress(PlaywrightError):  # a page that keeps polling never goes idle: take it as it is then
         await page.wait_for_load_state("networkidle", timeout=quiet_for * 1000)
     await capture.settled(timeout=quiet_for)
@@ -78,6 +86,7 @@ class RenderMiddleware:
         self.resolver = resolver
         settings = crawler.settings
         self.settle_time = settings.getfloat("RENDER_SETTLE_TIME")
+        self.page_timeout = settings.getfloat("RENDER_PAGE_TIMEOUT")
         self.contexts = ContextPool(settings.getint("RENDER_PAGES_PER_CONTEXT"), {
             "user_agent": settings.get("USER_AGENT"),
             "service_workers": "block",  # a service worker's fetches would pass the page's route and capture
@@ -105,8 +114,9 @@ class RenderMiddleware:
             "playwright_context": name,
             "playwright_context_kwargs": kwargs,
             "playwright_page_init_callback": init_page,
-            "playwright_page_goto_kwargs": {"wait_until": "load"},
-            "playwright_page_methods": [PageMethod(partial(settle, capture=capture, quiet_for=self.settle_time))],
+            "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
+            "playwright_page_methods": [PageMethod(partial(settle, capture=capture, load_within=self.page_timeout,
+                                                           quiet_for=self.settle_time))],
             "render_capture": capture,
         })
 

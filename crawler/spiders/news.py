@@ -177,7 +177,7 @@ class NewsSpider(FeedsAndSitemaps, Spider):
             request = self.request(tracked.latest.url, site, discovery("revisit", None), priority=8)
             if request is not None:
                 self.crawler.stats.inc_value("newsarchive/revisits/requested")
-                yield revisits.conditional(request, tracked)
+                yield revisits.conditional(request, tracked, validators=not site.render)
 
     def site_of(self, response: Response) -> Site:
         return self.sites[response.meta["newsarchive"]["site"]]

@@ -38,10 +38,12 @@ def due(seen: SeenStore, policy: CrawlPolicy, site: str, schedule: tuple[timedel
             yield tracked
 
 
-def conditional(request: Request, tracked: Tracked) -> Request:
+def conditional(request: Request, tracked: Tracked, *, validators: bool = True) -> Request:
     """Asked for with the last fetch's validators: an unchanged page answers 304, archived as a revisit record,
-    and makes no record."""
-    fetch = tracked.last_fetch
+    and makes no record. A rendered page (`validators` False) is asked for in full: its text comes from what its
+    scripts load, which a 304 for its document says nothing about (and a 304 to the browser's navigation left the
+    page waiting until its deadline)."""
+    fetch = tracked.last_fetch if validators else None
     if fetch is not None and fetch.etag:
         request.headers[b"If-None-Match"] = fetch.etag
     if fetch is not None and fetch.last_modified:

@@ -19,6 +19,7 @@ from typing import Protocol
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.days import ALL_DAYS, DayRange
+from pipelines.extract.urls import normalize_url
 from pipelines.layout import RECORDS_PREFIX, WARC_PREFIX, current_records_keys, is_warc_key, key_day
 from pipelines.records.types import Record, record_version
 from pipelines.store.base import READ_CHUNK, ObjectStore, StoredObject
@@ -55,24 +56,32 @@ def read_records(store: ObjectStore, key: str) -> Iterator[Record]:
                 yield json.loads(line)
 
 
-def matches_url(record: Record, url: str) -> bool:
-    """Whether the record is a capture of `url` (as fetched, as first requested, or its canonical form)."""
-    return any(record.get(field) == url for field in URL_FIELDS)
+def url_forms(url: str) -> set[str]:
+    """The URL as given and normalised (no fragment, no tracking parameters, lower-case host): one copied from a
+    browser's address bar (`#comments`, `?utm_source=…`) names the same article."""
+    return {url, normalize_url(url)}
+
+
+def matches_url(record: Record, forms: set[str]) -> bool:
+    """Whether the record is a capture of a URL of `forms` (as fetched, as first requested, or canonical)."""
+    return any(record.get(field) in forms for field in URL_FIELDS)
 
 
 def records_of(store: ObjectStore, url: str) -> list[Record]:
     """Every record of a URL (its versions, and re-captures by a refetch), oldest first; one scan of records/."""
-    found = [rec for obj in records_objects(store) for rec in read_records(store, obj.key) if matches_url(rec, url)]
+    forms = url_forms(url)
+    found = [rec for obj in records_objects(store) for rec in read_records(store, obj.key) if matches_url(rec, forms)]
     return sorted(found, key=lambda rec: (rec["fetched_at"], record_version(rec)))
 
 
 def latest_record(store: ObjectStore, url: str) -> Record | None:
     """The most recent record of a URL: newest day partition first, latest `fetched_at` within the day."""
+    forms = url_forms(url)
     by_day: dict[date, list[str]] = {}
     for obj in records_objects(store):
         by_day.setdefault(key_day(obj.key) or date.min, []).append(obj.key)
     for day in sorted(by_day, reverse=True):
-        found = [rec for key in by_day[day] for rec in read_records(store, key) if matches_url(rec, url)]
+        found = [rec for key in by_day[day] for rec in read_records(store, key) if matches_url(rec, forms)]
         if found:
             return max(found, key=lambda rec: rec["fetched_at"])
     return None
