@@ -34,8 +34,10 @@ class Bad:
     def urls(self) -> list[str]:
         file_uri = self.marker_file.as_uri()  # file:///tmp/.../marker.html
         path = self.marker_file.as_posix()
-        return [
-            file_uri, f"file://localhost{path}", f"file://anyhost.example{path}", f"FILE://{path}",
+        netloc = self.base.split("://", 1)[1]
+        return [  # [::1]@host: in scope to urllib, refused by Scrapy's URL normalisation (w3lib) with a ValueError
+            file_uri, f"http://[::1]@{netloc}/news/userinfo-v6", f"file://localhost{path}",
+            f"file://anyhost.example{path}", f"FILE://{path}",
             f"ftp://127.0.0.1:{self.ftp_port}/pub/file.txt", "data:text/html,<a href='/data-link'>x</a>",
             "javascript:alert(document.cookie)", "javascript:void(0)", "s3://bucket/key", "mailto:desk@example.org",
             f"http://127.0.0.2:{self.canary_port}/", f"http://[::ffff:127.0.0.2]:{self.canary_port}/",
@@ -110,7 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, (f"<html><head><base href='{base_dir}'></head><body><a href='marker.html'>m</a>"
                          "</body></html>").encode(), html
         if path == "/feed.xml":
-            items = []
+            # A character reference to a lone surrogate / past U+10FFFF made feedparser raise for the whole feed.
+            items = [f"<item><title>bad &#xD800;</title><link>{base}/news/feed-ref&#xD800;&#1114112;</link></item>"]
             for i, url in enumerate(bad):
                 items.append(f"<item><title>bad {i}</title><link>{_xml_escape(url)}</link></item>")
                 items.append(f"<item><title>good {i}</title><link>{base}/news/feed-{i}</link></item>")

@@ -1,11 +1,24 @@
 """RSS / Atom / JSON Feed entries as (url, hints), via feedparser (which handles the format zoo)."""
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import struct_time
 
 import feedparser
+
+# feedparser's loose parser (its fallback for a feed that is not well-formed XML) turns each &#N; into chr(N) and
+# raises, losing the whole feed, on a lone surrogate or a value past U+10FFFF; those become U+FFFD first, as an
+# HTML parser makes them.
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+))")
+
+
+def _unusable_ref_replaced(match: re.Match[bytes]) -> bytes:
+    hex_digits, digits = match.groups()
+    text = (hex_digits or digits).lstrip(b"0")
+    value = int(text or b"0", 16 if hex_digits else 10) if len(text) <= 8 else 0x110000
+    return b"&#xFFFD" if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF else match.group()
 
 
 class FeedError(ValueError):
@@ -36,9 +49,15 @@ def _json_feed(body: bytes) -> list[FeedEntry] | None:
         return None
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         return None
-    items = [item for item in data.get("items", []) if isinstance(item, dict)]
-    return [FeedEntry(url=url, title=item.get("title"), published_at=item.get("date_published"))
+    listed = data.get("items")
+    items = [item for item in listed if isinstance(item, dict)] if isinstance(listed, list) else []
+    return [FeedEntry(url=url, title=_text(item.get("title")), published_at=_text(item.get("date_published")))
             for item in items for url in [item.get("url") or item.get("external_url")] if url]
+
+
+def _text(value: object) -> str | None:
+    """A JSON feed's string field; anything else (a hostile feed's object or number) is no hint."""
+    return value if isinstance(value, str) else None
 
 
 def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
@@ -46,6 +65,8 @@ def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
     entries = _json_feed(body.strip()) if body.lstrip()[:1] == b"{" else None
     if entries is not None:
         return entries
+    if b"&#" in body:
+        body = _CHAR_REF.sub(_unusable_ref_replaced, body)
     parsed = feedparser.parse(body, response_headers={"content-location": base_url})
     if not parsed.entries and parsed.bozo:
         raise FeedError(f"not a feed: {parsed.get('bozo_exception')}")
