@@ -6,6 +6,7 @@ Every request it sees is logged; canary listeners log every connection to addres
 
 from __future__ import annotations
 
+import json
 import socket
 import socketserver
 import threading
@@ -44,6 +45,7 @@ class Bad:
             f"http://2130706434:{self.canary_port}/", "http://169.254.169.254/latest/meta-data/",
             f"{self.base}:99999/bad-port", "http://[::1/broken-bracket", "http://", "http:///no-host",
             f"{self.base}/control\x01char", f"{self.base}/huge/{'x' * 5000}", f"{self.base}/denied/secret-1",
+            f" {file_uri}", f"view-source:{self.base}/news/view-source", "//169.254.169.254/latest/meta-data/",
         ]
 
 
@@ -100,7 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
             links += "<a href='/refresh'>refresh</a><a href='/based'>based</a><a href='/news/page-1'>good</a>"
             head = (f"<link rel='canonical' href='{_attr(bad[0])}'>"
                     f"<link rel='alternate' type='application/rss+xml' href='/feed.xml'>"
-                    f"<link rel='alternate' type='application/rss+xml' href='{_attr(bad[0])}'>")
+                    f"<link rel='alternate' type='application/rss+xml' href='{_attr(bad[0])}'>"
+                    f"<link rel='alternate' type='application/feed+json' href='/feed.json'>")
             return 200, f"<html><head>{head}</head><body>{links}</body></html>".encode(), html
         if path.startswith("/redirect/"):
             return 302, b"", {"Location": bad[int(path.rsplit("/", 1)[1])], "Content-Length": "0"}
@@ -119,6 +122,13 @@ class _Handler(BaseHTTPRequestHandler):
                 items.append(f"<item><title>good {i}</title><link>{base}/news/feed-{i}</link></item>")
             body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>{''.join(items)}</channel></rss>"
             return 200, body.encode(), {"Content-Type": "application/rss+xml"}
+        if path == "/feed.json":
+            # JSON can say "\ud800" (a lone surrogate, no URL); titles that are no string are no hints
+            items = [{"url": f"{base}/news/lone-surrogate-\ud800"}]
+            for i, url in enumerate(bad):
+                items += [{"url": url, "title": {"not": "a string"}}, {"url": f"{base}/news/json-{i}", "title": "good"}]
+            body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items})
+            return 200, body.encode(), {"Content-Type": "application/feed+json"}
         if path == "/sitemap.xml":
             urls = []
             for i, url in enumerate(bad):  # a control character is not XML: the document would end there
