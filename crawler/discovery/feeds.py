@@ -1,24 +1,13 @@
 """RSS / Atom / JSON Feed entries as (url, hints), via feedparser (which handles the format zoo)."""
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import struct_time
 
 import feedparser
 
-# feedparser's loose parser (its fallback for a feed that is not well-formed XML) turns each &#N; into chr(N) and
-# raises, losing the whole feed, on a lone surrogate or a value past U+10FFFF; those become U+FFFD first, as an
-# HTML parser makes them.
-_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+))")
-
-
-def _unusable_ref_replaced(match: re.Match[bytes]) -> bytes:
-    hex_digits, digits = match.groups()
-    text = (hex_digits or digits).lstrip(b"0")
-    value = int(text or b"0", 16 if hex_digits else 10) if len(text) <= 8 else 0x110000
-    return b"&#xFFFD" if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF else match.group()
+from crawler.discovery.references import char_refs_repaired
 
 
 class FeedError(ValueError):
@@ -65,9 +54,8 @@ def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
     entries = _json_feed(body.strip()) if body.lstrip()[:1] == b"{" else None
     if entries is not None:
         return entries
-    if b"&#" in body:
-        body = _CHAR_REF.sub(_unusable_ref_replaced, body)
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    # feedparser's fallback parser raises, losing the whole feed, on a reference to no character
+    parsed = feedparser.parse(char_refs_repaired(body), response_headers={"content-location": base_url})
     if not parsed.entries and parsed.bozo:
         raise FeedError(f"not a feed: {parsed.get('bozo_exception')}")
     return [FeedEntry(url=entry.link, title=entry.get("title"),
