@@ -109,6 +109,32 @@ def install_json_handler(level: str | int | None = None) -> None:
         _installed.setLevel(level)
 
 
+class NetworkErrorWithoutTraceback(logging.Filter):
+    """Scrapy's RobotsTxtMiddleware logs a robots.txt it could not download (refused, reset, timed out: a site
+    that is down or hostile) with the whole traceback, once per host; its line already names the request and
+    the error, and the site is crawled as if it had no robots.txt. The traceback goes for the network errors
+    Scrapy retries (RETRY_EXCEPTIONS); any other exception keeps it."""
+
+    def __init__(self, network_errors: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.network_errors = network_errors
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], self.network_errors):
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def quiet_robots_network_errors(settings: Settings) -> None:
+    """Install NetworkErrorWithoutTraceback on the robots.txt middleware's logger (once per process)."""
+    from scrapy.utils.misc import load_object
+
+    robots_log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    if not any(isinstance(f, NetworkErrorWithoutTraceback) for f in robots_log.filters):
+        errors = tuple(load_object(e) if isinstance(e, str) else e for e in settings.getlist("RETRY_EXCEPTIONS"))
+        robots_log.addFilter(NetworkErrorWithoutTraceback(errors))
+
+
 def crawler_process(settings: Settings) -> CrawlerProcess:
     """Scrapy's CrawlerProcess, logging JSON when the settings say so (LOG_JSON, settings/env.py).
 
@@ -118,6 +144,7 @@ def crawler_process(settings: Settings) -> CrawlerProcess:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import default_settings
 
+    quiet_robots_network_errors(settings)
     if not settings.getbool("LOG_JSON"):
         return CrawlerProcess(settings)
     install_json_handler(settings.get("LOG_LEVEL", "INFO"))

@@ -11,9 +11,10 @@ may be connected to) is `crawler.resolver`; robots.txt is Scrapy's RobotsTxtMidd
 
 import logging
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
+from scrapy import Request
 from scrapy.crawler import Crawler
 
 from crawler.sites import Site
@@ -44,6 +45,11 @@ def absolute_url(href: str, base: str | None = None, *, max_length: int = DEFAUL
         raise MalformedURL(f"longer than {max_length} characters")
     if _CONTROL_CHARS.search(href):
         raise MalformedURL("control characters")
+    if not href.isascii():
+        try:
+            href.encode()
+        except UnicodeEncodeError:  # a lone surrogate (a JSON feed's "\\ud800"): no URL, no seen-store key
+            raise MalformedURL("a lone surrogate") from None
     try:
         url = urljoin(base, href) if base else href
         parts = urlsplit(url)
@@ -54,6 +60,16 @@ def absolute_url(href: str, base: str | None = None, *, max_length: int = DEFAUL
     if parts.scheme.lower() in SCHEMES and (not host or any(char.isspace() for char in host)):
         raise MalformedURL("no host")
     return url
+
+
+def new_request(url: str, **kwargs: Any) -> Request:
+    """`Request(url, **kwargs)`, raising MalformedURL for a URL Scrapy's own normalisation (w3lib) refuses although
+    urllib took it (`http://[::1]@host/`): the link is skipped, not the rest of
+    the page, feed, sitemap or robots.txt it came from."""
+    try:
+        return Request(url, **kwargs)
+    except ValueError as error:
+        raise MalformedURL(str(error)) from None
 
 
 def refusal(url: str, site: Site | None) -> str | None:

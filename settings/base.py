@@ -12,7 +12,7 @@ from scrapy.settings import default_settings as _scrapy_defaults
 
 from pipelines import __version__
 from pipelines.store import base as store
-from settings.spec import Bytes, PlainName, Seconds
+from settings.spec import AtLeast, Bytes, PlainName, Seconds
 
 MiB = 1024 * 1024
 ComponentOrder = dict[str, int | None]  # Scrapy component paths → order; null disables one
@@ -76,8 +76,8 @@ USER_AGENT: Annotated[str, "Say who you are; the default is newsarchive/<version
 )
 ROBOTSTXT_OBEY: Annotated[bool, "Obey robots.txt (including Crawl-delay)."] = True
 ROBOTSTXT_PARSER: Annotated[str, "Scrapy's robots.txt parser."] = "scrapy.robotstxt.ProtegoRobotParser"
-CONCURRENT_REQUESTS: Annotated[int, "Requests in flight at once, all sites together."] = 16
-CONCURRENT_REQUESTS_PER_DOMAIN: Annotated[int, "Requests in flight at once to one domain."] = 4
+CONCURRENT_REQUESTS: Annotated[int, AtLeast(1), "Requests in flight at once, all sites together."] = 16
+CONCURRENT_REQUESTS_PER_DOMAIN: Annotated[int, AtLeast(1), "Requests in flight at once to one domain."] = 4
 # Scrapy's own 5 MB. 50 MB sped a 1,000-page crawl up (crawl_bench 0.49 -> 0.63), but on 10,000 articles the crawl
 # process grew to 766 MB (341 MB per 10k pages, against 4.4 at 5 MB) and ran slower (scale_bench 0.42): each waiting
 # response also holds its parsed page, many times its body's size (bench/README.md).
@@ -96,8 +96,8 @@ CRAWL_DELAY_MAX: Annotated[Seconds, "robots.txt Crawl-delay is honoured up to th
 RETRY_AFTER_MAX: Annotated[Seconds, "Retry-After on 429/503 is honoured up to this."] = 300.0
 BAN_THRESHOLD: Annotated[int, "This many 403/429/captcha responses among a site's last 2×BAN_THRESHOLD block it "
                               "for the rest of the run (exit code 5); 0: never."] = 10
-DOWNLOAD_TIMEOUT: Annotated[Seconds, "A request that takes longer fails."] = 30
-RETRY_TIMES: Annotated[int, "Retries of a failed request (network errors, retryable HTTP statuses)."] = 2
+DOWNLOAD_TIMEOUT: Annotated[Seconds, AtLeast(1), "A request that takes longer fails."] = 30
+RETRY_TIMES: Annotated[int, AtLeast(0), "Retries of a failed request (network errors, retryable HTTP statuses)."] = 2
 COOKIES_ENABLED: Annotated[bool, "Send cookies back (off: every page as a first-time visitor sees it)."] = False
 TELNETCONSOLE_ENABLED: Annotated[bool, "Scrapy's telnet console."] = False
 # Scrapy 2.19 turns on an HTTP server that runs Python code sent to it (token in a file under the user's profile):
@@ -147,7 +147,7 @@ DNS_SERVERS: Annotated[list[str], "Ask these DNS servers directly, e.g. [\"10.0.
                                   "are honoured, /etc/hosts is not read); empty: the system resolver."] = []
 
 # -- what the spider follows --------------------------------------------------------------------------------
-DEPTH_LIMIT: Annotated[int, "How many links away from the homepage and sections the spider goes."] = 2
+DEPTH_LIMIT: Annotated[int, AtLeast(0), "How many links away from the homepage and sections the spider goes."] = 2
 DEPTH_PRIORITY: Annotated[int, "Scrapy's depth priority (1: nearer pages first)."] = 1
 MAX_PAGES_PER_SITE: Annotated[int, "Page budget per site and run: requests sent (duplicates and requests refused "
                                    "before leaving not counted), so about this many responses; 0: no cap."] = 2000
@@ -164,12 +164,14 @@ PROGRESS: Annotated[Literal["auto", "rich", "plain", "off"], "Live progress: ric
 PROGRESS_INTERVAL: Annotated[Seconds, "How often plain progress lines are logged."] = 10.0
 PROGRESS_PER_SITE: Annotated[bool, "The live line (or plain progress lines) add one line per site: its responses by "
                              "status class (robots.txt included), network failures, articles."] = False
-EXTRACT_WORKERS: Annotated[int, "Extraction processes, so the crawl keeps downloading: -1: all cores but one; "
-                                "0: in the crawl process."] = -1
-IMPORT_WORKERS: Annotated[int, "Extraction processes of `import` and `reextract` (the command itself reads the WARCs "
-                               "and writes the records): -1: one per core; 0: in the command's process."] = -1
-LOG_LEVEL: Annotated[str, "Scrapy's log level; a crawl with --verbose logs DEBUG, one on a terminal WARNING "
-                           "(the live line says the rest)."] = "INFO"
+EXTRACT_WORKERS: Annotated[int, AtLeast(-1), "Extraction processes, so the crawl keeps downloading: -1: all cores "
+                                             "but one; 0: in the crawl process."] = -1
+IMPORT_WORKERS: Annotated[int, AtLeast(-1), "Extraction processes of `import` and `reextract` (the command itself "
+                                            "reads the WARCs and writes the records): -1: one per core; 0: in the "
+                                            "command's process."] = -1
+LOG_LEVEL: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+                     "Scrapy's log level; a crawl with --verbose logs DEBUG, one on a terminal WARNING (the live line "
+                     "says the rest)."] = "INFO"
 CLOSESPIDER_TIMEOUT: Annotated[Seconds, "Stop a crawl cleanly after this long (crawl/backfill --max-duration; "
                                         "Scrapy's closespider); 0: no limit."] = 0.0
 CLOSESPIDER_PAGECOUNT: Annotated[int, "Stop a crawl cleanly after about this many responses (--max-pages; pages, "

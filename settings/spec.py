@@ -47,6 +47,14 @@ class PlainName:
     because operators and containers expect that name (ARCHIVE_URI, REDIS_URL)."""
 
 
+@dataclass(frozen=True)
+class AtLeast:
+    """Annotation metadata: the smallest value that works (a number of seconds or bytes is never below 0 anyway).
+    A value below it would fail later, mid-crawl, or wedge it (0 requests per domain never fetches anything)."""
+
+    value: int | float
+
+
 Bytes = typing.Annotated[int, Unit("bytes")]
 Seconds = typing.Annotated[float, Unit("seconds")]
 
@@ -59,6 +67,7 @@ class SettingSpec:
     meaning: str
     unit: str | None = None
     plain_name: bool = False
+    minimum: int | float | None = None
 
     @property
     def variable(self) -> str:
@@ -73,16 +82,19 @@ class SettingSpec:
         """What a value must look like, for messages and docs ("an integer", "one of auto, rich")."""
         if self.unit == "bytes":
             return "a whole number of bytes, or a size such as 500MB or 1GiB"
-        return _kind(self.type)
+        return _kind(self.type) + (f" of at least {render(self.minimum)}" if self.minimum is not None else "")
 
     def type_name(self) -> str:
         """The type in a word or two, for the docs' table."""
+        floor = f", ≥ {render(self.minimum)}" if self.minimum else ""
         if self.unit:
-            return "integer (bytes)" if self.unit == "bytes" else f"number ({self.unit})"
+            return "integer (bytes)" if self.unit == "bytes" else f"number ({self.unit}{floor})"
         if typing.get_origin(self.type) is Literal:
             return " | ".join(str(choice) for choice in typing.get_args(self.type))
         names = {bool: "boolean", int: "integer", float: "number", str: "string"}
-        return names.get(self.type) or _kind(self.type).removeprefix("a ")
+        name = names.get(self.type)
+        return name + (f" (≥ {render(self.minimum)})" if self.minimum is not None else "") if name else \
+            _kind(self.type).removeprefix("a ")
 
     def parse(self, raw: str) -> Any:
         """The value an environment string stands for; ValueError saying what was expected."""
@@ -94,7 +106,7 @@ class SettingSpec:
         except ValueError:
             value = None
         else:
-            if _matches(value, self.type):
+            if _matches(value, self.type) and (self.minimum is None or value >= self.minimum):
                 return value
         raise ValueError(f"expected {self.kind()} (default {render(self.default)})")
 
@@ -137,8 +149,10 @@ def _spec(name: str, hint: Any, default: Any) -> SettingSpec:
     if len(meanings) != 1:
         raise TypeError(f"setting {name}: give exactly one meaning string in its Annotated[...]")
     unit = next((item.name for item in metadata if isinstance(item, Unit)), None)
-    spec = SettingSpec(name, base, default, meanings[0], unit, any(isinstance(m, PlainName) for m in metadata))
-    if not _matches(default, base):
+    minimum = next((item.value for item in metadata if isinstance(item, AtLeast)), 0 if unit else None)
+    spec = SettingSpec(name, base, default, meanings[0], unit, any(isinstance(m, PlainName) for m in metadata),
+                       minimum)
+    if not _matches(default, base) or (minimum is not None and default < minimum):
         raise TypeError(f"setting {name}: default {default!r} is not {spec.kind()}")
     return spec
 

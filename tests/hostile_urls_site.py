@@ -6,6 +6,7 @@ Every request it sees is logged; canary listeners log every connection to addres
 
 from __future__ import annotations
 
+import json
 import socket
 import socketserver
 import threading
@@ -34,14 +35,17 @@ class Bad:
     def urls(self) -> list[str]:
         file_uri = self.marker_file.as_uri()  # file:///tmp/.../marker.html
         path = self.marker_file.as_posix()
-        return [
-            file_uri, f"file://localhost{path}", f"file://anyhost.example{path}", f"FILE://{path}",
+        netloc = self.base.split("://", 1)[1]
+        return [  # [::1]@host: in scope to urllib, refused by Scrapy's URL normalisation (w3lib) with a ValueError
+            file_uri, f"http://[::1]@{netloc}/news/userinfo-v6", f"file://localhost{path}",
+            f"file://anyhost.example{path}", f"FILE://{path}",
             f"ftp://127.0.0.1:{self.ftp_port}/pub/file.txt", "data:text/html,<a href='/data-link'>x</a>",
             "javascript:alert(document.cookie)", "javascript:void(0)", "s3://bucket/key", "mailto:desk@example.org",
             f"http://127.0.0.2:{self.canary_port}/", f"http://[::ffff:127.0.0.2]:{self.canary_port}/",
             f"http://2130706434:{self.canary_port}/", "http://169.254.169.254/latest/meta-data/",
             f"{self.base}:99999/bad-port", "http://[::1/broken-bracket", "http://", "http:///no-host",
             f"{self.base}/control\x01char", f"{self.base}/huge/{'x' * 5000}", f"{self.base}/denied/secret-1",
+            f" {file_uri}", f"view-source:{self.base}/news/view-source", "//169.254.169.254/latest/meta-data/",
         ]
 
 
@@ -98,7 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
             links += "<a href='/refresh'>refresh</a><a href='/based'>based</a><a href='/news/page-1'>good</a>"
             head = (f"<link rel='canonical' href='{_attr(bad[0])}'>"
                     f"<link rel='alternate' type='application/rss+xml' href='/feed.xml'>"
-                    f"<link rel='alternate' type='application/rss+xml' href='{_attr(bad[0])}'>")
+                    f"<link rel='alternate' type='application/rss+xml' href='{_attr(bad[0])}'>"
+                    f"<link rel='alternate' type='application/feed+json' href='/feed.json'>")
             return 200, f"<html><head>{head}</head><body>{links}</body></html>".encode(), html
         if path.startswith("/redirect/"):
             return 302, b"", {"Location": bad[int(path.rsplit("/", 1)[1])], "Content-Length": "0"}
@@ -110,12 +115,20 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, (f"<html><head><base href='{base_dir}'></head><body><a href='marker.html'>m</a>"
                          "</body></html>").encode(), html
         if path == "/feed.xml":
-            items = []
+            # A character reference to a lone surrogate / past U+10FFFF made feedparser raise for the whole feed.
+            items = [f"<item><title>bad &#xD800;</title><link>{base}/news/feed-ref&#xD800;&#1114112;</link></item>"]
             for i, url in enumerate(bad):
                 items.append(f"<item><title>bad {i}</title><link>{_xml_escape(url)}</link></item>")
                 items.append(f"<item><title>good {i}</title><link>{base}/news/feed-{i}</link></item>")
             body = f"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>{''.join(items)}</channel></rss>"
             return 200, body.encode(), {"Content-Type": "application/rss+xml"}
+        if path == "/feed.json":
+            # JSON can say "\ud800" (a lone surrogate, no URL); titles that are no string are no hints
+            items = [{"url": f"{base}/news/lone-surrogate-\ud800"}]
+            for i, url in enumerate(bad):
+                items += [{"url": url, "title": {"not": "a string"}}, {"url": f"{base}/news/json-{i}", "title": "good"}]
+            body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items})
+            return 200, body.encode(), {"Content-Type": "application/feed+json"}
         if path == "/sitemap.xml":
             urls = []
             for i, url in enumerate(bad):  # a control character is not XML: the document would end there

@@ -78,7 +78,7 @@ def crawl_refused(site: tuple[FixtureSite, str], tmp_path: Path, sites_file: Pat
     assert len(site[0].hits) == before, "a refused crawl sent a request"
 
 
-BAD_DEPTH = "NEWSARCHIVE_DEPTH_LIMIT='abc': expected an integer (default 2)"
+BAD_DEPTH = "NEWSARCHIVE_DEPTH_LIMIT='abc': expected an integer of at least 0 (default 2)"
 
 
 @pytest.mark.parametrize("args", [

@@ -36,3 +36,23 @@ def test_json_feed() -> None:
 def test_non_feeds_are_refused(body: bytes) -> None:
     with pytest.raises(FeedError):
         parse_feed(body, "https://herald.example/feed.xml")
+
+
+def test_json_feed_fields_of_the_wrong_type_are_no_hints() -> None:
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"url": "https://herald.example/a", "title": {"x": 1}, "date_published": 20240517},
+        {"url": "https://herald.example/b", "title": "B"}]}).encode()
+    assert [e.hints() for e in parse_feed(body, "https://herald.example/feed.json")] == [{}, {"title": "B"}]
+    not_a_list = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": 5}).encode()
+    assert parse_feed(not_a_list, "https://herald.example/feed.json") == []
+
+
+@pytest.mark.parametrize("ref", ["&#xD800;", "&#57343;", "&#1114112;", "&#x110000;", "&#99999999999999999999999;"])
+def test_character_references_to_no_character_do_not_lose_the_feed(ref: str) -> None:
+    """feedparser's fallback parser raised on these, losing the whole feed."""
+    body = (f"<?xml version='1.0'?><rss version='2.0'><channel><title>t{ref}</title>"
+            f"<item><title>bad {ref}</title><link>https://herald.example/a{ref}</link></item>"
+            "<item><title>good &#233;</title><link>https://herald.example/b</link></item></channel></rss>").encode()
+    entries = parse_feed(body, "https://herald.example/feed.xml")
+    assert [e.url for e in entries][1:] == ["https://herald.example/b"]
+    assert entries[1].title == "good é" and "\ufffd" in (entries[0].title or "")

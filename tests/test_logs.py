@@ -131,3 +131,16 @@ def test_demo_and_import_log_json_too(tmp_path: Path) -> None:
     sources = {line["data"]["source"]: line["data"]["status"] for line in lines if line["event"] == "source"}
     assert set(sources) == {str(warc), str(broken)}
     assert any(line["event"] == "summary" and line["message"].startswith("run ") for line in lines)
+
+
+def test_a_site_that_cannot_be_reached_is_a_line_per_error_not_a_traceback(tmp_path: Path) -> None:
+    """Scrapy logs a robots.txt it could not download (refused, reset, timed out: a site that is down) with the
+    whole traceback; the line already names the request and the error."""
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("sites:\n  - name: down\n    homepage: http://127.0.0.1:9/\n    allow_private_network: true\n")
+    result = run_cli("crawl", "--sites", str(sites), env={"ARCHIVE_URI": str(tmp_path / "archive"),
+                                                          "NEWSARCHIVE_SPOOL": str(tmp_path / "spool")})
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]  # fetched nothing
+    assert "Traceback" not in output, output[-3000:]
+    assert "Error downloading <GET http://127.0.0.1:9/>" in output and "Connection" in output

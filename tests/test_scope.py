@@ -109,6 +109,8 @@ def test_hostile_urls_are_never_requested_and_the_rest_is(tmp_path: Path) -> Non
     # every good entry after every bad one was still fetched: one bad URL skips that entry only
     assert {f"/news/feed-{i}" for i in range(bad_count)} <= set(seen), "the feed went on past its bad entries"
     assert {f"/news/map-{i}" for i in range(bad_count)} <= set(seen), "the sitemap went on past its bad entries"
+    assert {f"/news/json-{i}" for i in range(bad_count)} <= set(seen), "the JSON feed went on past its bad entries"
+    assert "/news/view-source" not in seen
     assert "/news/page-1" in seen and "/refresh" in seen and "/based" in seen
     refused = dumped_stats(output, "newsarchive/refused/")
     assert refused.get("scheme", 0) >= 10 and refused.get("malformed", 0) >= 5, refused

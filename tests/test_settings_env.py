@@ -52,12 +52,26 @@ def test_booleans(raw: str, value: bool) -> None:
 
 
 @pytest.mark.parametrize(("variable", "raw", "message"), [
-    ("NEWSARCHIVE_DEPTH_LIMIT", "abc", "NEWSARCHIVE_DEPTH_LIMIT='abc': expected an integer (default 2)"),
-    ("NEWSARCHIVE_DEPTH_LIMIT", "2.5", "NEWSARCHIVE_DEPTH_LIMIT='2.5': expected an integer (default 2)"),
-    ("NEWSARCHIVE_DEPTH_LIMIT", "true", "NEWSARCHIVE_DEPTH_LIMIT='true': expected an integer (default 2)"),
+    ("NEWSARCHIVE_DEPTH_LIMIT", "abc", "NEWSARCHIVE_DEPTH_LIMIT='abc': expected an integer of at least 0 (default 2)"),
+    ("NEWSARCHIVE_DEPTH_LIMIT", "2.5", "NEWSARCHIVE_DEPTH_LIMIT='2.5': expected an integer of at least 0 (default 2)"),
+    ("NEWSARCHIVE_DEPTH_LIMIT", "true",
+     "NEWSARCHIVE_DEPTH_LIMIT='true': expected an integer of at least 0 (default 2)"),
     ("NEWSARCHIVE_ROBOTSTXT_OBEY", "maybe",
      "NEWSARCHIVE_ROBOTSTXT_OBEY='maybe': expected true/false, 1/0 or yes/no (default true)"),
-    ("NEWSARCHIVE_DOWNLOAD_DELAY", "nan", "NEWSARCHIVE_DOWNLOAD_DELAY='nan': expected a number (default 0.5)"),
+    ("NEWSARCHIVE_DOWNLOAD_DELAY", "nan",
+     "NEWSARCHIVE_DOWNLOAD_DELAY='nan': expected a number of at least 0 (default 0.5)"),
+    # values of the right type that would fail mid-crawl (a traceback per request), wedge it (0 per domain never
+    # fetches) or say nothing (a log level logging does not know raised in Scrapy's start-up)
+    ("NEWSARCHIVE_DOWNLOAD_DELAY", "-1", "NEWSARCHIVE_DOWNLOAD_DELAY='-1': expected a number of at least 0"),
+    ("NEWSARCHIVE_DOWNLOAD_TIMEOUT", "-5",
+     "NEWSARCHIVE_DOWNLOAD_TIMEOUT='-5': expected a number of at least 1 (default 30)"),
+    ("NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN", "0",
+     "NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN='0': expected an integer of at least 1 (default 4)"),
+    ("NEWSARCHIVE_CONCURRENT_REQUESTS", "-1",
+     "NEWSARCHIVE_CONCURRENT_REQUESTS='-1': expected an integer of at least 1"),
+    ("NEWSARCHIVE_EXTRACT_WORKERS", "-3", "NEWSARCHIVE_EXTRACT_WORKERS='-3': expected an integer of at least -1"),
+    ("NEWSARCHIVE_LOG_LEVEL", "LOUD",
+     "NEWSARCHIVE_LOG_LEVEL='LOUD': expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL (default INFO)"),
     ("NEWSARCHIVE_PROGRESS", "fast",
      "NEWSARCHIVE_PROGRESS='fast': expected one of auto, rich, plain, off (default auto)"),
     ("NEWSARCHIVE_S3_PART_SIZE", "64 lots",

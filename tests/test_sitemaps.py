@@ -53,3 +53,17 @@ def test_url_cap_truncates() -> None:
 def test_hostile_or_broken_input_is_refused_with_a_reason(body: bytes, message: str) -> None:
     with pytest.raises(SitemapError, match=message):
         parse_sitemap(body)
+
+
+def test_one_careless_url_costs_that_entry_at_most() -> None:
+    """A bare `&`, a reference to no character or an undeclared entity in a <loc> ended the parse there."""
+    locs = [b"https://h.example/a?id=1&page=2", b"https://h.example/b&#xD800;&#1;", b"https://h.example/c&nbsp;d",
+            b"https://h.example/d?x=1&amp;y=&#233;", b"https://h.example/after"]
+    body = b"<urlset>" + b"".join(b"<url><loc>%s</loc></url>" % loc for loc in locs) + b"</urlset>"
+    result = parse_sitemap(body)
+    assert [e.loc for e in result.urls] == ["https://h.example/a?id=1&page=2", "https://h.example/b\ufffd\ufffd",
+                                            "https://h.example/c&nbsp;d", "https://h.example/d?x=1&y=\xe9",
+                                            "https://h.example/after"]
+    assert not result.truncated
+    utf16 = body.replace(b"&", b"&amp;").decode().replace("<urlset>", '<?xml version="1.0" encoding="UTF-16"?><urlset>')
+    assert len(parse_sitemap(utf16.encode("utf-16")).urls) == len(locs)  # left as it is, still parsed

@@ -7,6 +7,8 @@ from time import struct_time
 
 import feedparser
 
+from crawler.discovery.references import char_refs_repaired
+
 
 class FeedError(ValueError):
     """A feed that yields nothing usable; the message says why."""
@@ -36,9 +38,15 @@ def _json_feed(body: bytes) -> list[FeedEntry] | None:
         return None
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         return None
-    items = [item for item in data.get("items", []) if isinstance(item, dict)]
-    return [FeedEntry(url=url, title=item.get("title"), published_at=item.get("date_published"))
+    listed = data.get("items")
+    items = [item for item in listed if isinstance(item, dict)] if isinstance(listed, list) else []
+    return [FeedEntry(url=url, title=_text(item.get("title")), published_at=_text(item.get("date_published")))
             for item in items for url in [item.get("url") or item.get("external_url")] if url]
+
+
+def _text(value: object) -> str | None:
+    """A JSON feed's string field; anything else (a hostile feed's object or number) is no hint."""
+    return value if isinstance(value, str) else None
 
 
 def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
@@ -46,7 +54,8 @@ def parse_feed(body: bytes, base_url: str) -> list[FeedEntry]:
     entries = _json_feed(body.strip()) if body.lstrip()[:1] == b"{" else None
     if entries is not None:
         return entries
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    # feedparser's fallback parser raises, losing the whole feed, on a reference to no character
+    parsed = feedparser.parse(char_refs_repaired(body), response_headers={"content-location": base_url})
     if not parsed.entries and parsed.bozo:
         raise FeedError(f"not a feed: {parsed.get('bozo_exception')}")
     return [FeedEntry(url=entry.link, title=entry.get("title"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from crawler.discovery.references import ampersands_repaired, char_refs_repaired
 from pipelines.store.members import GZIP_MAGIC
 from pipelines.warc.codings import decoded_prefix
 
@@ -91,6 +92,7 @@ def parse_sitemap(body: bytes, *, max_urls: int = MAX_URLS) -> Sitemap:
         raise SitemapError("empty document")
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data[:65536]:
         raise SitemapError("DTDs and entities are not allowed in sitemaps (possible entity attack)")
+    data = char_refs_repaired(ampersands_repaired(data))  # one careless URL must not end the parse
     result = Sitemap()
     root_seen = False
     events = etree.iterparse(io.BytesIO(data), events=("start", "end"), resolve_entities=False,

@@ -35,7 +35,7 @@ from crawler.discovery.probe import (
     navigation_hrefs,
 )
 from crawler.discovery.sitemaps import SitemapError, parse_sitemap
-from crawler.scope import MalformedURL, absolute_url, refusal, refusals_of, site_domains
+from crawler.scope import MalformedURL, absolute_url, new_request, refusal, refusals_of, site_domains
 from crawler.sites import Site
 from crawler.spiders.sources import FEED_TYPES, PROBED_FEEDS, PROBED_SITEMAPS, robots_url
 from pipelines.extract.classify import classify_page
@@ -103,10 +103,15 @@ class DiscoverySpider(Spider):
         if self.observations.requests + 1 >= limit:  # + 1: robots.txt
             self.observations.over_budget += 1
             return None
+        try:
+            request = new_request(url, callback=callback, errback=self.failed, priority=priority,
+                                  meta={"newsarchive": {"site": self.site.name}, "kind": kind, "via": via})
+        except MalformedURL as error:
+            refusals_of(self.crawler).note("malformed", url, str(error))
+            return None
         self.requested.add(url)
         self.observations.requests += 1
-        return Request(url, callback=callback, errback=self.failed, priority=priority,
-                       meta={"newsarchive": {"site": self.site.name}, "kind": kind, "via": via})
+        return request
 
     def schedule(self, request: Request | None) -> None:
         """For requests made outside a callback (signal handlers)."""

@@ -26,7 +26,7 @@ from crawler.discovery.traps import ShapeBudget
 from crawler.distributed.leases import acknowledge_failed
 from crawler.distributed.run import shared_run_of
 from crawler.items import PageItem
-from crawler.scope import DEFAULT_MAX_URL_LENGTH, LinkScope, refusals_of, site_domains
+from crawler.scope import DEFAULT_MAX_URL_LENGTH, LinkScope, MalformedURL, new_request, refusals_of, site_domains
 from crawler.session import archive_session, crawl_seen_store
 from crawler.sites import Site
 from crawler.spiders import revisits
@@ -103,11 +103,16 @@ class NewsSpider(FeedsAndSitemaps, Spider):
             return None
         if page and found["via"] != "seed":
             priority = self.policy.page_priority(url, found["hints"], priority)
-        self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
         meta: dict[str, Any] = {"newsarchive": {"site": site.name, "discovery": found}}
         if page and site.render:
             meta["render"] = True  # through headless Chromium (crawler/render/); feeds and sitemaps are not
-        request = Request(url, callback=callback or self.parse, errback=self.failed, priority=priority, meta=meta)
+        try:
+            request = new_request(url, callback=callback or self.parse, errback=self.failed, priority=priority,
+                                  meta=meta)
+        except MalformedURL as error:
+            refusals_of(self.crawler).note("malformed", url, str(error))
+            return None
+        self.crawler.stats.inc_value(site_stat(site.name, "discovered"))
         return request if page else self.conditional(request)
 
     def skip_reason(self, url: str, site: Site, found: dict[str, Any], *, page: bool) -> str | None:
