@@ -62,6 +62,19 @@ def page_item(response: Response, site: Site) -> PageItem:
     }
 
 
+def forget_parsed_page(response: TextResponse) -> None:
+    """Drop the decoded text and parsed tree Scrapy caches on a response once its links are out.
+
+    The response stays in Scrapy's scraper slot until its item's extraction is done, and the slot counts only body
+    bytes: with the tree (many times the body's size) still cached, a slot big enough to keep the extraction
+    workers busy made the crawl process grow without bound. Anything that still asks parses again. Scrapy has no
+    public way to clear the cache; its attributes are the same in the versions pyproject allows.
+    """
+    for cache in ("_cached_selector", "_cached_ubody"):
+        if hasattr(response, cache):
+            setattr(response, cache, None)
+
+
 class NewsSpider(FeedsAndSitemaps, Spider):
     """Crawl the sites of a sites file; see module docstring."""
 
@@ -210,6 +223,7 @@ class NewsSpider(FeedsAndSitemaps, Spider):
             yield from self.probe_requests(site, PROBED_FEEDS, self.parse_feed)
         for link in self.link_extractor.extract_links(response):
             yield self.request(link.url, site, discovery("link", response.url))
+        forget_parsed_page(response)
 
     def count_error(self, site: Site, message: str, *, probe: bool = False) -> None:
         if probe:  # a guessed path that holds something else: expected, not an error
