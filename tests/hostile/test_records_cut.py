@@ -8,27 +8,12 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from pipelines.layout import records_key_for
+from tests.hostile.archive_runs import Archive, rerun_salvages, wait_for
 from tests.hostile.outputs import read_jsonl_gz
-from tests.hostile.slow_site import SlowSite, serve_slow_site
-from tests.hostile.test_interrupts import Archive, rerun_salvages, wait_for
-
-
-@pytest.fixture
-def slow_site() -> Iterator[SlowSite]:
-    with serve_slow_site(SlowSite()) as site:
-        yield site
-
-
-@pytest.fixture
-def archive(tmp_path: Path, slow_site: SlowSite) -> Archive:
-    return Archive(tmp_path, slow_site)
-
+from tests.hostile.slow_site import SlowSite
 
 SMALL_WARC = "8000"  # bytes: a WARC every few articles
 
