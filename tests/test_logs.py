@@ -131,3 +131,18 @@ def test_demo_and_import_log_json_too(tmp_path: Path) -> None:
     sources = {line["data"]["source"]: line["data"]["status"] for line in lines if line["event"] == "source"}
     assert set(sources) == {str(warc), str(broken)}
     assert any(line["event"] == "summary" and line["message"].startswith("run ") for line in lines)
+
+
+def test_twisted_critical_errors_are_json_lines_only(tmp_path: Path) -> None:
+    """Twisted prints an unhandled Deferred error as text on stderr as well (a Redis outage of a shared crawl
+    made one): in JSON mode it is a JSON line and nothing else."""
+    script = ("import gc\nfrom crawler.config import load_settings\nfrom crawler.logs import crawler_process\n"
+              "process = crawler_process(load_settings())\nfrom twisted.internet import defer\n"
+              "failed = defer.fail(RuntimeError('frontier away'))\ndel failed\ngc.collect()\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "ARCHIVE_URI": str(tmp_path), "NEWSARCHIVE_LOG_FORMAT": "json"},
+                            check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = json_lines(result.stderr)
+    assert any(line["message"] == "Unhandled error in Deferred:" for line in lines)
+    assert any("RuntimeError: frontier away" in (line.get("exc") or "") for line in lines)
