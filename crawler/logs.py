@@ -148,11 +148,21 @@ def crawler_process(settings: Settings) -> CrawlerProcess:
     if not settings.getbool("LOG_JSON"):
         return CrawlerProcess(settings)
     install_json_handler(settings.get("LOG_LEVEL", "INFO"))
+    quiet_twisted_stderr()
     if hasattr(default_settings, "LOG_INSTALL_ROOT_HANDLER"):
         settings = settings.copy()
         settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
         return CrawlerProcess(settings)
     return CrawlerProcess(settings, install_root_handler=False)
+
+
+def quiet_twisted_stderr() -> None:
+    """Twisted prints its critical events ("Unhandled error in Deferred" and its traceback) as text on stderr
+    until someone names its log targets, besides handing them to Scrapy's observer (which makes them JSON lines):
+    name none, so those events are JSON lines only."""
+    from twisted.logger import globalLogBeginner
+
+    globalLogBeginner.beginLoggingTo([], discardBuffer=True, redirectStandardIO=False)
 
 
 def configure_command_logging(verbose: bool) -> None:

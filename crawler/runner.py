@@ -117,8 +117,8 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
     blocked = blocked_sites(stats)
     report = session.report
     exit_code = crawl_exit_code(report, stats, blocked)
-    if report is not None and settings.get("ALERT_WEBHOOK"):
-        post_alert(settings["ALERT_WEBHOOK"], report, int(exit_code))
+    if session.run_report is not None and settings.get("ALERT_WEBHOOK"):  # the run's report, merged when shared
+        post_alert(settings["ALERT_WEBHOOK"], session.run_report, int(exit_code))
     if settings.get("METRICS_TEXTFILE"):
         write_textfile(Path(settings["METRICS_TEXTFILE"]).expanduser(), crawler, exit_code=int(exit_code),
                        reason=report["exit_reason"] if report else "failed")

@@ -211,6 +211,76 @@ def test_requests_to_a_site_keep_its_delay_across_workers(tmp_path: Path, redis_
     print(f"{len(arrivals)} requests, smallest gap {min(gaps):.3f} s, mean {sum(gaps) / len(gaps):.3f} s")
 
 
+def test_retry_after_holds_a_site_without_a_delay_for_every_worker(tmp_path: Path, redis_url: str) -> None:
+    site = FixtureSite(articles=list(ARTICLES), article_delay=0.3)
+    flaky = site.article_path(ARTICLES[2])
+    site.retry_after[flaky] = 3
+    with serve_fixture_site(site) as base:
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(sites_yaml(base))  # delay: 0, so only Retry-After paces the site
+        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url})
+        try:
+            codes = wait_all(workers)
+        finally:
+            for worker in workers:
+                worker.clean_up()
+    assert codes == [0, 0, 0], "\n".join(worker.output()[-3000:] for worker in workers)
+    throttled, retried = [hit for hit in site.hits if hit.path == flaky]
+    # The retry goes back to the shared frontier, so any worker may send it: each waits out the hold. (Requests
+    # that were past the gate before the 429 came, waiting in a worker's download slot, still go: docs/distributed.md.)
+    assert throttled.status == 429 and retried.at - throttled.at >= 3.0, "Retry-After: 3 not honoured"
+
+
+def test_a_site_one_worker_finds_blocking_is_dropped_by_all(tmp_path: Path, redis_url: str) -> None:
+    site = FixtureSite(articles=list(ARTICLES), captcha=True)  # sections fine, articles walled off
+    with serve_fixture_site(site) as base:
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(sites_yaml(base))
+        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url, "NEWSARCHIVE_BAN_THRESHOLD": "3",
+                                                     "NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
+        try:
+            codes = wait_all(workers)
+        finally:
+            for worker in workers:
+                worker.clean_up()
+    logs = "\n".join(worker.output()[-3000:] for worker in workers)
+    assert set(codes) <= {0, 5} and 5 in codes, logs
+    walled = site.paths("/news/")
+    assert len(walled) <= 3 + 2, f"the ban threshold plus one request in flight per other worker: {walled}"
+    (report,) = run_reports(tmp_path / "archive")
+    assert report["per_site"]["gazette"]["blocked"] is True
+
+
+def test_the_monitors_judge_the_merged_report_and_alert_once(tmp_path: Path, redis_url: str) -> None:
+    from http.server import ThreadingHTTPServer
+
+    from tests.serving import serving
+    from tests.test_monitors import THRESHOLDS, Recorder, seed_history
+
+    seed_history(tmp_path / "archive", [len(ARTICLES)] * 3)  # a worker's share of the run is not "few articles"
+    Recorder.posts = []
+    site = FixtureSite(articles=list(ARTICLES), article_delay=0.5)
+    with serve_fixture_site(site) as base, serving(ThreadingHTTPServer(("127.0.0.1", 0), Recorder)) as hook:
+        sites = tmp_path / "sites.yaml"
+        sites.write_text(sites_yaml(base))
+        workers = start_workers(3, sites, tmp_path, {
+            "REDIS_URL": redis_url, "NEWSARCHIVE_MONITOR_MIN_COVERAGE": json.dumps(THRESHOLDS),
+            "NEWSARCHIVE_ALERT_WEBHOOK": f"http://127.0.0.1:{hook.server_address[1]}/hook"})
+        try:
+            codes = wait_all(workers)
+        finally:
+            for worker in workers:
+                worker.clean_up()
+    assert codes == [0, 0, 0], "\n".join(worker.output()[-3000:] for worker in workers)
+    report = next(r for r in run_reports(tmp_path / "archive") if "workers" in r)
+    failures = report["monitors"]["failures"]
+    assert [failure["monitor"] for failure in failures] == ["coverage/fields"], "the fixture has no bylines"
+    assert f"authors on 0% of {len(ARTICLES)} records" in failures[0]["message"], "judged over the whole run"
+    (post,) = Recorder.posts
+    assert post["body"]["crawl_id"] == report["crawl_id"] and post["body"]["failures"] == failures
+    assert post["body"]["report"].endswith(f"runs/{report['crawl_id']}.json")
+
+
 def start_import(root: Path, n: int, sources: list[str], redis_url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ARCHIVE_URI": str(root / "archive"), "NEWSARCHIVE_SPOOL": str(root / f"import-spool-{n}"),
            "REDIS_URL": redis_url, "NEWSARCHIVE_DISTRIBUTED_LEASE_TIMEOUT": "3"}

@@ -144,3 +144,18 @@ def test_a_site_that_cannot_be_reached_is_a_line_per_error_not_a_traceback(tmp_p
     assert result.returncode == 1, output[-3000:]  # fetched nothing
     assert "Traceback" not in output, output[-3000:]
     assert "Error downloading <GET http://127.0.0.1:9/>" in output and "Connection" in output
+
+
+def test_twisted_critical_errors_are_json_lines_only(tmp_path: Path) -> None:
+    """Twisted prints an unhandled Deferred error as text on stderr as well (a Redis outage of a shared crawl
+    made one): in JSON mode it is a JSON line and nothing else."""
+    script = ("import gc\nfrom crawler.config import load_settings\nfrom crawler.logs import crawler_process\n"
+              "process = crawler_process(load_settings())\nfrom twisted.internet import defer\n"
+              "failed = defer.fail(RuntimeError('frontier away'))\ndel failed\ngc.collect()\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "ARCHIVE_URI": str(tmp_path), "NEWSARCHIVE_LOG_FORMAT": "json"},
+                            check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = json_lines(result.stderr)
+    assert any(line["message"] == "Unhandled error in Deferred:" for line in lines)
+    assert any("RuntimeError: frontier away" in (line.get("exc") or "") for line in lines)

@@ -29,7 +29,8 @@ class PolitenessGateMiddleware:
     """Shared crawls only, the last downloader middleware before the capture stamp: a request to a host with a
     delay waits for the host's turn on the run's one clock (pipelines.state.politeness); the turn is done when
     its response's headers arrive (or it fails), and the host's next request, from any worker, leaves the
-    interval after that. One request per host and worker asks at a time."""
+    interval after that. One request per host and worker asks at a time. A host with no delay takes no turns,
+    but waits out a Retry-After hold all the same."""
 
     def __init__(self, crawler: Crawler, shared: SharedPoliteness) -> None:
         self.crawler = crawler
@@ -55,7 +56,9 @@ class PolitenessGateMiddleware:
     async def process_request(self, request: Request) -> None:
         key = self.crawler.engine.downloader.get_slot_key(request)
         interval = self._interval(key)
-        if not interval:
+        if not interval:  # not paced, but a Retry-After holds it for every worker
+            while (held := self.shared.held_for(key)) > 0:
+                await pause(held)
             return
         token = f"{id(self)}-{next(self.turns)}"
         lock = self.locks.setdefault(key, DeferredLock())

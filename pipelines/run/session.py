@@ -56,6 +56,9 @@ class ArchiveSession:
         self.spool_root = self.output.spool_root
         self.crawl_id = self.output.crawl_id
         self.report: dict[str, Any] | None = None
+        # The report this process wrote to runs/: its own, or the merged one of a shared crawl (None: another
+        # worker of the shared crawl writes it).
+        self.run_report: dict[str, Any] | None = None
         self.payloads = PayloadTracker(open_digest_index(archive_uri=archive_uri, spool_root=self.spool_root,
                                                          redis_url=redis_url))
         # The CDXJ of each WARC is built while it is written, in a worker process of its own (not the reactor's GIL);
@@ -265,19 +268,32 @@ class ArchiveSession:
         report = self.output.report(reason, sites=sites,
                                     counts=crawl_counts(stats, upload_failures=len(self.failed_uploads)),
                                     per_site=per_site_report(stats, sites, self._sites), **self.report_details)
-        if review is not None:
-            try:
-                report.details["monitors"] = review(report.as_dict())
-            except Exception as error:  # a monitor that cannot run (an archive that stopped answering, …)
-                log.error("monitors not run: %s: %s", type(error).__name__, error)
-                report.details["monitors"] = {"passed": None, "error": f"{type(error).__name__}: {error}"}
-        self.report = report.as_dict()
         if self.share_report is None:
+            self._review(report, review)
+            self.report = report.as_dict()
             self.output.write_report(report)
-        elif (merged := self.share_report(self.report)) is not None:
-            self.output.write_report(merged)
-            self.report["distributed"]["merged"] = True
+            self.run_report = self.report
+        else:  # a worker of a shared crawl: the monitors judge the run, once, in the report of the worker that merges
+            self.report = report.as_dict()
+            if (merged := self.share_report(self.report)) is not None:
+                self._review(merged, review)
+                self.output.write_report(merged)
+                self.run_report = merged.as_dict()
+                self.report["distributed"]["merged"] = True
+                if "monitors" in merged.details:
+                    self.report["monitors"] = merged.details["monitors"]
         return self.report
+
+    @staticmethod
+    def _review(report: RunReport, review: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:
+        """The report's `monitors`, when the run has them reviewed; a monitor that cannot run is said there."""
+        if review is None:
+            return
+        try:
+            report.details["monitors"] = review(report.as_dict())
+        except Exception as error:  # a monitor that cannot run (an archive that stopped answering, …)
+            log.error("monitors not run: %s: %s", type(error).__name__, error)
+            report.details["monitors"] = {"passed": None, "error": f"{type(error).__name__}: {error}"}
 
     @property
     def report_in_spool(self) -> Path | None:

@@ -47,6 +47,15 @@ end
 return 1
 """
 
+# → milliseconds until the host's next-allowed time (0: now), taking no turn.
+HELD = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local allowed = tonumber(redis.call('GET', KEYS[1]) or '0')
+if allowed > ms then return allowed - ms end
+return 0
+"""
+
 
 class SharedPoliteness:
     """Per-host turns (keys under `prefix`, shared by every crawl of the archive) and the run's blocked sites."""
@@ -59,6 +68,7 @@ class SharedPoliteness:
         self._turn = client.register_script(TURN)
         self._done = client.register_script(DONE)
         self._hold = client.register_script(HOLD)
+        self._held = client.register_script(HELD)
 
     def turn(self, host: str, token: str, *, hold_for: float) -> float | None:
         """0 when the request `token` may go to `host` now; None while another request to it is on its way (at
@@ -75,6 +85,10 @@ class SharedPoliteness:
     def hold(self, host: str, seconds: float) -> None:
         """No request to `host` from any worker for `seconds` (Retry-After)."""
         self._hold(keys=[self.prefix + host], args=[max(0, int(seconds * 1000))])
+
+    def held_for(self, host: str) -> float:
+        """Seconds until `host`'s next-allowed time (0: now), for a host whose requests take no turns."""
+        return int(self._held(keys=[self.prefix + host])) / 1000
 
     def block(self, site: str) -> None:
         self.client.sadd(self.blocked_key, site)
