@@ -21,30 +21,48 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def redis_server(tmp_path: Path) -> Iterator[str]:
-    """`redis://127.0.0.1:PORT/0` of a fresh server without persistence; fails in CI when it cannot run."""
-    binary = shutil.which("redis-server")
-    require(binary is not None, "redis-server is not installed")
-    require(importlib.util.find_spec("redis") is not None, "the redis Python package is not installed")
-    import redis
+class RedisServer:
+    """A redis-server on a free port in `directory`; `persistent`: every write in its append-only file, so a
+    restart (`stop` then `start`, same port) comes back with the data, as a real deployment's does."""
 
-    port = free_port()
-    server = subprocess.Popen([str(binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(tmp_path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
+    def __init__(self, directory: Path, *, persistent: bool = False) -> None:
+        binary = shutil.which("redis-server")
+        require(binary is not None, "redis-server is not installed")
+        require(importlib.util.find_spec("redis") is not None, "the redis Python package is not installed")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
+        self.command = [str(binary), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence,
+                        "--dir", str(directory)]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Started and answering PING."""
+        import redis
+
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while True:
             try:
-                redis.Redis.from_url(url).ping()
-                break
+                redis.Redis.from_url(self.url).ping()
+                return
             except redis.ConnectionError:
-                if time.monotonic() > deadline or server.poll() is not None:
+                if time.monotonic() > deadline or self.process.poll() is not None:
                     raise
                 time.sleep(0.05)
-        yield url
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@contextmanager
+def redis_server(tmp_path: Path) -> Iterator[str]:
+    """`redis://127.0.0.1:PORT/0` of a fresh server without persistence; fails in CI when it cannot run."""
+    server = RedisServer(tmp_path)
+    try:
+        server.start()
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()

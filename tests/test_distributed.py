@@ -386,3 +386,49 @@ def test_a_worker_stopped_with_ctrl_c_hands_its_requests_back(tmp_path: Path, re
     assert recorded | waiting == {site.article_path(d)[1:] for d in ARTICLES}, "every article archived or in a spool"
     (report,) = run_reports(tmp_path / "archive")
     assert sorted(w["exit_reason"] for w in report["workers"].values()) == ["finished", "shutdown"]
+
+
+def test_a_worker_goes_on_through_a_short_redis_outage(tmp_path: Path) -> None:
+    """Redis restarted while a worker waits for a slow article (its data kept, as a deployment's append-only file
+    does): every Redis command of the worker is retried through the outage, its live progress goes on once Redis
+    is back, and the run ends as usual with every article recorded and no error."""
+    from datetime import UTC, datetime
+
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path, persistent=True)
+    server.start()
+    site = FixtureSite(articles=days(date(2024, 5, 1), 3))
+    site.hold = site.article_path(site.articles[-1])
+    try:
+        with serve_fixture_site(site) as base:
+            sites = tmp_path / "sites.yaml"
+            sites.write_text(sites_yaml(base))
+            worker = start_crawl(sites, tmp_path, {**SHARED, "REDIS_URL": server.url, "NEWSARCHIVE_LOG_FORMAT": "json",
+                                                   "NEWSARCHIVE_PROGRESS_INTERVAL": "0.2",
+                                                   "NEWSARCHIVE_LOG_LEVEL": "DEBUG",
+                                                   "NEWSARCHIVE_DISTRIBUTED_LEASE_TIMEOUT": "30"})
+            try:
+                assert site.held.wait(120), worker.output()[-3000:]
+                server.stop()
+                time.sleep(1.5)  # several progress ticks while Redis is away
+                server.start()
+                back = datetime.now(UTC)
+                time.sleep(1.5)
+                site.released.set()
+                code = worker.wait(60)
+            finally:
+                site.released.set()
+                worker.clean_up()
+    finally:
+        server.stop()
+    lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
+    assert code == 0, worker.output()[-3000:]
+    progress = [line for line in lines if line["event"] == "progress"
+                and datetime.fromisoformat(line["time"].replace("Z", "+00:00")) > back]
+    assert len(progress) >= 3, "the progress line goes on once Redis is back"
+    records = archive_records(tmp_path / "archive")
+    assert sorted(r["url"] for r in records) == sorted(base + site.article_path(d) for d in site.articles)
+    assert len(run_reports(tmp_path / "archive")) == 1
+    errors = [line for line in lines if line["level"] in ("ERROR", "CRITICAL")]
+    assert errors == [], "the outage is ridden out, not a failed item or a lost link"

@@ -20,6 +20,7 @@ from pipelines.days import DayRange
 from pipelines.run.report import RunReport, merge_reports, new_crawl_id
 from pipelines.run.session import ArchiveSession
 from pipelines.state.crawlrun import SharedRun, run_key
+from pipelines.state.redis_client import riding_out_outages
 
 LEASE_META = "newsarchive_lease"
 RUN_ATTRIBUTE = "_newsarchive_shared_run"
@@ -58,7 +59,8 @@ def shared_settings(settings: Settings, run: SharedRun) -> Settings:
     run, see join_run)."""
     settings = settings.copy()
     settings.update({**SHARED_SETTINGS, "SCHEDULER_QUEUE_KEY": run.frontier,
-                     "SCHEDULER_DUPEFILTER_KEY": run.fingerprints, "CRAWL_ID": ""}, priority="cmdline")
+                     "SCHEDULER_DUPEFILTER_KEY": run.fingerprints, "CRAWL_ID": "",
+                     "REDIS_PARAMS": {**settings.getdict("REDIS_PARAMS"), **riding_out_outages()}}, priority="cmdline")
     for name, components in SHARED_COMPONENTS.items():
         settings.set(name, {**settings.getdict(name), **components}, priority="cmdline")
     return settings

@@ -7,7 +7,7 @@ request with one line (StoreUnavailableError: run again once it is back; StoreCo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipelines.store.base import StoreConfigError, StoreUnavailableError, archive_id, redact_uri
 
@@ -21,14 +21,41 @@ def archive_keys(archive_uri: str) -> str:
     return f"newsarchive:{archive_id(archive_uri)}:"
 
 
+# A shared crawl rides out a short Redis outage (a restart, a failover): every command is retried, with growing
+# pauses, for about as long as a worker's lease lasts (DISTRIBUTED_LEASE_TIMEOUT's default); past that the error
+# reaches the crawl. Without a socket timeout a Redis that stopped answering (a frozen host, a half-open TCP
+# connection) left the worker blocked on a read for good.
+SOCKET_TIMEOUT = 10.0  # seconds, to connect and for each reply
+OUTAGE_RETRIES = 30
+OUTAGE_BACKOFF_CAP = 2.0  # seconds between two tries at most
+
+
+def riding_out_outages() -> dict[str, Any]:
+    """redis-py client options: timeouts, and retries through a short outage (also given to scrapy-redis's
+    connection, REDIS_PARAMS)."""
+    import redis
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
+
+    return {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": SOCKET_TIMEOUT,
+            "retry": Retry(ExponentialBackoff(cap=OUTAGE_BACKOFF_CAP, base=0.05), OUTAGE_RETRIES),
+            "retry_on_error": [redis.ConnectionError, redis.TimeoutError]}
+
+
 def connect(redis_url: str) -> redis.Redis:
-    """A client of `redis_url` that has answered a PING."""
+    """A client of `redis_url` that has answered a PING, and retries through a short outage."""
     import redis  # only distributed crawls need it
+
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     where = f"REDIS_URL {redact_uri(redis_url)}"
     try:
-        client = redis.Redis.from_url(redis_url)
-        client.ping()
+        # Asked once at start-up: a Redis that is not there now stops the crawl at once, not after the retries.
+        with redis.Redis.from_url(redis_url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT,
+                                  retry=Retry(NoBackoff(), 0)) as probe:
+            probe.ping()
+        client = redis.Redis.from_url(redis_url, **riding_out_outages())
     except ValueError as error:
         raise StoreConfigError(f"{where}: {error}; use redis://[:password@]host:port/db") from None
     except (redis.AuthenticationError, redis.ResponseError) as error:
