@@ -81,8 +81,11 @@ def stop_on_signals(stop: Stop) -> Iterator[None]:
 
 
 def source_printer(as_json: bool) -> Callable[[str, dict[str, Any]], None]:
-    """One line per source as it is done: on stdout, or on stderr when stdout carries the JSON summary."""
+    """One line per source as it is done: on stdout, or on stderr when stdout carries the JSON summary. A source
+    that failed has had its one line already, the error logged on stderr; the summary and report count it."""
     def print_source(source: str, summary: dict[str, Any]) -> None:
+        if summary["status"] == "failed":
+            return
         note = summary.get("error") or summary.get("reason")
         say(f"{summary['status']}: {source}" + (f" ({note})" if note else ""), err=as_json, event="source",
             data={"source": source, **summary})
