@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from crawler import interrupt
-from crawler.cli_common import app
+from crawler.cli_common import ClickException, app, click_error, error
 from crawler.exit_codes import ExitCode
 
 COMMAND_MODULES = ("crawling", "discover", "backfill", "importing", "extract", "archive", "history", "export",
@@ -46,11 +46,20 @@ def load_commands() -> None:
 
 
 def main() -> None:
-    """Console script entry point. Ctrl-C or SIGTERM before a command takes them over: one line, exit 130."""
+    """Console script entry point. Ctrl-C or SIGTERM before a command takes them over: one line, exit 130.
+
+    Typer's own handling of bad usage (standalone mode) prints a usage line, a hint and a boxed message; here
+    every usage error is one line on stderr and exit 2, the same in a pipe and on a terminal."""
     interrupt.install()
     try:
         load_commands()
-        app()
+        code = app(prog_name="newsarchive", standalone_mode=False)  # exceptions come back here; --help → 0
     except interrupt.Interrupted as signal_name:
         sys.stderr.write(f"newsarchive: {signal_name}: stopped; nothing was left half-done\n")
         sys.exit(ExitCode.INTERRUPTED)
+    except ClickException as problem:
+        sys.exit(click_error(problem))
+    except typer.Abort:  # end of input at a prompt
+        error("aborted")
+        sys.exit(ExitCode.FAILURE)
+    sys.exit(code)

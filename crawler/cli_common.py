@@ -15,6 +15,11 @@ from typer.core import TyperCommand, TyperGroup
 from crawler.exit_codes import ExitCode
 from pipelines.days import DayRange, DayRangeError
 
+try:  # Typer 0.26 and later carry their own copy of click
+    from typer._click.exceptions import ClickException, NoSuchOption, UsageError
+except ImportError:  # older Typer uses click itself
+    from click.exceptions import ClickException, NoSuchOption, UsageError  # type: ignore[assignment,no-redef]
+
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
@@ -36,6 +41,16 @@ class _Readable:
             if param.param_type_name == "argument" and hasattr(param, "type_descriptor"):
                 param.display_type_rich = lambda ctx: None  # its name column already says what to type
         return params
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Every usage error names its command (the parser's own, such as an option without its value, do not)."""
+        try:
+            rest: list[str] = super().parse_args(ctx, args)  # type: ignore[misc]
+        except UsageError as problem:
+            if problem.ctx is None:
+                problem.ctx = ctx
+            raise
+        return rest
 
 
 def _placeholder(param: Any) -> str | None:
@@ -101,14 +116,36 @@ def fail(code: ExitCode, message: str) -> typer.Exit:
     return typer.Exit(int(code))
 
 
-def error(message: str) -> None:
-    """One line on stderr saying what went wrong: red text, or a JSON log line with LOG_FORMAT=json."""
+def error(message: str, *, where: str = "newsarchive") -> None:
+    """One line on stderr saying what went wrong (`where`: the program, or the command the line is about): red
+    text, or a JSON log line with LOG_FORMAT=json."""
     from crawler.logs import json_requested, say
 
     if json_requested():
-        say(f"newsarchive: {message}", err=True, event="error", level=logging.ERROR)
+        say(f"{where}: {message}", err=True, event="error", level=logging.ERROR)
     else:
-        typer.secho(f"newsarchive: {message}", err=True, fg=typer.colors.RED)
+        typer.secho(f"{where}: {message}", err=True, fg=typer.colors.RED)
+
+
+def click_error(problem: ClickException) -> int:
+    """Say what the command line got wrong, in one line (Typer's standalone mode prints a usage line, a hint and
+    a boxed message), and return the exit code: 2 for bad usage, as everywhere."""
+    if not isinstance(problem, UsageError):  # click's other errors, e.g. a file it could not open
+        error(problem.format_message())
+        return problem.exit_code
+    if type(problem).__name__ == "NoArgsIsHelpError":  # no arguments: the help (with rich, printed already)
+        if problem.message:
+            problem.show()
+        return ExitCode.USAGE
+    ctx = problem.ctx
+    where = ctx.command_path if ctx is not None else "newsarchive"
+    if isinstance(problem, NoSuchOption) and problem.possibilities:
+        text = f"{problem.message} (did you mean {' or '.join(problem.possibilities)}?)"
+    else:  # Typer's suggestion for a misspelt command, "…. Did you mean 'crawl'?", in the same words
+        text = re.sub(r"\. Did you mean (.+)\?$", r" (did you mean \1?)", problem.format_message().rstrip("."))
+    text = text[:1].lower() + text[1:] if text[1:2].islower() else text
+    error(f"{text}; see {where} --help" if ctx is not None else text, where=where)
+    return ExitCode.USAGE
 
 
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]

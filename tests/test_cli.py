@@ -1,10 +1,12 @@
 """The CLI as operators meet it: help, exit codes, and errors that name what to fix."""
 
+import inspect
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import typer
 import yaml
 
 from crawler.demo.server import demo_sites_yaml
@@ -99,6 +101,36 @@ def test_version_names_the_package_and_the_extractor() -> None:
     result = run_cli("--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"newsarchive {package_version()} (extractor {EXTRACTOR_VERSION})"
+
+
+USAGE_ERRORS = {  # arguments → (the start of the line, how it ends)
+    ("crawl", "--sit", "x"): ("newsarchive crawl: no such option: --sit (did you mean --site or --sites?)",
+                              "; see newsarchive crawl --help"),
+    ("backfill", "--site", "herald", "--from", "2024-05-01"): ("newsarchive backfill: missing option '--to'",
+                                                              "; see newsarchive backfill --help"),
+    ("crawl", "--site"): ("newsarchive crawl: option '--site' requires an argument", "; see newsarchive crawl --help"),
+    ("status", "--runs", "0"): ("newsarchive status: invalid value for '--runs': ", "; see newsarchive status --help"),
+    ("show", "a", "b"): ("newsarchive show: got unexpected extra argument", "; see newsarchive show --help"),
+}
+
+
+def test_usage_errors_are_one_line_naming_the_command_and_exit_2() -> None:
+    """Whatever the parser finds wrong: one line on stderr (no usage block, no box) naming the command, what is
+    wrong with click's suggestion, and where the help is; exit 2 like every other bad usage."""
+    for args, (start, end) in USAGE_ERRORS.items():
+        result = run_cli(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stdout == "" and result.stderr.count("\n") == 1, (args, result.stderr)
+        assert result.stderr.startswith(start) and result.stderr.endswith(f"{end}\n"), (args, result.stderr)
+    suggests = "suggest_commands" in inspect.signature(typer.Typer).parameters  # newer Typer's "did you mean"
+    hint = " (did you mean 'ls'?)" if suggests else ""
+    typo = run_cli("warc", "lss").stderr
+    assert typo == f"newsarchive warc: no such command 'lss'{hint}; see newsarchive warc --help\n"
+    logged = run_cli("crawl", "--bogus", env={"NEWSARCHIVE_LOG_FORMAT": "json"})
+    assert logged.returncode == 2 and json.loads(logged.stderr)["message"].startswith(
+        "newsarchive crawl: no such option: --bogus")
+    bare = run_cli()  # no command at all: the help, as before
+    assert bare.returncode == 2 and "Usage: newsarchive [OPTIONS] COMMAND" in bare.stdout and bare.stderr == ""
 
 
 def test_help_loads_no_heavy_library() -> None:

@@ -159,6 +159,25 @@ def test_bad_sources_fail_alone(crawled: dict[str, Any], tmp_path: Path) -> None
     assert len(records) == len(crawled["records"])
 
 
+def test_a_non_warc_is_one_error_line(tmp_path: Path) -> None:
+    """A file that is no WARC: its error once, on stderr (the log line), counted by the summary; with --json the
+    JSON document is all of stdout."""
+    page = tmp_path / "page.html"
+    page.write_text("<html><body>not a WARC</body></html>")
+    result, report, _ = import_into(str(tmp_path / "archive"), tmp_path / "spool", str(page))
+    assert result.returncode == 1 and report is not None and report["counts"]["errors"] == 1
+    said = [line for line in (result.stdout + result.stderr).splitlines() if "page.html" in line]
+    assert said == [f"ERROR import of {page} failed: not a WARC or ARC file: it starts with neither `WARC/`, "
+                    "`filedesc://` nor a gzip header"], result.stdout + result.stderr
+    assert "1 corrupt or failed" in result.stdout
+    as_json = run_cli("import", str(page), "--json", env={"ARCHIVE_URI": str(tmp_path / "other"),
+                                                          "NEWSARCHIVE_SPOOL": str(tmp_path / "spool")})
+    assert as_json.returncode == 1
+    document = json.loads(as_json.stdout)
+    assert document["exit_code"] == 1 and document["report"]["sources"][0]["status"] == "failed"
+    assert [line for line in as_json.stderr.splitlines() if "page.html" in line] == said
+
+
 def test_only_missing_files_is_not_found_and_no_run(tmp_path: Path) -> None:
     """Nothing to import at all: exit 4, as `warc verify` and `extract` of a missing file, one line, no run report."""
     archive = tmp_path / "archive"

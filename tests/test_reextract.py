@@ -1,6 +1,7 @@
 """`newsarchive reextract`: new records from the archive's own WARCs beside the old ones, never over them."""
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -75,11 +76,31 @@ def test_done_once_per_version_unless_forced(archive: dict[str, Any]) -> None:
     assert newest_records_key(keys) == forced["sources"][0]["records_key"]
 
 
-def test_site_and_day_select_warcs(archive: dict[str, Any]) -> None:
-    _, report = reextract(archive, "--site", "no-such-site", "--force")
-    assert report["sources"][0]["status"] == "skipped" and "no-such-site" in report["sources"][0]["reason"]
+def test_site_and_day_select_warcs(archive: dict[str, Any], tmp_path: Path) -> None:
+    """A site the archive knows (an import of a copy of the crawl's WARC recorded it) but this WARC has no records
+    of: the WARC is skipped. A window without WARCs: nothing to do."""
+    copy = tmp_path / "archive"
+    shutil.copytree(archive["env"]["ARCHIVE_URI"], copy)
+    env = {"ARCHIVE_URI": str(copy), "NEWSARCHIVE_SPOOL": str(tmp_path / "spool")}
+    (warc,) = copy.rglob("*.warc.gz")
+    shutil.copyfile(warc, tmp_path / "elsewhere.warc.gz")
+    imported = run_cli("import", str(tmp_path / "elsewhere.warc.gz"), "--site", "elsewhere", env=env)
+    assert imported.returncode == 0, imported.stderr[-3000:]
+    _, report = reextract({"env": env, "store": open_store(str(copy))}, "--site", "elsewhere", "--force")
+    assert report["sources"][0]["status"] == "skipped" and "elsewhere" in report["sources"][0]["reason"]
     _, report = reextract(archive, "--from", "2999-01-01", "--force")
     assert report["sources"] == []
+
+
+def test_an_unknown_site_is_one_line_exit_2_and_no_run(archive: dict[str, Any]) -> None:
+    """A misspelt --site is known from the run reports (they list their sites) before anything starts."""
+    store = archive["store"]
+    before = {o.key for o in store.list("runs/")}
+    result = run_cli("reextract", "--site", "demo-nwes", env=archive["env"])
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (f"newsarchive: --site 'demo-nwes': no run report in {archive['env']['ARCHIVE_URI']} "
+                             "names that site (did you mean 'demo-news'?); its runs archived: demo-news\n")
+    assert {o.key for o in store.list("runs/")} == before
 
 
 def test_newest_records_key_orders_by_run_time() -> None:

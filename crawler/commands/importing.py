@@ -36,7 +36,7 @@ from pipelines.extract.version import EXTRACTOR_VERSION
 from pipelines.layout import is_records_key
 from pipelines.run.report import report_uri
 from pipelines.run.stop import Stop
-from pipelines.store.base import StoreError
+from pipelines.store.base import StoreError, redact_uri
 
 if TYPE_CHECKING:  # the work is imported when a command runs, so `--help` stays fast
     from scrapy.settings import Settings
@@ -81,8 +81,11 @@ def stop_on_signals(stop: Stop) -> Iterator[None]:
 
 
 def source_printer(as_json: bool) -> Callable[[str, dict[str, Any]], None]:
-    """One line per source as it is done: on stdout, or on stderr when stdout carries the JSON summary."""
+    """One line per source as it is done: on stdout, or on stderr when stdout carries the JSON summary. A source
+    that failed has had its one line already, the error logged on stderr; the summary and report count it."""
     def print_source(source: str, summary: dict[str, Any]) -> None:
+        if summary["status"] == "failed":
+            return
         note = summary.get("error") or summary.get("reason")
         say(f"{summary['status']}: {source}" + (f" ({note})" if note else ""), err=as_json, event="source",
             data={"source": source, **summary})
@@ -172,6 +175,30 @@ def import_warcs(
     finish(result, sink, as_json=as_json)
 
 
+KNOWN_SITES_SHOWN = 10
+
+
+def check_site(settings: Settings, site: str) -> None:
+    """`--site` must be a site the archive's runs archived, known cheaply from the run reports (they list their
+    sites), before any run starts: a misspelt name is exit 2 naming the known ones. An archive whose reports
+    name no site (none written yet) cannot tell: every WARC is looked at, as without the check."""
+    import difflib
+
+    from pipelines.run.report import archived_sites
+
+    def skipped(key: str, error: Exception) -> None:
+        log.warning("skipping %s: %s", key, error)
+
+    with failing_on(StoreError):  # an archive that does not answer: one line, exit 6
+        known = sorted(archived_sites(open_archive(settings), skipped, until=site))
+    if known and site not in known:
+        close = difflib.get_close_matches(site, known, n=1)
+        shown = ", ".join(known[:KNOWN_SITES_SHOWN]) + (
+            f" and {len(known) - KNOWN_SITES_SHOWN} more" if len(known) > KNOWN_SITES_SHOWN else "")
+        raise fail(ExitCode.USAGE, f"--site {site!r}: no run report in {redact_uri(settings['ARCHIVE_URI'])} names "
+                   f"that site" + (f" (did you mean '{close[0]}'?)" if close else "") + f"; its runs archived: {shown}")
+
+
 @app.command()
 def reextract(
     first: FromOption = None,
@@ -192,6 +219,8 @@ def reextract(
     days = day_range(first, last)
     stop = Stop()
     settings = command_settings(archive)
+    if site is not None:
+        check_site(settings, site)
     sink, workers = open_sink(settings, "reextract", stop)
     reextractor = Reextractor(sink, site=site, force=force, workers=workers)
     with failing_on(StoreError):  # an archive that cannot be listed: nothing started, no report

@@ -180,16 +180,29 @@ class RunReport:
         return (json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def newest_reports(store: ObjectStore, scan: int,
+def newest_reports(store: ObjectStore, scan: int | None,
                    skipped: Callable[[str, Exception], None]) -> Iterator[dict[str, Any]]:
-    """The run reports among the archive's newest `scan`, newest first, read as they are asked for; an unreadable
-    one is handed to `skipped` (key, error) and passed over."""
-    keys = sorted(o.key for o in store.list(RUNS_PREFIX) if is_run_report_key(o.key))[-scan:]
-    for key in reversed(keys):
+    """The run reports among the archive's newest `scan` (None: all), newest first, read as they are asked for;
+    an unreadable one is handed to `skipped` (key, error) and passed over."""
+    keys = sorted(o.key for o in store.list(RUNS_PREFIX) if is_run_report_key(o.key))
+    for key in reversed(keys if scan is None else keys[-scan:]):
         try:
             yield json.loads(store.get(key))
         except (StoreError, ValueError) as error:
             skipped(key, error)
+
+
+def archived_sites(store: ObjectStore, skipped: Callable[[str, Exception], None], *,
+                   until: str | None = None) -> set[str]:
+    """The sites the archive's run reports name (a crawl's sites; the sites an import or re-extraction wrote
+    records of): one small read per report, newest first, stopping at the first report that names `until`."""
+    sites: set[str] = set()
+    for report in newest_reports(store, None, skipped):
+        named = {*report.get("sites", []), *report.get("per_site", {})}
+        sites |= named
+        if until in named:
+            break
+    return sites
 
 
 def report_command(report: dict[str, Any]) -> str:
