@@ -45,7 +45,6 @@ def riding_out_outages() -> dict[str, Any]:
 def connect(redis_url: str) -> redis.Redis:
     """A client of `redis_url` that has answered a PING, and retries through a short outage."""
     import redis  # only distributed crawls need it
-
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
