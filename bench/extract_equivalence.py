@@ -6,8 +6,8 @@
 Runs every AEB page (its ground-truth URL) and every Mozilla Readability page (a fixed URL, all
 categories, not only news) through `extract_article` and hashes each result as canonical JSON, so
 any change in any field of any page shows up. `--dump` keeps the full results to diff a difference.
-It also checks body_readability's shortcuts against the readability code they replace, on every
-element of every page: `_clean_length` against `len(clean(text))`, `_BlockMarkup` against the
+It also checks readability_measures' shortcuts against the readability code they replace, on every
+element of every page: `clean_length` against `len(clean(text))`, `BlockMarkup` against the
 regex over serialised markup.
 """
 
@@ -28,7 +28,7 @@ from lxml import etree  # noqa: E402
 from readability.readability import REGEXES, clean  # noqa: E402
 
 from pipelines.extract.article import extract_article  # noqa: E402
-from pipelines.extract.body.readability import _INLINE_TAGS, _BlockMarkup, _clean_length  # noqa: E402
+from pipelines.extract.body.readability_measures import INLINE_TAGS, BlockMarkup, clean_length  # noqa: E402
 from pipelines.extract.document import parse_html  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora")
@@ -59,23 +59,23 @@ def result_hashes(corpora: Path) -> tuple[dict[str, str], dict[str, Any]]:
 
 
 def shortcut_mismatches(corpora: Path) -> tuple[int, int]:
-    """(elements checked, elements where a body_readability shortcut differs from readability's code)."""
+    """(elements checked, elements where a readability_measures shortcut differs from readability's code)."""
     checked = mismatched = 0
     divs_to_p = REGEXES["divToPElementsRe"]
     for _, html, _ in pages(corpora):
         document = parse_html(html)
         if document is None:
             continue
-        block_markup = _BlockMarkup(document.tree)
+        block_markup = BlockMarkup(document.tree)
         for element in document.tree.iter():
             if not isinstance(element.tag, str):
                 continue
             text = element.text_content() or ""
             checked += 1
-            mismatched += _clean_length(text) != len(clean(text))
+            mismatched += clean_length(text) != len(clean(text))
             serialised = str(b"".join(etree.tostring(child, encoding="utf-8") for child in element))
             mismatched += block_markup.in_children(element) != bool(divs_to_p.search(serialised))
-            if element.tag in _INLINE_TAGS:
+            if element.tag in INLINE_TAGS:
                 serialised = etree.tounicode(element, method="html")
                 mismatched += block_markup.in_element(element) != bool(divs_to_p.search(serialised))
     return checked, mismatched

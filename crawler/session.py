@@ -18,7 +18,8 @@ from scrapy.settings import BaseSettings
 
 from crawler.config import spool_root, store_options
 from pipelines.run.session import ArchiveSession
-from pipelines.state.seen import SeenStore, open_seen_store, state_dir
+from pipelines.state.seen import SeenStore
+from pipelines.state.seen_open import open_seen_store, state_dir
 
 SESSION_ATTRIBUTE = "_newsarchive_session"
 

@@ -3,7 +3,8 @@
 import pytest
 
 from pipelines.extract.document import parse_html
-from pipelines.extract.metadata.authors import dedupe, find_authors, split_byline
+from pipelines.extract.metadata.authors import find_authors
+from pipelines.extract.metadata.bylines import dedupe, split_byline
 from pipelines.extract.metadata.fields import extract_metadata
 from pipelines.extract.metadata.jsonld import JsonLd
 from pipelines.extract.metadata.metatags import MetaTags

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.state.seen import RedisSeenStore, SqliteSeenStore, Validators, seen_key
+from pipelines.state.seen import Validators, seen_key
+from pipelines.state.seen_redis import RedisSeenStore
+from pipelines.state.seen_sqlite import SqliteSeenStore
 from pipelines.state.sync import StateError, StateSync
 from pipelines.store.base import StoreUnavailableError
 from pipelines.store.factory import open_store

@@ -12,7 +12,9 @@ from crawler.config import ConfigError, load_settings, revisit_schedule
 from crawler.sites import SitesConfigError, parse_sites
 from crawler.spiders.policy import BackfillPolicy, IncrementalPolicy
 from pipelines.days import DayRange
-from pipelines.state.seen import RedisSeenStore, SeenStore, SqliteSeenStore, remember_records_file
+from pipelines.state.seen import SeenStore, remember_records_file
+from pipelines.state.seen_redis import RedisSeenStore
+from pipelines.state.seen_sqlite import SqliteSeenStore
 from pipelines.state.sync import StateSync
 from pipelines.state.versions import ArticleVersion, PageFetch
 from pipelines.store.factory import open_store

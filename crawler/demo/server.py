@@ -2,23 +2,21 @@
 
 Stdlib only (ThreadingHTTPServer, HTTP/1.1 keep-alive) so it starts in milliseconds and needs no network.
 It behaves like a real news CDN where the crawler cares: gzip negotiation, validators (ETag,
-Last-Modified, 304), cookies, a 301 from a legacy URL, 404s, a chunked response and robots.txt.
+Last-Modified, 304), cookies, a 301 from a legacy URL, 404s, a chunked response and robots.txt. How a response
+goes out is crawler/demo/responses.py; here: which path gets what, and the server's life.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 import re
 import secrets
 import socket
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import yaml
@@ -32,18 +30,13 @@ from crawler.demo.catalog import (
     ServedArticle,
     demo_articles_at,
 )
+from crawler.demo.responses import CdnResponses, http_date
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = 4096
 _HOST_RE = re.compile(r"[A-Za-z0-9.\-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?")
 _SECTION_RE = re.compile(r"/(" + "|".join(SECTIONS) + r")/(?:page/(\d+)/)?")
 _STORY_RE = re.compile(r"/story/(\d+)")
-
-
-def _http_date(rfc3339: str) -> str:
-    """RFC 3339 UTC timestamp to an HTTP-date header value."""
-    return format_datetime(datetime.fromisoformat(rfc3339.replace("Z", "+00:00")), usegmt=True)
 
 
 class _DemoServer(ThreadingHTTPServer):
@@ -55,7 +48,7 @@ class _DemoServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], catalog: Catalog) -> None:
         super().__init__(address, _Handler)
         self.catalog = catalog
-        self.last_modified = _http_date(max(a.page.published for a in catalog.originals))
+        self.last_modified = http_date(max(a.page.published for a in catalog.originals))
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
 
@@ -79,15 +72,9 @@ class _DemoServer(ThreadingHTTPServer):
         log.debug("demo site: error serving %s", client_address, exc_info=True)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(CdnResponses):
     """Routes one request to the catalog or the renderer."""
 
-    protocol_version = "HTTP/1.1"
-    server_version = "demo-news/1.0"
-    timeout = 30  # drop idle keep-alive connections
-    # Headers and body go out in separate writes; without TCP_NODELAY each response waits ~40 ms for the
-    # client's delayed ACK, which would make the crawl benchmark measure the server, not the crawler.
-    disable_nagle_algorithm = True
     server: _DemoServer
 
     def setup(self) -> None:
@@ -99,9 +86,6 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.server.track(self.connection, open_=False)
-
-    def version_string(self) -> str:
-        return self.server_version
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("demo site: " + format, *args)
@@ -132,7 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/sitemap.xml":
             self._send_generated(render.news_sitemap(base, catalog), "application/xml")
         elif path == "/feed.xml":
-            self._send_chunked(render.rss_feed(base, catalog).encode(), "application/rss+xml; charset=utf-8")
+            self._send_chunked(render.rss_feed(base, catalog).encode(), "application/rss+xml; charset=utf-8",
+                               last_modified=self.server.last_modified)
         elif path.startswith("/private/"):
             self._send_generated(render.private_page(), "text/html")
         elif article := catalog.by_path.get(path):
@@ -150,14 +135,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- responses ---------------------------------------------------------------------------------
 
-    def _accepts_gzip(self) -> bool:
-        """True unless the client did not ask for gzip or refused it with q=0."""
-        for part in self.headers.get("Accept-Encoding", "").split(","):
-            coding, _, params = part.strip().partition(";")
-            if coding.strip().lower() in ("gzip", "x-gzip", "*"):
-                return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-        return False
-
     def _send_article(self, article: ServedArticle) -> None:
         """A real page, byte for byte; the stored gzip member is sent as-is when accepted."""
         page = article.page
@@ -167,7 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
             f"text/html; charset={page.charset}",
             gzip_body=page.body_gzip,
             etag=article.etag,
-            last_modified=_http_date(page.published),
+            last_modified=http_date(page.published),
             cache="public, max-age=600",
         )
 
@@ -192,77 +169,6 @@ class _Handler(BaseHTTPRequestHandler):
             cache="private, max-age=0" if cookies else "public, max-age=60",
             headers=extra,
         )
-
-    def _redirect(self, location: str) -> None:
-        body = f'<html><body>Moved to <a href="{location}">{location}</a></body></html>\n'.encode()
-        self._send(
-            301,
-            body,
-            "text/html; charset=utf-8",
-            cache="public, max-age=3600",
-            headers=[("Location", location)],
-        )
-
-    def _send(
-        self,
-        status: int,
-        body: bytes,
-        content_type: str,
-        *,
-        gzip_body: bytes | None = None,
-        compress: bool = False,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        cache: str,
-        headers: Iterable[tuple[str, str]] = (),
-    ) -> None:
-        """Send a response with Content-Length (keep-alive safe), negotiating gzip and answering 304s."""
-        negotiable = gzip_body is not None or compress
-        if negotiable and self._accepts_gzip():
-            body = gzip_body if gzip_body is not None else gzip.compress(body, compresslevel=6, mtime=0)
-            encoding = "gzip"
-            if etag:
-                etag = etag[:-1] + '-gzip"'  # a variant gets its own strong validator (as Apache does)
-        else:
-            encoding = None
-        not_modified = etag is not None and etag in self.headers.get("If-None-Match", "")
-        self.send_response(304 if not_modified else status)
-        if not not_modified:
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if encoding:
-                self.send_header("Content-Encoding", encoding)
-        if negotiable:
-            self.send_header("Vary", "Accept-Encoding")
-        if etag:
-            self.send_header("ETag", etag)
-        if last_modified:
-            self.send_header("Last-Modified", last_modified)
-        self.send_header("Cache-Control", cache)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD" and not not_modified:
-            self.wfile.write(body)
-
-    def _send_chunked(self, body: bytes, content_type: str) -> None:
-        """Stream with Transfer-Encoding: chunked, as dynamic feed endpoints often do (HTTP/1.1 only)."""
-        if self.request_version == "HTTP/1.0":
-            self._send(200, body, content_type, cache="public, max-age=60")
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("Last-Modified", self.server.last_modified)
-        self.send_header("Cache-Control", "public, max-age=60")
-        self.end_headers()
-        if self.command == "HEAD":
-            return
-        for start in range(0, len(body), CHUNK_SIZE):
-            chunk = body[start : start + CHUNK_SIZE]
-            self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-        self.wfile.write(b"0\r\n\r\n")
-
 
 @contextmanager
 def serve_demo_site(host: str = "127.0.0.1", port: int = 0, *, copies: int = 1) -> Iterator[str]:

@@ -7,7 +7,8 @@ guard, URL scope and politeness apply exactly as in `newsarchive crawl`, by cons
    possible sections), the sitemaps (two children of an index) and the feeds;
 2. when that has gone quiet (`spider_idle`): a sample of the links found, spread over URL shapes
    (crawler/discovery/probe.py), each classified as a crawl would (pipelines/extract/classify.py).
-It yields no items and writes nothing: what it saw is `self.observations`.
+It yields no items and writes nothing: what it saw is `self.observations`. robots.txt, sitemaps and feeds are
+handled by its mixin ProbeSources (crawler/spiders/discover_sources.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.discovery.feeds import FeedError, parse_feed
 from crawler.discovery.probe import (
     ROBOTS_DISALLOW,
     Observations,
@@ -34,10 +34,10 @@ from crawler.discovery.probe import (
     looks_like_section,
     navigation_hrefs,
 )
-from crawler.discovery.sitemaps import SitemapError, parse_sitemap
 from crawler.scope import MalformedURL, absolute_url, new_request, refusal, refusals_of, site_domains
 from crawler.sites import Site
-from crawler.spiders.sources import FEED_TYPES, PROBED_FEEDS, PROBED_SITEMAPS, robots_url
+from crawler.spiders.discover_sources import ProbeSources
+from crawler.spiders.sources import FEED_TYPES, PROBED_FEEDS
 from pipelines.extract.classify import classify_page
 from pipelines.extract.document import Document, parse_html
 from pipelines.extract.urls import strip_session_ids
@@ -45,17 +45,13 @@ from pipelines.extract.urls import strip_session_ids
 log = logging.getLogger(__name__)
 
 MAX_FEEDS = 4             # declared feeds read
-MAX_SITEMAPS = 4          # robots.txt sitemaps read
-MAX_INDEX_CHILDREN = 2    # children read of each sitemap index (the newest)
-MAX_SITEMAP_DEPTH = 2
 MAX_SECTIONS = 6          # navigation links fetched as possible sections
-MAX_ENTRIES_KEPT = 5000   # links kept per feed or sitemap (memory stays bounded on a 50 000-URL sitemap)
 FORBIDDEN_BY_ROBOTS = "Forbidden by robots.txt"  # RobotsTxtMiddleware's words
 # Scripts that run (not JSON-LD or other data blocks): what a page that needs JavaScript has.
 SCRIPT_XPATH = "//script[not(@type) or not(contains(@type, 'json'))]"
 
 
-class DiscoverySpider(Spider):
+class DiscoverySpider(ProbeSources, Spider):
     """See module docstring. `budget` counts every request, robots.txt included; half is kept for the sample."""
 
     name = "discover"
@@ -123,16 +119,6 @@ class DiscoverySpider(Spider):
         if request is not None:
             yield request
 
-    def robots_agent(self) -> str:
-        """The user agent robots.txt is read for (as RobotsTxtMiddleware does; not `user_agent`, which Scrapy
-        reads off a spider as its User-Agent)."""
-        return self.settings.get("ROBOTSTXT_USER_AGENT") or self.settings.get("USER_AGENT") or ""
-
-    def allowed_by_robots(self, url: str) -> bool:
-        """robots.txt's verdict, as RobotsTxtMiddleware will give it (no robots.txt: allowed)."""
-        parser = self.robots.get(urlsplit(url).netloc)
-        return parser is None or bool(parser.allowed(url, self.robots_agent()))
-
     def same_host(self, url: str) -> bool:
         home = self.observations.homepage_url or self.site.homepage
         return urlsplit(url).netloc.lower() == urlsplit(home).netloc.lower()
@@ -150,36 +136,6 @@ class DiscoverySpider(Spider):
     def request_sent(self, request: Request) -> None:
         """Every request that goes out: robots.txt, redirect hops and retries included."""
         self.observations.sent += 1
-
-    # -- robots.txt ------------------------------------------------------------------------------
-
-    def response_downloaded(self, response: Response, request: Request) -> None:
-        if request.meta.get("dont_obey_robotstxt") and urlsplit(response.url).path == "/robots.txt" \
-                and self.same_host(response.url):
-            self.observations.robots_status = response.status
-
-    def robots_parsed(self, robotparser: Any, request: Request) -> None:
-        """A robots.txt of the site (the homepage's host, or where it redirects): its rules judge the links found
-        on that host, its sitemaps are read; the homepage host's naming none, the common paths are tried."""
-        netloc = urlsplit(request.url).netloc
-        self.robots[netloc] = robotparser
-        protego = getattr(robotparser, "rp", None)
-        declared = [url for url in (protego.sitemaps if protego is not None else ())
-                    if url not in self.observations.robots_sitemaps]
-        self.observations.robots_sitemaps += declared
-        delay = robotparser.crawl_delay(self.robots_agent()) if hasattr(robotparser, "crawl_delay") else None
-        self.observations.crawl_delay = max(delay or 0, self.observations.crawl_delay or 0) or None
-        for url in declared[:MAX_SITEMAPS]:
-            self.schedule(self.request(url, "sitemap", self.parse_sitemap, base=robots_url(request.url),
-                                       via="robots.txt"))
-        if not self.robots_seen and not declared and netloc == urlsplit(self.site.homepage).netloc:
-            self.probe_sitemaps()
-        self.robots_seen = True
-
-    def probe_sitemaps(self) -> None:
-        for path in PROBED_SITEMAPS:
-            self.schedule(self.request(urljoin(self.site.homepage, path), "sitemap", self.parse_sitemap,
-                                       via="common path"))
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -222,48 +178,6 @@ class DiscoverySpider(Spider):
         if observed is not None and observed[0].kind == "section":
             for link in observed[0].links:
                 self.found(link, "section")
-
-    def parse_sitemap(self, response: Response) -> Iterator[Request | None]:
-        meta = response.meta
-        source = Source(response.url, "sitemap", meta["via"])
-        self.observations.sources.append(source)
-        try:
-            sitemap = parse_sitemap(response.body)
-        except SitemapError as error:
-            source.error = str(error)
-            return
-        source.children = len(sitemap.sitemaps)
-        source.entries = len(sitemap.urls)
-        depth = meta.get("sitemap_depth", 0)
-        if depth < MAX_SITEMAP_DEPTH:
-            newest = sorted(enumerate(sitemap.sitemaps), key=lambda pair: (pair[1].lastmod or "", pair[0]),
-                            reverse=True)
-            for _, entry in newest[:MAX_INDEX_CHILDREN]:
-                request = self.request(entry.loc, "sitemap", self.parse_sitemap, base=response.url,
-                                       via=f"index {response.url}")
-                if request is not None:
-                    request.meta["sitemap_depth"] = depth + 1
-                    yield request
-        for entry in sitemap.urls:
-            hints = entry.hints()
-            source.news_entries += bool(entry.news_publication_date or entry.news_title)
-            source.dated_entries += "published_at" in hints or "lastmod" in hints
-        for entry in sitemap.urls[:MAX_ENTRIES_KEPT]:
-            news = entry.news_publication_date or entry.news_title
-            self.found(entry.loc, "news-sitemap" if news else "sitemap", entry.hints(), base=response.url)
-
-    def parse_feed(self, response: Response) -> None:
-        source = Source(response.url, "feed", response.meta["via"])
-        self.observations.sources.append(source)
-        try:
-            entries = parse_feed(response.body, response.url)
-        except FeedError as error:
-            source.error = str(error)
-            return
-        source.entries = len(entries)
-        source.dated_entries = sum(bool(entry.published_at) for entry in entries)
-        for entry in entries[:MAX_ENTRIES_KEPT]:
-            self.found(entry.url, "feed", entry.hints(), base=response.url)
 
     def observe(self, response: Response) -> tuple[Page, Document] | None:
         """Classify an HTML page as a crawl would (no article_patterns yet: they are what is being inferred);

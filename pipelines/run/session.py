@@ -13,14 +13,14 @@ run is saved before the rest at its end) — or, after a kill, once `recover()` 
 seen-store again. So the seen-store itself need not write synchronously.
 
 A WARC's records file is finished during the run, once the WARC is closed and none of its captures is still on
-its way through the crawl (`capture_held`), and uploaded right after its WARC: a long run's records reach the
-archive with each WARC (WARCs rotate by size and age), not all at its end.
+its way through the crawl (`capture_held`), and uploaded right after its WARC (`RecordsAfterWarcs`,
+pipelines.run.upload_order): a long run's records reach the archive with each WARC (WARCs rotate by size and
+age), not all at its end.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from pipelines.records.types import Record
 from pipelines.run.indexing import WarcIndexes
 from pipelines.run.output import RunOutput
 from pipelines.run.report import RunReport, SiteTally, crawl_counts, per_site_report
+from pipelines.run.upload_order import RecordsAfterWarcs
 from pipelines.state.digests import ArchivedPayload, PayloadTracker, open_digest_index, sync
 from pipelines.state.seen import SeenStore, remember_record, remember_records_file
 from pipelines.store.atomic import write_atomic
@@ -70,9 +71,7 @@ class ArchiveSession:
         self._closers: list[Callable[[], None]] = []
         self._warc_writer: RotatingWarcWriter | None = None
         self._sites: dict[str, SiteTally] = {}
-        self._uploaded_warcs: set[str] = set()  # added to by upload threads
-        self._records_waiting: set[str] = set()  # WARCs whose finished records file waits for the WARC's upload
-        self._uploads_lock = threading.Lock()  # the two sets above: one of the two threads uploads a records file
+        self._upload_order = RecordsAfterWarcs()  # a records file goes up after its WARC, by one of two threads
         self.seen: SeenStore | None = None
         self.versioned_sites: set[str] = set()  # sites whose records' texts are kept for comparison (versions)
         # A worker of a shared crawl: what its report says of the run, and how it hands the report over
@@ -155,10 +154,7 @@ class ArchiveSession:
         if warc is None:
             return []
         uploaded = [warc]
-        with self._uploads_lock:
-            self._uploaded_warcs.add(warc_key)
-            records_ready = warc_key in self._records_waiting
-            self._records_waiting.discard(warc_key)
+        records_ready = self._upload_order.warc_uploaded(warc_key)
         self.payloads.verified(warc_key)
         index = self.output.try_upload(cdxj_key_for(warc_key), f"CDXJ of {warc_key}") if indexed else None
         records = self.output.try_upload(records_key_for(warc_key), f"records of {warc_key}") if records_ready else None
@@ -199,11 +195,7 @@ class ArchiveSession:
         if self.seen is not None:
             self.seen.flush()  # their records' marks, durable before the files can leave the spool
         for warc_key in self._records.finish(ready):
-            with self._uploads_lock:
-                uploaded = warc_key in self._uploaded_warcs
-                if not uploaded:
-                    self._records_waiting.add(warc_key)  # the WARC's upload thread takes it
-            if uploaded:
+            if self._upload_order.records_finished(warc_key):  # else the WARC's upload thread takes it
                 self.output.upload_later(records_key_for(warc_key))
 
     # -- the end of a run ------------------------------------------------------------------------
@@ -252,12 +244,10 @@ class ArchiveSession:
         self.output.wait()
         if self.live_indexes is not None:  # every WARC is indexed now, or left to the next run
             self.live_indexes.close(kill=deadline is not None)
-        with self._uploads_lock:  # finished during the run, their WARCs not uploaded
-            records_of += sorted(self._records_waiting)
-            self._records_waiting.clear()
+        records_of += self._upload_order.still_waiting()  # finished during the run, their WARCs not uploaded
         for warc_key in records_of:
             records_key = records_key_for(warc_key)
-            if warc_key in self._uploaded_warcs:
+            if self._upload_order.is_uploaded(warc_key):
                 self.output.upload_later(records_key)
             else:
                 log.error("%s stays in the spool %s with its WARC %s, which is not uploaded; the next run uploads "

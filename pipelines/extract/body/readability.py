@@ -2,17 +2,22 @@
 
 import copy
 import logging
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import fragment_fromstring
 from readability import Document as ReadabilityDocument
-from readability.readability import REGEXES, Unparseable
+from readability.readability import Unparseable
 
 from pipelines.extract.body.nodes import prose_chars, prune_boilerplate
+from pipelines.extract.body.readability_measures import (
+    INLINE_TAGS,
+    BlockMarkup,
+    clean_length,
+    text_length,
+    unlikely_name,
+)
 from pipelines.extract.document import Document
 
 # readability logs every page it finds hard at INFO/exception level; that is noise for a crawl log.
@@ -33,18 +38,6 @@ _LINKED_HEADINGS_BEFORE_PROSE = etree.XPath(
 # Siblings repeating the pick's tag and class are more of the same text (live-blog updates, a story
 # split into chunks around adverts) unless they are mostly links (teaser cards).
 REPEATED_ITEM_MAX_LINK_DENSITY = 0.25
-# readability's `clean()` collapses these whitespace runs; `_clean_length` reproduces its length.
-_WHITESPACE_RUNS = re.compile(r"\s{2,}")
-_TABS_AND_SPACE_RUNS = re.compile(r"\t|[ \t]{2,}")
-READABILITY_MAX_RUN = 255
-_BLOCK_MARKUP = REGEXES["divToPElementsRe"]
-_UNLIKELY = REGEXES["unlikelyCandidatesRe"]
-_MAYBE_CANDIDATE = REGEXES["okMaybeItsACandidateRe"]
-# readability's inline tags for wrapping a div's loose inline children in <p>.
-_INLINE_TAGS = frozenset({"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"})
-# Elements whose text an HTML serialisation may write unescaped, where "<p" could be text, not a tag.
-_RAW_TEXT_TAGS = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext",
-                            "textarea", "title"})
 # Readability.js's ancestor promotion (its own constants): among the top candidates, rivals scoring this
 # close to the best ...
 TOP_CANDIDATES = 5
@@ -84,7 +77,7 @@ class _PrunedReadability(ReadabilityDocument):
             names = "{} {}".format(elem.get("class", ""), elem.get("id", ""))
             if (
                 len(names) >= 2
-                and _unlikely_name(names)
+                and unlikely_name(names)
                 and elem.tag not in ["html", "body"]
                 and not elem.xpath("ancestor-or-self::pre | ancestor-or-self::code")
                 and not elem.xpath("descendant-or-self::main | descendant-or-self::article | descendant-or-self::math")
@@ -94,7 +87,7 @@ class _PrunedReadability(ReadabilityDocument):
     def transform_misused_divs_into_paragraphs(self) -> None:
         """readability's div-to-<p> rewriting, with its search for block tags in serialised markup done on
         tag names instead (it serialised every div's children, nested divs again and again)."""
-        block_markup = _BlockMarkup(self.html)
+        block_markup = BlockMarkup(self.html)
         for elem in self.tags(self.html, "div"):
             if not block_markup.in_children(elem):
                 elem.tag = "p"
@@ -111,7 +104,7 @@ class _PrunedReadability(ReadabilityDocument):
                 if child.tag == "br":
                     paragraph = None
                     continue
-                if child.tag not in _INLINE_TAGS or block_markup.in_element(child):
+                if child.tag not in INLINE_TAGS or block_markup.in_element(child):
                     paragraph = None
                     continue
                 if paragraph is None:
@@ -129,13 +122,13 @@ class _PrunedReadability(ReadabilityDocument):
 
     def get_link_density(self, elem: etree._Element) -> float:
         """readability's link density, with its text lengths computed without building cleaned strings."""
-        link_length = sum(_text_length(link) for link in elem.findall(".//a"))
-        return float(link_length) / max(_text_length(elem), 1)
+        link_length = sum(text_length(link) for link in elem.findall(".//a"))
+        return float(link_length) / max(text_length(elem), 1)
 
     def score_paragraphs(self) -> dict[etree._Element, dict]:
         """readability's paragraph scoring, same arithmetic in the same order, minus its three `re.sub`
         passes per paragraph: `clean()` only rewrites whitespace, so the comma count is the raw text's
-        and the length is `_clean_length`'s."""
+        and the length is `clean_length`'s."""
         candidates: dict[etree._Element, dict] = {}
         ordered = []
         for elem in self.tags(self._html(), "p", "pre", "td", "blockquote"):
@@ -144,7 +137,7 @@ class _PrunedReadability(ReadabilityDocument):
                 continue
             grand_parent_node = parent_node.getparent()
             text = elem.text_content() or ""
-            inner_text_len = _clean_length(text)
+            inner_text_len = clean_length(text)
             if inner_text_len < self.min_text_length:
                 continue
             if parent_node not in candidates:
@@ -210,75 +203,6 @@ class _PrunedReadability(ReadabilityDocument):
             if self.get_link_density(table) < DATA_TABLE_MAX_LINK_DENSITY:
                 allowed[table] = True
         return allowed
-
-
-def _clean_length(text: str) -> int:
-    """`len(readability.readability.clean(text))` without building the string (a third of its run time).
-
-    `clean` caps a whitespace run at 255 chars, turns a run holding a newline into one newline, each tab
-    into a space and a run of spaces/tabs into one space, then strips: only runs of two or more
-    whitespace chars change the length, each independently (bench/extract_equivalence.py checks it).
-    """
-    text = text.strip()
-    length = len(text)
-    for match in _WHITESPACE_RUNS.finditer(text):
-        run = match.group()
-        if len(run) >= READABILITY_MAX_RUN or "\n" in run:
-            length -= len(run) - 1
-        else:
-            length -= len(run) - len(_TABS_AND_SPACE_RUNS.sub(" ", run))
-    return length
-
-
-def _text_length(element: etree._Element) -> int:
-    """readability's `text_length`: the cleaned length of the element's text."""
-    return _clean_length(element.text_content() or "")
-
-
-@lru_cache(maxsize=4096)
-def _unlikely_name(names: str) -> bool:
-    """readability's "unlikely candidate" verdict on a class/id string; pages repeat a few names a lot."""
-    return bool(_UNLIKELY.search(names)) and not _MAYBE_CANDIDATE.search(names)
-
-
-class _BlockMarkup:
-    """Answers readability's "does this markup hold a block tag?" (`divToPElementsRe` over serialised
-    children) for a whole tree in one pass, where readability serialised every div's subtree again.
-
-    Serialisation escapes "<" in text and attribute values, so the regex (a "<" then a tag name) only
-    ever matches a start tag: an element holds block markup when a descendant's "<" + tag matches. The
-    answers stay true while readability renames divs to <p>, which the regex matches as well. Below
-    a comment, processing instruction, raw-text element (a literal "<" may be text) or namespaced tag
-    (written with a prefix) the markup is serialised and searched as readability does.
-    """
-
-    def __init__(self, root: etree._Element) -> None:
-        self.holders: set[etree._Element] = set()
-        self.unsure: set[etree._Element] = set()
-        for element in root.iter():
-            tag = element.tag
-            if not isinstance(tag, str) or tag in _RAW_TEXT_TAGS or "{" in tag:
-                marked = self.unsure
-            elif _BLOCK_MARKUP.match(f"<{tag}"):
-                marked = self.holders
-            else:
-                continue
-            parent = element.getparent()
-            while parent is not None and parent not in marked:  # a marked parent has marked ancestors
-                marked.add(parent)
-                parent = parent.getparent()
-
-    def in_children(self, element: etree._Element) -> bool:
-        """readability's test on a div's children, serialised as XML."""
-        if element in self.unsure:
-            return bool(_BLOCK_MARKUP.search(str(b"".join(etree.tostring(c, encoding="utf-8") for c in element))))
-        return element in self.holders
-
-    def in_element(self, element: etree._Element) -> bool:
-        """readability's test on an inline element (never a block tag itself), serialised as HTML."""
-        if element in self.unsure:
-            return bool(_BLOCK_MARKUP.search(etree.tounicode(element, method="html")))
-        return element in self.holders
 
 
 def _unwrap_offsite_links(element: etree._Element, page_url: str) -> None:

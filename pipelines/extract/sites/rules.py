@@ -20,7 +20,7 @@ from lxml.html import HtmlElement
 
 from pipelines.extract.body.paragraphs import Paragraph, html_paragraphs
 from pipelines.extract.document import Document
-from pipelines.extract.metadata.authors import dedupe, split_byline
+from pipelines.extract.metadata.bylines import dedupe, split_byline
 from pipelines.extract.metadata.dates import plausible_date
 from pipelines.extract.metadata.titles import clean
 
