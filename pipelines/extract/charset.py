@@ -20,7 +20,7 @@ the detection, on the page's text without its markup so tags and scripts do not 
 """
 
 import re
-from functools import cache
+from functools import cache, cached_property
 
 import charset_normalizer
 from charset_normalizer.cd import coherence_ratio
@@ -81,16 +81,29 @@ def decode_page(data: bytes, content_type: str | None = None) -> str:
         utf8 = _strict(data, UTF8)
         if utf8 is not None:
             return utf8
+    page = _Page(data)
     candidates = _declared(data, content_type) or [UTF8]
     for encoding in candidates:
         text = _strict(data, encoding)
-        if text is not None and not _is_mojibake(data, encoding):
-            return _better_reading(data, encoding) or text
+        if text is not None and not _is_mojibake(page, encoding):
+            return _better_reading(page, encoding) or text
     first = candidates[0]
-    if _mostly_decodes(data, first) and not _is_mojibake(data, first):
-        return _better_reading(data, first) or to_unicode(data, first)
-    best = _best_match(_sample(data))
+    if _mostly_decodes(data, first) and not _is_mojibake(page, first):
+        return _better_reading(page, first) or to_unicode(data, first)
+    best = _best_match(page.sample)
     return to_unicode(data, best) if best is not None else to_unicode(data, first)
+
+
+class _Page:
+    """A page's bytes and its text sample, made once and only when a check needs it (the markup removal is a
+    pass over up to SCAN_BYTES)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    @cached_property
+    def sample(self) -> bytes:
+        return _sample(self.data)
 
 
 def _declared(data: bytes, content_type: str | None) -> list[str]:
@@ -120,11 +133,11 @@ def _sample(data: bytes) -> bytes:
     return (text if not text.isascii() else window)[:SAMPLE_BYTES]
 
 
-def _is_mojibake(data: bytes, encoding: str) -> bool:
+def _is_mojibake(page: _Page, encoding: str) -> bool:
     """A legacy-charset reading whose text is mess (UTF-8 that decodes is never checked: it is right)."""
     if _is_utf(encoding):
         return False
-    sample = _sample(data)
+    sample = page.sample
     return not sample.isascii() and mess_ratio(sample.decode(encoding, errors="replace"), 1.0) > MOJIBAKE_MESS
 
 
@@ -153,12 +166,12 @@ def _reading(sample: bytes) -> tuple[CharsetMatch, str] | None:
     return best, best.encoding
 
 
-def _better_reading(data: bytes, declared: str) -> str | None:
+def _better_reading(page: _Page, declared: str) -> str | None:
     """The page decoded with the detected charset when a single-byte declaration reads as the wrong text
     (see module docstring); None to keep the declaration."""
     if not _single_byte(declared):
         return None
-    sample = _sample(data)
+    data, sample = page.data, page.sample
     if sample.isascii():
         return None
     reading = _reading(sample)
