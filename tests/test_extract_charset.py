@@ -175,7 +175,7 @@ HE = ("ועדת הנמל התכנסה ביום שלישי כדי לדון בעל
 
 
 def short_article(lang: str, text: str, label: str) -> str:
-    """A small article page declaring its language and `label`."""
+    """A small article page declaring `label` and its language (`lang=""`: none)."""
     paragraphs = "".join(f"<p>{text}</p>" for _ in range(3))
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="{label}"><title>{text[:40]}</title></head>'
             f"<body><article><h1>{text[:40]}</h1>{paragraphs}</article></body></html>")
@@ -192,7 +192,8 @@ def test_a_single_byte_page_labelled_as_another_single_byte_charset(name: str, e
 
 @pytest.mark.parametrize(
     ("lang", "text", "encoding", "label"),
-    [("tr", TR, "cp1254", "iso-8859-1"), ("he", HE, "cp1255", "windows-1251")],
+    [("tr", TR, "cp1254", "iso-8859-1"), ("", TR, "cp1254", "iso-8859-1"), ("he", HE, "cp1255", "windows-1251"),
+     ("", HE, "cp1255", "windows-1251")],
 )
 def test_short_pages_in_the_wrong_single_byte_charset(lang: str, text: str, encoding: str, label: str) -> None:
     data = short_article(lang, text, label).encode(encoding)

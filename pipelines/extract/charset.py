@@ -12,8 +12,8 @@ it lies; a record must carry the words. So every declaration is checked against 
   Cyrillic letters, just the wrong ones; Turkish cp1254 labelled latin-1 gives "salý" for "salı") gives way
   to the detected charset only on clear evidence: the detected reading is no messier, its language agrees with
   the page's declared `lang` (when there is one), and it is far less messy (the declared one has the right
-  script's letters in the wrong case), far more coherent in its language, or, on a page declaring its
-  language, far more of the letters the two readings disagree on are that language's letters.
+  script's letters in the wrong case), far more coherent in its language, or far more of the letters the two
+  readings disagree on are letters of the page's language (its `lang`, else the language both readings read as).
 
 w3lib reads the declarations (WHATWG labels: "latin-1" means windows-1252); charset_normalizer does
 the detection, on the page's text without its markup so tags and scripts do not dilute the evidence.
@@ -47,13 +47,12 @@ TIE_MARGIN = 0.01
 # less coherent (letters of the right script in the wrong case: cp1251 read as KOI8-R scores 0.08-0.12, right
 # readings under 0.01) ...
 MESS_GAIN = 0.05
-# ... or when it is this much more coherent (charset_normalizer's
-# ratio of the language's most frequent letters found in their order; right readings score 0.6-0.8, a wrong
-# code page of the same script 0.1-0.4) ...
+# ... or when it is this much more coherent (charset_normalizer's ratio of the language's most frequent letters
+# found in their order; right readings score 0.6-0.8, a wrong code page of the same script 0.1-0.4) ...
 COHERENCE_GAIN = 0.25
-# ... or, on a page declaring its language, when of the characters the two readings disagree on (at least
-# MIN_DIFFERENCES), this much larger a share are among that language's frequent letters in the detected reading
-# (Turkish read as windows-1252: ý, þ, ð where ı, ş, ğ belong; Czech: è, ø, ì for č, ř, ě).
+# ... or when of the characters the two readings disagree on (at least MIN_DIFFERENCES), this much larger a share
+# are among the page's language's frequent letters in the detected reading (Turkish read as windows-1252: ý, þ,
+# ð where ı, ş, ğ belong; Czech: è, ø, ì for č, ř, ě).
 ALPHABET_GAIN = 0.5
 MIN_DIFFERENCES = 8
 # ISO 639-1 codes of the languages charset_normalizer knows (its names), for a page's declared `lang`.
@@ -182,10 +181,13 @@ def _better_reading(page: _Page, declared: str) -> str | None:
     kept_mess, switched_mess = mess_ratio(kept, 1.0), mess_ratio(switched, 1.0)
     if kept == switched or switched_mess > kept_mess:
         return None
-    language = _declared_language(data)
-    if language is not None and best.language != language:
+    declared_language = _declared_language(data)
+    if declared_language is not None and best.language != declared_language:
         return None
-    coherence_gain = _coherence(switched) - _coherence(kept)
+    kept_language, kept_coherence = _coherence(kept)
+    coherence_gain = _coherence(switched)[1] - kept_coherence
+    # the language whose letters judge the two readings: the declared one, else the one both read as
+    language = declared_language or (kept_language if kept_language == best.language else None)
     clearer = (
         (kept_mess - switched_mess >= MESS_GAIN and coherence_gain >= -TIE_MARGIN)
         or coherence_gain >= COHERENCE_GAIN
@@ -202,10 +204,10 @@ def _declared_language(data: bytes) -> str | None:
     return LANGUAGES.get(found.group(1).decode("ascii").lower()) if found else None
 
 
-def _coherence(text: str) -> float:
-    """How well the text reads in the language it reads best in (0 to 1)."""
+def _coherence(text: str) -> tuple[str | None, float]:
+    """The language the text reads best in and how well (0 to 1)."""
     languages = coherence_ratio(text)
-    return languages[0][1] if languages else 0.0
+    return languages[0] if languages else (None, 0.0)
 
 
 def _alphabet_gain(kept: str, switched: str, language: str) -> float:
