@@ -74,7 +74,8 @@ def new_request(url: str, **kwargs: Any) -> Request:
 
 def refusal(url: str, site: Site | None) -> str | None:
     """Why `url` is out of scope for `site` (`scheme`, `offsite`, `denied`), or None when it may be requested.
-    Without a site (robots.txt requests) only the scheme is checked."""
+    Without a site (a robots.txt request, or a redirect of one that no site's domains place) only the scheme is
+    checked; crawler.middlewares.scope finds the site a robots.txt redirect is held to."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in SCHEMES:
         return "scheme"

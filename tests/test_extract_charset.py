@@ -165,3 +165,59 @@ def test_a_text_node_over_10_mb_does_not_end_the_parse(tag: str) -> None:
     huge = f"<{tag}>" + "word " * 2_200_000 + f"</{tag}>"
     html = re.sub(r"<body\b[^>]*>", lambda body: body.group() + huge, sample.html("heise"), count=1)
     assert "verfügbar" in text_of(html.encode(), "text/html; charset=utf-8")
+
+
+TR = ("Liman kurulu salı günü deniz duvarının yeniden inşa maliyetini görüşmek üzere toplandı; üyeler ilkbaharda "
+      "ayrılan bütçenin kış aylarında planlanan işlere yetmeyeceğini söyledi. Belediye başkanı, dalgakıranın "
+      "güçlendirilmesi için şehir meclisinden ek ödenek isteyeceğini açıkladı.")
+HE = ("ועדת הנמל התכנסה ביום שלישי כדי לדון בעלות בניית חומת הים מחדש, והחברים אמרו שהתקציב שהוקצה באביב לא "
+      "יספיק לעבודות המתוכננות לחודשי החורף. ראש העירייה הודיע כי יבקש ממועצת העיר תקציב נוסף לחיזוק שובר הגלים.")
+
+
+def short_article(lang: str, text: str, label: str) -> str:
+    """A small article page declaring `label` and its language (`lang=""`: none)."""
+    paragraphs = "".join(f"<p>{text}</p>" for _ in range(3))
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="{label}"><title>{text[:40]}</title></head>'
+            f"<body><article><h1>{text[:40]}</h1>{paragraphs}</article></body></html>")
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "label"),
+    [("ru", "cp1251", "koi8-r"), ("ru", "koi8-r", "windows-1251"), ("cs", "cp1250", "windows-1252")],
+)
+def test_a_single_byte_page_labelled_as_another_single_byte_charset(name: str, encoding: str, label: str) -> None:
+    """The label decodes (every byte means something in it) to text of the wrong letters."""
+    assert_reads_right(name, relabelled(name, label, encoding), None)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "encoding", "label"),
+    [("tr", TR, "cp1254", "iso-8859-1"), ("", TR, "cp1254", "iso-8859-1"), ("he", HE, "cp1255", "windows-1251"),
+     ("", HE, "cp1255", "windows-1251")],
+)
+def test_short_pages_in_the_wrong_single_byte_charset(lang: str, text: str, encoding: str, label: str) -> None:
+    data = short_article(lang, text, label).encode(encoding)
+    assert decode_page(data) == data.decode(encoding)
+    assert decode_page(data, f"text/html; charset={label}") == data.decode(encoding)
+    assert text in text_of(data)
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "label"),
+    [("ru", "cp1251", "windows-1251"), ("ru", "koi8-r", "koi8-r"), ("de", "cp1252", "iso-8859-1"),
+     ("fr", "cp1252", "windows-1252"), ("fr", "cp1252", "iso-8859-1"), ("cs", "cp1250", "windows-1250")],
+)
+def test_a_right_single_byte_label_is_kept(name: str, encoding: str, label: str) -> None:
+    data = relabelled(name, label, encoding)
+    assert decode_page(data) == data.decode(encoding)
+    assert_reads_right(name, data, f"text/html; charset={label}")
+
+
+def test_a_right_label_is_kept_on_short_pages_and_a_lang_that_disagrees_keeps_the_label() -> None:
+    turkish = short_article("tr", TR, "windows-1254").encode("cp1254")
+    assert decode_page(turkish) == turkish.decode("cp1254")
+    hebrew = short_article("he", HE, "windows-1255").encode("cp1255")
+    assert decode_page(hebrew) == hebrew.decode("cp1255")
+    # a page saying it is English: the latin-1 reading (a Latin script, like English) is no clear error
+    english = short_article("en", TR, "iso-8859-1").encode("cp1254")
+    assert decode_page(english) == english.decode("cp1252")

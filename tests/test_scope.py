@@ -9,6 +9,7 @@ import contextlib
 import gzip
 import re
 import uuid
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from crawler.scope import LinkScope, MalformedURL, absolute_url, refusal
 from crawler.sites import Site
 from tests.conftest import dumped_stats, run_cli
 from tests.hostile_urls_site import Bad, HostileSite, canaries, serve_hostile_site
+from tests.serving import SiteServer, serving
 
 SITE = Site(name="s", homepage="https://news.example/", allowed_domains=("news.example",),
             deny_patterns=(re.compile(r"/denied/"),))
@@ -116,3 +118,64 @@ def test_hostile_urls_are_never_requested_and_the_rest_is(tmp_path: Path) -> Non
     assert refused.get("scheme", 0) >= 10 and refused.get("malformed", 0) >= 5, refused
     assert refused.get("denied", 0) >= 2 and refused.get("offsite", 0) >= 4, refused
     assert output.count("not requesting") == 1, "one warning per run, the rest at DEBUG"
+
+
+class _TwoHostHandler(BaseHTTPRequestHandler):
+    """127.0.0.1:PORT and localhost:PORT as two sites: the first one's robots.txt redirects off it, to a robots.txt
+    on the second that disallows everything; the second's redirects within itself, to one that disallows /private/."""
+
+    server: SiteServer
+
+    def do_GET(self) -> None:
+        host = self.headers.get("Host", "").split(":")[0]
+        port = self.server.server_address[1]
+        hits: list[tuple[str, str]] = self.server.site
+        hits.append((host, self.path))
+        pages = {
+            ("127.0.0.1", "/robots.txt"): (301, f"http://localhost:{port}/elsewhere-robots.txt"),
+            ("localhost", "/elsewhere-robots.txt"): (200, "User-agent: *\nDisallow: /\n"),
+            ("localhost", "/robots.txt"): (302, "/moved-robots.txt"),
+            ("localhost", "/moved-robots.txt"): (200, "User-agent: *\nDisallow: /private/\n"),
+        }
+        status, body = pages.get((host, self.path), (200, ARTICLE_PAGE))
+        self.send_response(status)
+        if status != 200:
+            self.send_header("Location", body)
+            body = ""
+        self.send_header("Content-Type", "text/plain" if self.path.endswith(".txt") else "text/html")
+        self.send_header("Content-Length", str(len(body.encode())))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+
+ARTICLE_PAGE = ("<html><body><a href='/news/story-1'>a</a><a href='/private/story-2'>b</a>"
+                "<p>The harbour board met on Tuesday to debate the sea wall.</p></body></html>")
+
+
+def test_robots_txt_redirects_stay_in_the_site_scope(tmp_path: Path) -> None:
+    hits: list[tuple[str, str]] = []
+    with serving(SiteServer(_TwoHostHandler, hits)) as server:
+        port = server.server_address[1]
+        config = {"sites": [
+            {"name": "loopback", "homepage": f"http://127.0.0.1:{port}/", "allowed_domains": ["127.0.0.1"],
+             "article_patterns": ["/news/", "/private/"], "delay": 0, "allow_private_network": True},
+            {"name": "named", "homepage": f"http://localhost:{port}/", "allowed_domains": ["localhost"],
+             "article_patterns": ["/news/", "/private/"], "delay": 0, "allow_private_network": True},
+        ]}
+        (tmp_path / "sites.yaml").write_text(yaml.safe_dump(config))
+        result = run_cli("crawl", "--sites", str(tmp_path / "sites.yaml"), env={
+            "ARCHIVE_URI": str(tmp_path / "archive"), "NEWSARCHIVE_SPOOL": str(tmp_path / "spool"),
+            "NEWSARCHIVE_AUTOTHROTTLE_ENABLED": "false", "NEWSARCHIVE_DOWNLOAD_DELAY": "0",
+            "NEWSARCHIVE_EXTRACT_WORKERS": "0", "NEWSARCHIVE_LOG_LEVEL": "DEBUG"})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "Traceback" not in output
+    # off the site: the redirect is refused, so 127.0.0.1 is crawled as if it had no robots.txt
+    assert ("localhost", "/elsewhere-robots.txt") not in hits
+    assert {("127.0.0.1", "/news/story-1"), ("127.0.0.1", "/private/story-2")} <= set(hits)
+    refusals = [line for line in output.splitlines() if "not requesting" in line and "elsewhere-robots" in line]
+    assert len(refusals) == 1 and "offsite (site loopback)" in refusals[0], refusals
+    assert dumped_stats(output, "newsarchive/refused/").get("offsite", 0) >= 1
+    # within the site: followed and obeyed
+    assert ("localhost", "/moved-robots.txt") in hits and ("localhost", "/news/story-1") in hits
+    assert ("localhost", "/private/story-2") not in hits

@@ -2,16 +2,22 @@
 
 The spider's request factory already applies it; this catches what Scrapy's own middlewares make from a
 response (redirects, meta refreshes) and anything else handed to the engine. It runs before
-RobotsTxtMiddleware, so an out-of-scope URL does not even get its robots.txt fetched.
+RobotsTxtMiddleware, so an out-of-scope URL does not even get its robots.txt fetched. A robots.txt request
+carries no site (Scrapy makes it, once per host); when it is redirected, the hop must stay in scope for a site
+whose domains hold the host the chain began at, so a robots.txt redirecting off the site is not followed (as if
+there were none: everything allowed), one redirecting within it is followed and obeyed.
 """
 
 from typing import Self
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of
+from crawler.scope import DEFAULT_MAX_URL_LENGTH, MalformedURL, absolute_url, refusal, refusals_of, site_domains
+from crawler.sites import Site
+from pipelines.extract.urls import host_in_domains
 
 
 class ScopeMiddleware:
@@ -26,10 +32,10 @@ class ScopeMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: object = None) -> None:
-        site_name = (request.meta.get("newsarchive") or {}).get("site")
-        site = getattr(self.crawler.spider, "sites", {}).get(site_name) if site_name else None
         try:
-            reason = refusal(absolute_url(request.url, max_length=self.max_length), site)
+            url = absolute_url(request.url, max_length=self.max_length)
+            site = self._site(request, url)
+            reason = refusal(url, site)
         except MalformedURL as error:
             reason = "malformed"
             detail = str(error)
@@ -39,3 +45,17 @@ class ScopeMiddleware:
             return
         refusals_of(self.crawler).note(reason, request.url, detail)
         raise IgnoreRequest(f"out of scope ({reason}): {request.url[:200]}")
+
+    def _site(self, request: Request, url: str) -> Site | None:
+        """The request's site; for a site-less redirect hop (robots.txt's), a site whose domains hold the chain's
+        first host, one that takes `url` when there is one. None (scheme check only) when nothing places it."""
+        sites: dict[str, Site] = getattr(self.crawler.spider, "sites", {})
+        site_name = (request.meta.get("newsarchive") or {}).get("site")
+        if site_name:
+            return sites.get(site_name)
+        chain = request.meta.get("redirect_urls")
+        if not chain:
+            return None
+        origin = urlsplit(chain[0]).hostname
+        owners = [site for site in sites.values() if host_in_domains(origin, site_domains(site))]
+        return next((site for site in owners if refusal(url, site) is None), owners[0] if owners else None)

@@ -726,6 +726,8 @@ class HostileSite:
              html("charset-utf8-declared-latin1", GERMAN, "iso-8859-1").encode(), "text/html; charset=iso-8859-1")
         page("charset-sjis-undeclared", JAPANESE,
              html("charset-sjis-undeclared", JAPANESE, None).encode("shift_jis"), "text/html")
+        page("charset-cp1251-declared-koi8r", RUSSIAN,
+             html("charset-cp1251-declared-koi8r", RUSSIAN, "koi8-r").encode("cp1251"), "text/html; charset=koi8-r")
         xhtml = ('<?xml version="1.0" encoding="{enc}"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
                  '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml" '
                  'xml:lang="{lang}"><head><title>{title}</title><meta property="og:type" content="article" />'
@@ -943,6 +945,8 @@ CHARSET_EXPECT = {
     "charset-cp1251-declared-utf8": "Russian in cp1251 bytes, declared UTF-8 (header and meta): right text",
     "charset-utf8-declared-latin1": "German in UTF-8 bytes, declared ISO-8859-1: right text, no mojibake",
     "charset-sjis-undeclared": "Japanese in Shift_JIS, no declaration anywhere: right text",
+    "charset-cp1251-declared-koi8r": "Russian in cp1251 bytes, declared KOI8-R (header and meta; every byte decodes "
+                                     "in it): right text",
     "charset-xhtml-prolog-utf8": "XHTML with <?xml encoding=utf-8?> prolog, text/html: recorded, links followed",
     "charset-xhtml-prolog-latin1": "XHTML, ISO-8859-1 prolog, application/xhtml+xml: recorded with right text",
     "charset-bom-utf8-undeclared": "UTF-8 BOM, no declaration: right text",
