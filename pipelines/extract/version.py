@@ -5,4 +5,4 @@ extraction output can change, so `newsarchive reextract` knows which WARCs to re
 version: a release that leaves extraction alone must not "change" every record.
 """
 
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"  # 6: single-byte charsets mislabelled as another (pipelines.extract.charset)
