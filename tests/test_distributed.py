@@ -68,13 +68,14 @@ def article_fetches(site: FixtureSite) -> Counter[str]:
 
 
 def test_three_workers_fetch_each_article_once_and_end_with_one_merged_report(tmp_path: Path, redis_url: str) -> None:
-    # Articles that take a moment to answer, as real ones do: on a loaded machine the first worker up would
-    # otherwise fetch the whole small site before the others have started, and nothing would be shared.
-    site = FixtureSite(articles=list(ARTICLES), article_delay=0.5)
+    # Articles that take a moment to answer, as real ones do, and two requests in hand per worker: on a loaded
+    # machine the first worker up would otherwise lease the whole small site (CONCURRENT_REQUESTS ahead) before
+    # the others have started, and nothing would be shared. Alone it now needs 8 s for the 16 articles.
+    site = FixtureSite(articles=list(ARTICLES), article_delay=1.0)
     with serve_fixture_site(site) as base:
         sites = tmp_path / "sites.yaml"
         sites.write_text(sites_yaml(base))
-        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url})
+        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url, "NEWSARCHIVE_CONCURRENT_REQUESTS": "2"})
         try:
             codes = wait_all(workers)
         finally:
