@@ -101,7 +101,7 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
         join_run(crawler, shared, session, proposed_id)
         heartbeat = Heartbeat(shared)
         heartbeat.start()
-    shutdown.attach(process)
+    shutdown.attach(process, crawler)
     process.crawl(crawler, sites=sites, window=window)
     freeze_start_up()
     try:

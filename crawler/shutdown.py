@@ -33,13 +33,14 @@ from crawler.logs import JsonFormatter, json_requested
 from pipelines.extract.pool import kill_all_workers, stop_resource_tracker
 
 if TYPE_CHECKING:
-    from scrapy.crawler import CrawlerProcess
+    from scrapy.crawler import Crawler, CrawlerProcess
 
 log = logging.getLogger(__name__)
 
 GRACE = 4.0        # seconds Scrapy gets to close the spider by itself
 UPLOADS_BY = 7.0   # seconds after the signal, uploads still running are left to the next run
 HARD_LIMIT = 9.0   # seconds after the signal, the process exits whatever it is doing
+STARTING_CHECK = 0.05  # seconds between looks at a crawler still starting when the signal came
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 SHOW_CURSOR = b"\x1b[?25h"  # the live progress line hides it; an exit at once must not leave it hidden
 
@@ -77,19 +78,26 @@ class Shutdown:
     def __init__(self) -> None:
         self.requested_at: float | None = None
         self.process: CrawlerProcess | None = None
+        self.crawler: Crawler | None = None
         self.forced = False  # the reactor was stopped before Scrapy closed the spider
+        self.engine_started = False
 
     def install(self) -> None:
         for signum in SIGNALS:
             signal.signal(signum, self._on_signal)
 
-    def attach(self, process: CrawlerProcess) -> None:
+    def attach(self, process: CrawlerProcess, crawler: Crawler) -> None:
         """The crawl to stop (its reactor is installed by now); a signal that came before is acted on now."""
+        from scrapy import signals
         from twisted.internet import reactor
 
-        self.process = process
+        self.process, self.crawler = process, crawler
+        crawler.signals.connect(self._engine_started, signal=signals.engine_started)
         if self.requested:
             reactor.callFromThread(self._stop)  # type: ignore[attr-defined]
+
+    def _engine_started(self) -> None:
+        self.engine_started = True
 
     @property
     def requested(self) -> bool:
@@ -120,9 +128,22 @@ class Shutdown:
         """In the reactor thread: ask Scrapy to stop, and make sure the reactor stops by GRACE."""
         from twisted.internet import reactor
 
-        if self.process is not None:
-            self.process.stop()
+        self._stop_scrapy()
         reactor.callLater(GRACE, self._force)  # type: ignore[attr-defined]
+
+    def _stop_scrapy(self) -> None:
+        """Scrapy's stop does nothing to a crawler that is still starting (its engine not running yet: the crawler
+        is marked stopped and its start goes on, so a Ctrl-C then left the crawl running to its end, or until GRACE
+        forced it): asked again once the engine runs."""
+        from twisted.internet import reactor
+
+        crawler = self.crawler
+        if self.process is None or crawler is None or not crawler.crawling:  # over already (or never started)
+            return
+        if self.engine_started and crawler.engine.running:
+            self.process.stop()
+        else:
+            reactor.callLater(STARTING_CHECK, self._stop_scrapy)  # type: ignore[attr-defined]
 
     def _force(self) -> None:
         """Scrapy is still draining: stop the reactor now, without the shutdown triggers that would wait for it."""

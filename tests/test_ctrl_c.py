@@ -5,6 +5,7 @@ the next run salvages what is left and loses nothing (crawler.shutdown)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import time
@@ -118,6 +119,20 @@ def test_ctrl_c_while_the_crawl_starts_is_clean(tmp_path: Path) -> None:
         code = crawl.wait(WITHIN)
         assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
         assert "Aborted" not in crawl.output()
+
+
+def test_ctrl_c_while_scrapy_starts_stops_it_gracefully(tmp_path: Path) -> None:
+    """A Ctrl-C while Scrapy builds and opens its crawler (before its engine runs), which Scrapy's own stop ignores:
+    the crawl still stops as asked, not at its end (exit 0, "finished") nor by GRACE's forced stop."""
+    site = FixtureSite(articles=list(ARTICLES), article_delay=0.3)
+    with crawling(site, tmp_path) as (_, crawl):
+        wait_for(lambda: "Enabled spider middlewares" in crawl.output(), what="Scrapy building its crawler")
+        crawl.signal_group(signal.SIGINT)
+        code = crawl.wait(WITHIN)
+        assert_clean_exit(crawl.output(), code, tmp_path, crawl.pid)
+        assert "did not close the spider" not in crawl.output(), crawl.output()[-3000:]
+        (report,) = (tmp_path / "archive" / "runs").glob("*.json")
+        assert json.loads(report.read_text())["exit_reason"] == "shutdown"
 
 
 @pytest.mark.s3

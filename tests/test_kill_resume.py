@@ -9,6 +9,7 @@ they are uploaded. bench/kill_soak.py kills at random points instead, many times
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 from datetime import date
@@ -119,3 +120,27 @@ def test_recovery_remembers_the_records_a_killed_run_left_before_uploading_them(
     assert salvaged.exists() and not records_file.exists(), "salvaged to its last complete record"
     assert archive_records(archive) == [], "no WARC of it in the archive: it waits in the spool with its WARC"
     assert not session.seen.seen("https://herald.example/2024/05/01/story-9")
+
+
+def test_a_records_file_recovery_uploads_leaves_its_urls_committed(tmp_path: Path) -> None:
+    """Recovery uploads a salvaged records file whose WARC is in the archive: its URLs must be committed to the
+    seen-store first. They were only batched, so a kill -9 after the upload (before the batch's commit) left them
+    nowhere: the next run refetched those articles and wrote their records again, with the same ids."""
+    import sqlite3
+
+    archive = tmp_path / "archive"
+    settings = load_settings({"ARCHIVE_URI": str(archive), "SPOOL": str(tmp_path / "spool"),
+                              "STATE_DIR": str(tmp_path / "state")}, environ={})
+    warc_key = "warc/2024/05/01/NEWSARCHIVE-20240501000000-00000-host-12345678.warc.gz"
+    (archive / warc_key).parent.mkdir(parents=True)
+    (archive / warc_key).write_bytes(b"")  # uploaded by the killed run; its records file was not
+    records_file = archive_spool_root(tmp_path / "spool", str(archive)) / records_key_for(warc_key)
+    records_file.parent.mkdir(parents=True)
+    url = "https://herald.example/2024/05/01/story"
+    records_file.write_bytes(gzip.compress(json.dumps({"url": url, "site": "herald"}).encode() + b"\n"))
+    session = open_archive_session(settings)  # recovery; the process is then killed: nothing more is committed
+    assert (archive / records_key_for(warc_key)).exists() and not records_file.exists()
+    (db,) = (tmp_path / "state").rglob("seen.sqlite")
+    with contextlib.closing(sqlite3.connect(db)) as committed:
+        assert committed.execute("SELECT url FROM seen").fetchall() == [(url,)]
+    session.spool.close()

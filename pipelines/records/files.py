@@ -2,7 +2,7 @@
 
 import gzip
 import json
-import threading
+import queue
 import weakref
 from collections import Counter
 from collections.abc import Callable
@@ -51,7 +51,8 @@ class RecordsFiles:
     WARC is closed and every capture written to it is through the crawl. A capture is `hold`-ed with an object
     that lives as long as it is on its way (the crawl's request: Scrapy keeps it until the response's items are
     through the item pipelines); its end is learnt from a weakref, so a capture that never becomes a record (a
-    feed, a 404, a page dropped on the way) ends too, however it ended.
+    feed, a 404, a page dropped on the way) ends too, however it ended. Used from the reactor thread; only the
+    holders' finalizers run elsewhere.
     """
 
     def __init__(self, path_for: Callable[[str], Path]) -> None:
@@ -60,25 +61,20 @@ class RecordsFiles:
         self._finished: set[str] = set()  # WARC keys whose records file is finished (its key is write-once)
         self._closed_warcs: set[str] = set()  # closed WARCs whose records file is not finished yet
         self._holding: Counter[str] = Counter()  # WARC key → captures in it still on their way
-        self._lock = threading.Lock()  # a weakref's callback runs in whichever thread frees the object
+        # WARC keys of freed holders. A weakref's callback runs wherever the object is freed: in another thread,
+        # or in a collection that starts inside this class's own code. So it takes no lock (one it held already
+        # would wait for ever); it only puts, which SimpleQueue allows from such callbacks; `_ready` counts them.
+        self._released: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._nudge = CycleNudge()
 
     def hold(self, warc_key: str, holder: object) -> None:
         """A capture was written to `warc_key`; its records may come until `holder` is freed."""
-        with self._lock:
-            self._holding[warc_key] += 1
-        weakref.finalize(holder, self._release, warc_key)
-
-    def _release(self, warc_key: str) -> None:
-        with self._lock:
-            self._holding[warc_key] -= 1
-            if self._holding[warc_key] <= 0:
-                del self._holding[warc_key]
+        self._holding[warc_key] += 1
+        weakref.finalize(holder, self._released.put, warc_key)
 
     def warc_closed(self, warc_key: str) -> None:
         """No capture is written to `warc_key` any more."""
-        with self._lock:
-            self._closed_warcs.add(warc_key)
+        self._closed_warcs.add(warc_key)
 
     def finished(self, warc_key: str) -> bool:
         return warc_key in self._finished
@@ -101,17 +97,23 @@ class RecordsFiles:
         return ready
 
     def _ready(self) -> tuple[list[str], bool]:
-        with self._lock:
-            ready = [key for key in self._closed_warcs if self._holding.get(key, 0) <= 0]
-            return ready, len(ready) < len(self._closed_warcs)
+        while True:
+            try:
+                warc_key = self._released.get_nowait()
+            except queue.Empty:
+                break
+            self._holding[warc_key] -= 1
+            if self._holding[warc_key] <= 0:
+                del self._holding[warc_key]
+        ready = [key for key in self._closed_warcs if self._holding.get(key, 0) <= 0]
+        return ready, len(ready) < len(self._closed_warcs)
 
     def finish(self, warc_keys: list[str]) -> list[str]:
         """Finish the records files of these WARCs; → the keys of those that had a records file (WARCs without
         a record get none)."""
         done = []
         for warc_key in warc_keys:
-            with self._lock:
-                self._closed_warcs.discard(warc_key)
+            self._closed_warcs.discard(warc_key)
             self._finished.add(warc_key)
             records = self._open.pop(warc_key, None)
             if records is not None:

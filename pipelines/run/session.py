@@ -98,6 +98,7 @@ class ArchiveSession:
             self.indexes.index(key)
         if is_records_key(key) and self.seen is not None:
             remembered = remember_records_file(self.seen, self.spool.path(key))
+            self.seen.flush()  # committed before the file goes up: after a kill then, nothing else holds them
             log.info("seen-store: %d record(s) of %s, left by an earlier run, remembered", remembered, key)
 
     def load_digests(self) -> None:
