@@ -78,13 +78,14 @@ ROBOTSTXT_OBEY: Annotated[bool, "Obey robots.txt (including Crawl-delay)."] = Tr
 ROBOTSTXT_PARSER: Annotated[str, "Scrapy's robots.txt parser."] = "scrapy.robotstxt.ProtegoRobotParser"
 CONCURRENT_REQUESTS: Annotated[int, AtLeast(1), "Requests in flight at once, all sites together."] = 16
 CONCURRENT_REQUESTS_PER_DOMAIN: Annotated[int, AtLeast(1), "Requests in flight at once to one domain."] = 4
-# Scrapy's own 5 MB. 50 MB sped a 1,000-page crawl up (crawl_bench 0.49 -> 0.63), but on 10,000 articles the crawl
-# process grew to 766 MB (341 MB per 10k pages, against 4.4 at 5 MB) and ran slower (scale_bench 0.42): each waiting
-# response also holds its parsed page, many times its body's size (bench/README.md).
+# 50 MB, not Scrapy's 5: at 5 MB Scrapy stops downloading once ~25 article pages wait for the extraction worker,
+# so the crawl and the worker take turns. 50 MB once cost memory without bound (a waiting response held its parsed
+# page, many times its body); since the spider drops that (crawler.spiders.news.forget_parsed_page) it costs little:
+# bench/README.md "The scraper slot again".
 SCRAPER_SLOT_MAX_ACTIVE_SIZE: Annotated[Bytes, "Response bytes whose items are still in the item pipelines "
                                                "(extraction workers) before Scrapy stops downloading; more keeps "
-                                               "the workers busier and costs memory well beyond these bytes."
-                                  ] = 5_000_000
+                                               "the workers busier and costs memory."
+                                  ] = 50_000_000
 DOWNLOAD_DELAY: Annotated[Seconds, "Delay between requests to one domain (a site's `delay` overrides it)."] = 0.5
 DOWNLOAD_DELAY_JITTER: Annotated[float, "±share of the delay picked at random, so requests do not tick like "
                                         "a metronome."] = 0.5
