@@ -216,7 +216,7 @@ class WarcCaptureExtension:
             request.meta["warc"] = warc
 
     def archive(self, exchange_of: Callable[[], Exchange], fields: list[tuple[str, str]], *, conditional: bool,
-                what: str, holder: object) -> dict[str, Any] | None:
+                what: str, holder: object | None) -> dict[str, Any] | None:
         """Write one exchange (or its revisit) and its metadata record; the record's `warc` pointer, or None when the
         capture failed (logged and counted: one failed capture must not stop the crawl). Also used for the
         exchanges of rendered pages (crawler/render/capture.py).
@@ -235,7 +235,8 @@ class WarcCaptureExtension:
             if stats:
                 stats.inc_value("warc/write_errors")
             return None
-        self.session.capture_held(ref.key, holder)
+        if holder is not None:
+            self.session.capture_held(ref.key, holder)
         if revisit is None:
             self.session.payload_written(ArchivedPayload(exchange.url, warc_date(exchange.date), ref))
         if stats:

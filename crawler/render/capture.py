@@ -116,9 +116,9 @@ class PageCapture:
         document = request.is_navigation_request() and page is not None and response.frame == page.main_frame
         fields = [*(self.page_fields if document else []), ("rendered", self.browser), ("page", self.page_url),
                   ("resourceType", request.resource_type)]
+        # None once the page's request is gone (the crawl dropped it): the exchange is archived all the same, and
+        # no record can come of it, so no records file waits for it.
         holder = self.request()
-        if holder is None:  # the page's request is gone (the crawl dropped it): nothing of it can become a record
-            return
         warc = self.capture.archive(lambda: exchange, fields, conditional=exchange_is_conditional(
             exchange.request_headers), what=f"{exchange.method} {exchange.url} (rendered {self.page_url})",
             holder=holder)
