@@ -58,6 +58,16 @@ def wait_all(workers: list[Crawl], timeout: float = 120) -> list[int | None]:
     deadline = time.monotonic() + timeout
     return [worker.wait(max(0.1, deadline - time.monotonic())) for worker in workers]
 
+def run_workers(count: int, sites: Path, root: Path, env: dict[str, str]) -> tuple[list[int | None], list[Crawl]]:
+    """`count` workers started and waited for (their exit codes), cleaned up whatever happens."""
+    workers = start_workers(count, sites, root, env)
+    try:
+        return wait_all(workers), workers
+    finally:
+        for worker in workers:
+            worker.clean_up()
+
+
 
 def run_reports(archive: Path) -> list[dict]:
     return [json.loads(path.read_text()) for path in sorted((archive / "runs").glob("*.json"))]
@@ -75,12 +85,8 @@ def test_three_workers_fetch_each_article_once_and_end_with_one_merged_report(tm
     with serve_fixture_site(site) as base:
         sites = tmp_path / "sites.yaml"
         sites.write_text(sites_yaml(base))
-        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url, "NEWSARCHIVE_CONCURRENT_REQUESTS": "2"})
-        try:
-            codes = wait_all(workers)
-        finally:
-            for worker in workers:
-                worker.clean_up()
+        codes, workers = run_workers(3, sites, tmp_path, {"REDIS_URL": redis_url,
+                                                          "NEWSARCHIVE_CONCURRENT_REQUESTS": "2"})
     logs = "\n".join(worker.output()[-3000:] for worker in workers)
     assert codes == [0, 0, 0], logs
     fetched = article_fetches(site)
@@ -219,12 +225,7 @@ def test_retry_after_holds_a_site_without_a_delay_for_every_worker(tmp_path: Pat
     with serve_fixture_site(site) as base:
         sites = tmp_path / "sites.yaml"
         sites.write_text(sites_yaml(base))  # delay: 0, so only Retry-After paces the site
-        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url})
-        try:
-            codes = wait_all(workers)
-        finally:
-            for worker in workers:
-                worker.clean_up()
+        codes, workers = run_workers(3, sites, tmp_path, {"REDIS_URL": redis_url})
     assert codes == [0, 0, 0], "\n".join(worker.output()[-3000:] for worker in workers)
     throttled, retried = [hit for hit in site.hits if hit.path == flaky]
     # The retry goes back to the shared frontier, so any worker may send it: each waits out the hold. (Requests
@@ -237,13 +238,8 @@ def test_a_site_one_worker_finds_blocking_is_dropped_by_all(tmp_path: Path, redi
     with serve_fixture_site(site) as base:
         sites = tmp_path / "sites.yaml"
         sites.write_text(sites_yaml(base))
-        workers = start_workers(3, sites, tmp_path, {"REDIS_URL": redis_url, "NEWSARCHIVE_BAN_THRESHOLD": "3",
-                                                     "NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
-        try:
-            codes = wait_all(workers)
-        finally:
-            for worker in workers:
-                worker.clean_up()
+        codes, workers = run_workers(3, sites, tmp_path, {"REDIS_URL": redis_url, "NEWSARCHIVE_BAN_THRESHOLD": "3",
+                                                          "NEWSARCHIVE_CONCURRENT_REQUESTS_PER_DOMAIN": "1"})
     logs = "\n".join(worker.output()[-3000:] for worker in workers)
     assert set(codes) <= {0, 5} and 5 in codes, logs
     walled = site.paths("/news/")
@@ -264,14 +260,9 @@ def test_the_monitors_judge_the_merged_report_and_alert_once(tmp_path: Path, red
     with serve_fixture_site(site) as base, serving(ThreadingHTTPServer(("127.0.0.1", 0), Recorder)) as hook:
         sites = tmp_path / "sites.yaml"
         sites.write_text(sites_yaml(base))
-        workers = start_workers(3, sites, tmp_path, {
+        codes, workers = run_workers(3, sites, tmp_path, {
             "REDIS_URL": redis_url, "NEWSARCHIVE_MONITOR_MIN_COVERAGE": json.dumps(THRESHOLDS),
             "NEWSARCHIVE_ALERT_WEBHOOK": f"http://127.0.0.1:{hook.server_address[1]}/hook"})
-        try:
-            codes = wait_all(workers)
-        finally:
-            for worker in workers:
-                worker.clean_up()
     assert codes == [0, 0, 0], "\n".join(worker.output()[-3000:] for worker in workers)
     report = next(r for r in run_reports(tmp_path / "archive") if "workers" in r)
     failures = report["monitors"]["failures"]
