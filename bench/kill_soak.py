@@ -13,9 +13,9 @@ counts as finished). `--load` processes spin on the CPUs meanwhile. Violations:
 - refetched: the next crawl fetched an article (or alias) whose record the killed crawl had written (complete
   records in the spool, as the salvage keeps them, plus the archive's);
 - orphan: a process of the killed crawl alive 5 s after the kill;
-- with --signal INT or TERM: an exit other than 130 (or 0, finished first; or death by the signal in the
-  interpreter's first or last milliseconds), later than 10 s, a traceback or a worker warning in the output,
-  or a `.open` file left;
+- with --signal INT or TERM: an exit other than 130 (or 0 when the spider was closing already as the signal
+  went; or death by the signal in the interpreter's first or last milliseconds), later than 10 s, a traceback
+  or a worker warning in the output, or a `.open` file left;
 and after a final crawl without kills:
 - lost: an article of the site without a record;
 - archive: two records with one id, or a record whose capture does not read back.
@@ -100,10 +100,11 @@ def soak(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                         crawl.kill()
                         code = -9
                     else:
+                        ending = CLOSING in crawl.output()  # the spider was closing already: exit 0 is its due
                         crawl.signal_group(signum)
                         code = crawl.wait(EXIT_WITHIN)
                         violations += signal_violations(round_no, crawl, code, time.monotonic() - hit_at, work,
-                                                        signum)
+                                                        signum, ending=ending)
                 fetched = set(site.paths("/news/")) | set(site.paths("/story/"))
                 violations += [{"round": round_no, "kind": "refetched", "path": path}
                                for path in sorted(fetched & written)]
@@ -138,14 +139,18 @@ def soak(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "violations_by_kind": dict(Counter(v["kind"] for v in violations)), "violations": violations}
 
 
+CLOSING = "Closing spider ("  # Scrapy's line when the spider starts to close (finished, shutdown, a limit)
+
+
 def signal_violations(round_no: int, crawl: Any, code: int | None, took: float, work: Path,
-                      signum: int) -> list[dict[str, Any]]:
+                      signum: int, *, ending: bool) -> list[dict[str, Any]]:
     """What an interrupt must not do: exit late or with another code, print a traceback or worker warning, leave
     an open file. Death by the signal itself (what a shell shows as 128 + its number: 130 for SIGINT) is the
-    interpreter's own way when it lands in its very first or last milliseconds."""
+    interpreter's own way when it lands in its very first or last milliseconds. Exit 0 is right only for a run
+    whose spider was closing already when the signal went (`ending`): else the signal was lost."""
     found = []
     output = crawl.output()
-    if code not in (0, 130, -signum) or took > EXIT_WITHIN:
+    if code not in ((0, 130, -signum) if ending else (130, -signum)) or took > EXIT_WITHIN:
         found.append({"round": round_no, "kind": "slow or wrong exit", "exit": code, "seconds": round(took, 1),
                       "output": output[-1500:]})
     for needle in (TRACEBACK, "worker died", "leaked semaphore"):

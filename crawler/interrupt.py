@@ -16,10 +16,26 @@ class Interrupted(BaseException):
     """Raised by the handlers: a BaseException but no KeyboardInterrupt, so nothing on its way catches it."""
 
 
+_received: str | None = None  # the signal these handlers raised for, if any
+
+
 def _raise(signum: int, _frame: FrameType | None) -> None:
-    raise Interrupted(signal.Signals(signum).name)
+    global _received
+    _received = signal.Signals(signum).name
+    raise Interrupted(_received)
 
 
 def install() -> None:
+    global _received
+    _received = None
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise)
+
+
+def check() -> None:
+    """Raise Interrupted again for a signal these handlers took: call it once a command's own handlers are in
+    place. The first raise can be swallowed on its way up: a signal that lands while a library is being imported
+    raises inside that import, and some imports catch everything (one inside pkg_resources did: the crawl then
+    ran to its end and exited 0, the Ctrl-C lost)."""
+    if _received is not None:
+        raise Interrupted(_received)

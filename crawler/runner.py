@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
+from crawler import interrupt
 from crawler.alerts import post_alert
 from crawler.discovery.probe import Observations
 from crawler.distributed.run import join_run, open_shared_run, shared_settings
@@ -92,6 +93,7 @@ def run_crawl(sites: list[Site], settings: Settings, window: DayRange | None = N
         return not_started(startup_exit_code(error), str(error))
     shutdown = Shutdown()
     shutdown.install()
+    interrupt.check()  # a Ctrl-C before now that an import swallowed still stops the crawl before it starts
     install_reactor(settings["TWISTED_REACTOR"], settings.get("ASYNCIO_EVENT_LOOP"))
     process = crawler_process(settings)
     crawler = process.create_crawler(NewsSpider)

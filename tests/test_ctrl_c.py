@@ -159,3 +159,30 @@ def test_ctrl_c_with_s3_gone_ends_in_time_and_keeps_the_files(tmp_path: Path) ->
     assert any(p.name.endswith(".jsonl.gz") for p in waiting) and any(p.name.startswith("NEWSARCHIVE") and
                                                                        p.name.endswith(".warc.gz") for p in waiting)
     assert "the next run uploads them" in crawl.output() and "run report: not uploaded" in crawl.output()
+
+
+SWALLOWED_CTRL_C = """
+import os, signal, time
+from crawler import interrupt
+
+interrupt.install()
+try:  # as a library's import that catches everything did, with the Ctrl-C landing inside it
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+except BaseException:
+    pass
+try:
+    interrupt.check()
+except interrupt.Interrupted as name:
+    print("raised again:", name)
+"""
+
+
+def test_a_ctrl_c_a_library_swallowed_before_the_crawl_started_still_stops_it() -> None:
+    """Before a command's own handlers, a Ctrl-C raises in whatever runs, and an import that catches everything
+    once swallowed it (the crawl then ran to its end, exit 0): the command asks again once its handlers are in."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "raised again: SIGINT", done.stderr

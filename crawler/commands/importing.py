@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from crawler import interrupt
 from crawler.cli_common import (
     ArchiveOption,
     FromOption,
@@ -74,6 +75,7 @@ def stop_on_signals(stop: Stop) -> Iterator[None]:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        interrupt.check()  # a Ctrl-C before now that an import swallowed: the run does not start
         yield
     finally:
         for sig, handler in previous.items():
